@@ -1,0 +1,88 @@
+//! Flags and `HERALD_*` variables, parsed once into one [`Config`].
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use crate::domain::RetrySchedule;
+
+/// Everything `herald serve` can be told, by flag or by environment.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(about = "Run the API, the delivery workers and the portal in one process")]
+pub struct Config {
+    /// Where the API listens; port 0 picks a free port.
+    #[arg(long, env = "HERALD_LISTEN", default_value = "127.0.0.1:8090")]
+    pub listen: SocketAddr,
+
+    /// The store: `sqlite://path/to/file.db` (created on first start).
+    #[arg(
+        long,
+        env = "HERALD_DATABASE_URL",
+        default_value = "sqlite://herald-data/herald.db"
+    )]
+    pub database_url: String,
+
+    /// Where Herald keeps its own files (the generated admin token); defaults
+    /// to the SQLite file's folder, or `herald-data`.
+    #[arg(long, env = "HERALD_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// The platform's admin token; generated at first start when absent.
+    #[arg(long, env = "HERALD_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Delays before attempts 1..N; N attempts fail before an endpoint is disabled.
+    #[arg(
+        long,
+        env = "HERALD_RETRY_SCHEDULE",
+        default_value = "0s,1m,5m,15m,1h,2h"
+    )]
+    pub retry_schedule: RetrySchedule,
+
+    /// How long one attempt may take, connection to last byte read.
+    #[arg(long, env = "HERALD_DELIVERY_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub delivery_timeout: Duration,
+
+    /// Development mode: `http://` URLs and loopback or private targets allowed.
+    #[arg(long, env = "HERALD_DEV", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = parse_bool)]
+    pub dev: bool,
+
+    /// Attempts in flight at once, over all endpoints.
+    #[arg(long, env = "HERALD_MAX_IN_FLIGHT", default_value_t = 256)]
+    pub max_in_flight: usize,
+
+    /// Attempts in flight at once to one endpoint.
+    #[arg(long, env = "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", default_value_t = 8)]
+    pub max_in_flight_per_endpoint: usize,
+
+    /// How often the store is polled for due retries when nothing wakes the dispatcher.
+    #[arg(long, env = "HERALD_POLL_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub poll_interval: Duration,
+
+    /// How long attempts in flight may run on after a shutdown signal.
+    #[arg(long, env = "HERALD_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub shutdown_grace: Duration,
+}
+
+/// Accepts the spellings people use for on and off in environment variables.
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        other => Err(format!("`{other}` is not on or off (use 1/0, true/false)")),
+    }
+}
+
+impl Config {
+    /// The folder for Herald's own files.
+    pub fn data_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.data_dir {
+            return dir.clone();
+        }
+        self.database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))
+            .map(|path| path.split('?').next().unwrap_or(path))
+            .and_then(|path| std::path::Path::new(path).parent().map(PathBuf::from))
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("herald-data"))
+    }
+}

@@ -1,0 +1,113 @@
+//! Endpoint URLs: absolute `https://` (or `http://` in development mode), no
+//! credentials, no fragment, at most 2048 characters.
+
+use std::fmt;
+
+/// A URL Herald may POST to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointUrl(url::Url);
+
+/// Why a URL was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UrlError {
+    /// Not a URL at all.
+    #[error("not an absolute URL: {0}")]
+    Malformed(String),
+    /// Plain HTTP outside development mode.
+    #[error("must use https:// (http:// is allowed only when HERALD_DEV is on)")]
+    NotHttps,
+    /// A scheme Herald cannot POST to.
+    #[error("the scheme must be https (or http in development mode)")]
+    Scheme,
+    /// `user:password@` in the URL.
+    #[error("must not carry a user name or password")]
+    Credentials,
+    /// `#fragment` in the URL.
+    #[error("must not carry a #fragment")]
+    Fragment,
+    /// Over the length limit.
+    #[error("is longer than {max} characters", max = EndpointUrl::MAX_LEN)]
+    TooLong,
+}
+
+impl EndpointUrl {
+    /// The longest URL accepted.
+    pub const MAX_LEN: usize = 2048;
+
+    /// Parses a URL under the target policy: `dev` allows plain `http://`.
+    pub fn parse(s: &str, dev: bool) -> Result<Self, UrlError> {
+        if s.len() > Self::MAX_LEN {
+            return Err(UrlError::TooLong);
+        }
+        let url = url::Url::parse(s.trim()).map_err(|e| UrlError::Malformed(e.to_string()))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if dev => {}
+            "http" => return Err(UrlError::NotHttps),
+            _ => return Err(UrlError::Scheme),
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err(UrlError::Malformed("no host".into()));
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(UrlError::Credentials);
+        }
+        if url.fragment().is_some() {
+            return Err(UrlError::Fragment);
+        }
+        Ok(Self(url))
+    }
+
+    /// Rebuilds a URL the store wrote after it was parsed once.
+    pub fn from_trusted(s: &str) -> Option<Self> {
+        url::Url::parse(s).ok().map(Self)
+    }
+
+    /// The URL as text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl fmt::Display for EndpointUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_is_required_unless_in_development() {
+        assert!(EndpointUrl::parse("https://example.com/hook", false).is_ok());
+        assert_eq!(
+            EndpointUrl::parse("http://example.com/hook", false),
+            Err(UrlError::NotHttps)
+        );
+        assert!(EndpointUrl::parse("http://127.0.0.1:9000/hook", true).is_ok());
+    }
+
+    #[test]
+    fn odd_urls_are_refused_with_a_reason() {
+        assert!(matches!(
+            EndpointUrl::parse("not a url", true),
+            Err(UrlError::Malformed(_))
+        ));
+        assert_eq!(
+            EndpointUrl::parse("ftp://example.com/", true),
+            Err(UrlError::Scheme)
+        );
+        assert_eq!(
+            EndpointUrl::parse("https://u:p@example.com/", false),
+            Err(UrlError::Credentials)
+        );
+        assert_eq!(
+            EndpointUrl::parse("https://example.com/#x", false),
+            Err(UrlError::Fragment)
+        );
+        let long = format!("https://example.com/{}", "a".repeat(2048));
+        assert_eq!(EndpointUrl::parse(&long, false), Err(UrlError::TooLong));
+    }
+}

@@ -1,0 +1,26 @@
+//! Herald: a webhook delivery service.
+//!
+//! Events flow one way: the API ([`api`]) validates and publishes them, the
+//! [`store`] commits each event with its deliveries, the [`dispatch`]er claims
+//! due deliveries and sends them, signed, and writes every attempt back to the
+//! store. Everything else (accounts, endpoints, keys) sits beside that path.
+//!
+//! # Layout
+//! - [`config`]: flags and `HERALD_*` variables.
+//! - [`app`]: wiring and shutdown.
+//! - [`domain`]: parsed types, no I/O.
+//! - [`store`]: the single truth, SQLite.
+//! - [`dispatch`]: claiming, sending, recording.
+//! - [`api`]: the HTTP API of the contract.
+
+pub mod admin_token;
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod dispatch;
+pub mod domain;
+pub mod store;
+pub mod telemetry;
+
+pub use app::{Application, ShutdownHandle};
+pub use config::Config;

@@ -1,0 +1,42 @@
+//! The `herald` command line.
+
+use clap::{Parser, Subcommand};
+use herald::{Application, Config};
+
+/// Herald, a webhook delivery service.
+#[derive(Parser)]
+#[command(name = "herald", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API and the delivery workers.
+    Serve(Config),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    herald::telemetry::init();
+    match Cli::parse().command {
+        Command::Serve(config) => serve(config).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let app = Application::build(config).await?;
+    if app.token_was_generated() {
+        println!(
+            "Generated the admin token (kept in the data directory, shown only now):\n\n    {}\n",
+            app.admin_token()
+        );
+    }
+    let handle = app.shutdown_handle();
+    tokio::spawn(async move {
+        herald::telemetry::shutdown_signal().await;
+        handle.shutdown();
+    });
+    app.run_until_stopped().await
+}
