@@ -6,7 +6,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::{admin_token, api, config::Config, dispatch::Dispatcher, store};
+use crate::{admin_token, api, config::Config, dispatch::Dispatcher, domain::Catalog, store};
 
 /// A built Herald: listening, store open, ready to run.
 pub struct Application {
@@ -51,7 +51,19 @@ impl Application {
         let shutdown = CancellationToken::new();
         let dispatcher = Dispatcher::new(config.clone(), store.clone(), shutdown.clone())
             .context("Failed to build the dispatcher")?;
-        let state = api::AppState::new(config.clone(), store, &admin_token, dispatcher.waker());
+        let mut catalog = Catalog::builtin();
+        if let Some(path) = &config.event_types_file {
+            catalog = catalog
+                .with_extra_file(path)
+                .with_context(|| format!("Failed to load the event types in {}", path.display()))?;
+        }
+        let state = api::AppState::new(
+            config.clone(),
+            store,
+            catalog,
+            &admin_token,
+            dispatcher.waker(),
+        );
         let router = api::router(state);
         let listener = TcpListener::bind(config.listen)
             .await

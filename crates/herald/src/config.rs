@@ -45,6 +45,10 @@ pub struct Config {
     #[arg(long, env = "HERALD_DEV", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = parse_bool)]
     pub dev: bool,
 
+    /// A JSON file of extra event types: `[{"type","description"?,"schema"?,"example"?}]`.
+    #[arg(long, env = "HERALD_EVENT_TYPES_FILE")]
+    pub event_types_file: Option<PathBuf>,
+
     /// Attempts in flight at once, over all endpoints.
     #[arg(long, env = "HERALD_MAX_IN_FLIGHT", default_value_t = 256)]
     pub max_in_flight: usize,

@@ -1,28 +1,106 @@
-//! The HTTP API of the contract.
+//! The HTTP API of the contract: one module per resource, authentication as
+//! an extractor, one error type mapped to problem+json, and the OpenAPI
+//! document generated from the handlers.
+
+mod accounts;
+mod auth;
+pub mod body;
+mod deliveries;
+mod endpoints;
+pub mod error;
+mod event_types;
+mod events;
+mod ops;
+mod query;
+mod views;
 
 use std::sync::Arc;
 
+use axum::{extract::DefaultBodyLimit, routing::get, Json};
 use tokio::sync::Notify;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
-use crate::{config::Config, store::SharedStore};
+use crate::{config::Config, domain::Catalog, store::SharedStore};
 
 /// State shared by every handler.
 #[derive(Clone)]
-pub struct AppState {}
+pub struct AppState {
+    /// Limits, schedule and development mode.
+    pub config: Arc<Config>,
+    /// The truth.
+    pub store: SharedStore,
+    /// The event types accepted at publish.
+    pub catalog: Arc<Catalog>,
+    /// The platform's token, compared in constant time.
+    pub admin_token: Arc<str>,
+    /// Wakes the dispatcher after a commit that makes work due now.
+    pub wake: Arc<Notify>,
+}
 
 impl AppState {
     /// Builds the state.
     pub fn new(
-        _config: Arc<Config>,
-        _store: SharedStore,
-        _admin_token: &str,
-        _wake: Arc<Notify>,
+        config: Arc<Config>,
+        store: SharedStore,
+        catalog: Catalog,
+        admin_token: &str,
+        wake: Arc<Notify>,
     ) -> Self {
-        Self {}
+        Self {
+            config,
+            store,
+            catalog: Arc::new(catalog),
+            admin_token: Arc::from(admin_token),
+            wake,
+        }
     }
 }
 
-/// The whole router.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Herald", description = "Webhook delivery: publish events, manage endpoints, read the delivery log."),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI document.
+pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(accounts::router())
+        .merge(events::router())
+        .merge(endpoints::router())
+        .merge(deliveries::router())
+        .merge(event_types::router())
+        .split_for_parts()
+}
+
+/// The whole router: API, operations routes and `/openapi.json`.
 pub fn router(state: AppState) -> axum::Router {
-    axum::Router::new().with_state(state)
+    let (api, openapi) = api_router();
+    let openapi = Arc::new(openapi);
+    api.merge(ops::router())
+        .route(
+            "/openapi.json",
+            get(move || async move { Json(openapi.as_ref().clone()) }),
+        )
+        .fallback(|| async { error::ApiError::NotFound("route") })
+        .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
 }

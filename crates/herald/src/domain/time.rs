@@ -23,6 +23,11 @@ impl Timestamp {
         Self(ms)
     }
 
+    /// From milliseconds since the epoch, in constant context.
+    pub const fn from_millis_const(ms: i64) -> Self {
+        Self(ms)
+    }
+
     /// Milliseconds since the epoch.
     pub fn millis(self) -> i64 {
         self.0

@@ -1,11 +1,236 @@
-//! The store: the single truth for accounts, endpoints, events, deliveries and attempts.
+//! The store: the single truth for accounts, endpoints, events, deliveries
+//! and attempts. The API and the dispatcher both speak to it through the
+//! traits here; [`sqlite`] implements them.
+
+pub mod error;
+pub mod model;
+pub mod sqlite;
 
 use std::sync::Arc;
 
-/// A shared handle to the store.
-pub type SharedStore = Arc<()>;
+use async_trait::async_trait;
 
-/// Opens the store named by `url`.
-pub async fn open(_url: &str) -> anyhow::Result<SharedStore> {
-    Ok(Arc::new(()))
+pub use error::StoreError;
+pub use model::*;
+
+use crate::domain::{AccountId, DeliveryId, EndpointId, EventId, EventType, KeyId, Timestamp};
+
+/// Result of a store call.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Accounts and their keys.
+#[async_trait]
+pub trait AccountStore {
+    /// Creates an account; [`StoreError::Conflict`] if the id is taken.
+    async fn create_account(&self, account: &Account) -> StoreResult<()>;
+    /// One account.
+    async fn get_account(&self, id: &AccountId) -> StoreResult<Account>;
+    /// Accounts, newest first.
+    async fn list_accounts(&self, page: &Page) -> StoreResult<Paged<Account>>;
+    /// Stores a new key's hash for an account.
+    async fn create_key(
+        &self,
+        account: &AccountId,
+        id: &KeyId,
+        key_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// The key with this hash, if any.
+    async fn find_key(&self, key_hash: &str) -> StoreResult<Option<AccountKey>>;
+}
+
+/// Endpoints, their secrets and their enabled state.
+#[async_trait]
+pub trait EndpointStore {
+    /// Creates an endpoint.
+    async fn create_endpoint(
+        &self,
+        account: &AccountId,
+        new: &NewEndpoint,
+        now: Timestamp,
+    ) -> StoreResult<Endpoint>;
+    /// One endpoint of an account.
+    async fn get_endpoint(&self, account: &AccountId, id: &EndpointId) -> StoreResult<Endpoint>;
+    /// An account's endpoints, newest first.
+    async fn list_endpoints(
+        &self,
+        account: &AccountId,
+        page: &Page,
+    ) -> StoreResult<Paged<Endpoint>>;
+    /// Changes an endpoint.
+    async fn update_endpoint(
+        &self,
+        account: &AccountId,
+        id: &EndpointId,
+        patch: &EndpointPatch,
+        now: Timestamp,
+    ) -> StoreResult<Endpoint>;
+    /// Deletes an endpoint with its deliveries.
+    async fn delete_endpoint(&self, account: &AccountId, id: &EndpointId) -> StoreResult<()>;
+    /// The secrets in force.
+    async fn get_secrets(
+        &self,
+        account: &AccountId,
+        id: &EndpointId,
+    ) -> StoreResult<SigningSecrets>;
+    /// Replaces the secret; the old one signs too until `previous_until`.
+    async fn rotate_secret(
+        &self,
+        account: &AccountId,
+        id: &EndpointId,
+        new_secret: &str,
+        previous_until: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()>;
+    /// Disables an endpoint and stops its pending deliveries.
+    async fn disable_endpoint(
+        &self,
+        account: &AccountId,
+        id: &EndpointId,
+        reason: &str,
+        now: Timestamp,
+    ) -> StoreResult<Endpoint>;
+    /// Enables an endpoint; with `redeliver_missed`, what it missed gets a fresh schedule starting at `first_attempt_at`.
+    async fn enable_endpoint(
+        &self,
+        account: &AccountId,
+        id: &EndpointId,
+        redeliver_missed: bool,
+        first_attempt_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<Endpoint>;
+}
+
+/// Events: publishing and reading.
+#[async_trait]
+pub trait EventStore {
+    /// Commits events and their deliveries in one transaction, honouring an idempotency key.
+    async fn publish(
+        &self,
+        account: &AccountId,
+        events: Vec<NewEvent>,
+        idempotency: Option<IdempotencyKey>,
+        first_attempt_at: Timestamp,
+    ) -> StoreResult<PublishOutcome>;
+    /// Commits a test event and its one delivery to one endpoint.
+    async fn publish_test(
+        &self,
+        account: &AccountId,
+        endpoint: &EndpointId,
+        event: NewEvent,
+        first_attempt_at: Timestamp,
+    ) -> StoreResult<Delivery>;
+    /// Events, newest first, optionally of one type.
+    async fn list_events(
+        &self,
+        account: &AccountId,
+        event_type: Option<&EventType>,
+        page: &Page,
+    ) -> StoreResult<Paged<StoredEvent>>;
+    /// Events after `after`, oldest first (polling).
+    async fn events_after(
+        &self,
+        account: &AccountId,
+        event_type: Option<&EventType>,
+        after: &EventId,
+        limit: u32,
+    ) -> StoreResult<Paged<StoredEvent>>;
+    /// One event.
+    async fn get_event(&self, account: &AccountId, id: &EventId) -> StoreResult<StoredEvent>;
+}
+
+/// The delivery log and manual retries.
+#[async_trait]
+pub trait DeliveryStore {
+    /// Deliveries, newest first.
+    async fn list_deliveries(
+        &self,
+        account: &AccountId,
+        filter: &DeliveryFilter,
+        page: &Page,
+    ) -> StoreResult<Paged<Delivery>>;
+    /// One delivery with its attempts, oldest first.
+    async fn get_delivery(
+        &self,
+        account: &AccountId,
+        id: &DeliveryId,
+    ) -> StoreResult<(Delivery, Vec<Attempt>)>;
+    /// Asks for one attempt now, outside the schedule.
+    async fn request_retry(
+        &self,
+        account: &AccountId,
+        id: &DeliveryId,
+        now: Timestamp,
+    ) -> StoreResult<Delivery>;
+}
+
+/// What the dispatcher needs: leasing due work and recording outcomes.
+#[async_trait]
+pub trait DispatchStore {
+    /// Leases up to `limit` due deliveries (none of `busy` endpoints) until `lease_until`.
+    async fn claim_due(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        busy: &[EndpointId],
+        lease_until: Timestamp,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+    /// Gives leases back without an attempt (shutdown, local limits).
+    async fn release(&self, ids: &[DeliveryId]) -> StoreResult<()>;
+    /// Logs an attempt and moves the delivery on as the verdict says.
+    async fn record_attempt(
+        &self,
+        claimed: &ClaimedDelivery,
+        attempt: &Attempt,
+        verdict: Verdict,
+    ) -> StoreResult<()>;
+    /// When the earliest pending delivery is due, if any.
+    async fn next_due(&self) -> StoreResult<Option<Timestamp>>;
+}
+
+/// Health and gauges.
+#[async_trait]
+pub trait OpsStore {
+    /// Whether the store answers.
+    async fn ping(&self) -> StoreResult<()>;
+    /// Pending deliveries and disabled endpoints, for `/metrics`.
+    async fn gauges(&self) -> StoreResult<Gauges>;
+}
+
+/// Numbers `/metrics` reads from the store at scrape time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gauges {
+    /// Deliveries waiting for an attempt.
+    pub pending_deliveries: u64,
+    /// Endpoints that get no attempts.
+    pub disabled_endpoints: u64,
+}
+
+/// Everything a store does.
+pub trait Store:
+    AccountStore + EndpointStore + EventStore + DeliveryStore + DispatchStore + OpsStore + Send + Sync
+{
+}
+impl<T> Store for T where
+    T: AccountStore
+        + EndpointStore
+        + EventStore
+        + DeliveryStore
+        + DispatchStore
+        + OpsStore
+        + Send
+        + Sync
+{
+}
+
+/// A shared handle to the store.
+pub type SharedStore = Arc<dyn Store>;
+
+/// Opens the store named by `url`, creating and migrating it as needed.
+pub async fn open(url: &str) -> anyhow::Result<SharedStore> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else {
+        anyhow::bail!("unsupported HERALD_DATABASE_URL `{url}`: use sqlite://path/to/herald.db")
+    }
 }

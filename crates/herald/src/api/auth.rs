@@ -1,0 +1,76 @@
+//! Who is calling: the platform (admin token) or one account's key. As an
+//! extractor, so a handler's signature says who may call it.
+
+use axum::{extract::FromRequestParts, http::request::Parts};
+use subtle::ConstantTimeEq;
+
+use super::{error::ApiError, AppState};
+use crate::{domain::secret::token_hash, domain::AccountId};
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    /// The platform: every route.
+    Admin,
+    /// One account's customer: only routes under that account, no publishing.
+    Account(AccountId),
+}
+
+impl Caller {
+    /// Parses the `{account}` of a path and checks the caller may see it.
+    /// Another account's resources are answered 404, exactly as if absent.
+    pub fn account(&self, raw: &str) -> Result<AccountId, ApiError> {
+        let id = AccountId::parse(raw).map_err(|_| ApiError::NotFound("account"))?;
+        match self {
+            Self::Admin => Ok(id),
+            Self::Account(own) if *own == id => Ok(id),
+            Self::Account(_) => Err(ApiError::NotFound("account")),
+        }
+    }
+
+    /// Refuses account keys.
+    pub fn require_admin(&self, what: &'static str) -> Result<(), ApiError> {
+        match self {
+            Self::Admin => Ok(()),
+            Self::Account(_) => Err(ApiError::Forbidden(what)),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::Unauthorized)?;
+        if bool::from(token.as_bytes().ct_eq(state.admin_token.as_bytes())) {
+            return Ok(Self::Admin);
+        }
+        if !token.starts_with("hk_") {
+            return Err(ApiError::Unauthorized);
+        }
+        let key = state
+            .store
+            .find_key(&token_hash(token))
+            .await
+            .map_err(|e| {
+                ApiError::Internal(
+                    anyhow::Error::new(e).context("Failed to look up an account key"),
+                )
+            })?
+            .ok_or(ApiError::Unauthorized)?;
+        Ok(Self::Account(key.account_id))
+    }
+}

@@ -1,0 +1,445 @@
+//! `/v1/accounts/{account}/endpoints`: where an account's webhooks go.
+
+use std::time::Duration;
+
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    Json,
+};
+use serde_json::Value;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    auth::Caller,
+    body::{kind, Fields, JsonBody},
+    error::ApiError,
+    query::Params,
+    views::{CreatedEndpointView, DeliveryView, EndpointView, List, SecretView},
+    AppState,
+};
+use crate::{
+    domain::{
+        envelope::envelope_bytes, AccountId, EndpointId, EndpointSecret, EndpointUrl, EventId,
+        EventType, Timestamp, TypeFilter, TypePattern,
+    },
+    store::{EndpointPatch, NewEndpoint, NewEvent},
+};
+
+/// The longest description accepted.
+pub const MAX_DESCRIPTION: usize = 1024;
+/// The longest grace period of a rotation: 30 days.
+pub const MAX_GRACE_SECONDS: u64 = 30 * 86_400;
+
+/// The routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_endpoint, list_endpoints))
+        .routes(routes!(get_endpoint, update_endpoint, delete_endpoint))
+        .routes(routes!(get_secret))
+        .routes(routes!(rotate_secret))
+        .routes(routes!(enable_endpoint))
+        .routes(routes!(disable_endpoint))
+        .routes(routes!(send_test))
+}
+
+/// Parses `event_types`: null for every type, else a list of known types or `prefix.*` patterns.
+fn parse_type_filter(state: &AppState, f: &mut Fields<'_>, value: &Value) -> Option<TypeFilter> {
+    let items = match value {
+        Value::Null => return Some(TypeFilter::all()),
+        Value::Array(items) => items,
+        other => {
+            f.error(
+                "event_types",
+                format!(
+                    "must be null or an array of event types, not {}",
+                    kind(other)
+                ),
+            );
+            return None;
+        }
+    };
+    if items.len() > TypeFilter::MAX_PATTERNS {
+        f.error(
+            "event_types",
+            format!("may list at most {} types", TypeFilter::MAX_PATTERNS),
+        );
+        return None;
+    }
+    let mut patterns = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let key = format!("event_types/{i}");
+        let Some(text) = item.as_str() else {
+            f.error(&key, format!("must be a string, not {}", kind(item)));
+            continue;
+        };
+        match TypePattern::parse(text) {
+            Err(e) => f.error(&key, e.to_string()),
+            Ok(p) => {
+                let exact = EventType::parse(text).ok();
+                if exact.is_some_and(|t| state.catalog.get(&t).is_none()) {
+                    f.error(
+                        &key,
+                        format!("`{text}` is not in the event catalog (GET /v1/event-types)"),
+                    );
+                } else {
+                    patterns.push(p);
+                }
+            }
+        }
+    }
+    Some(TypeFilter::of(patterns))
+}
+
+fn parse_url(state: &AppState, f: &mut Fields<'_>, raw: &str) -> Option<EndpointUrl> {
+    EndpointUrl::parse(raw, state.config.dev)
+        .map_err(|e| f.error("url", e.to_string()))
+        .ok()
+}
+
+fn parse_description(f: &mut Fields<'_>, raw: &str) -> Option<String> {
+    if raw.chars().count() > MAX_DESCRIPTION {
+        f.error(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION} characters"),
+        );
+        return None;
+    }
+    Some(raw.to_owned())
+}
+
+fn ids(
+    caller: &Caller,
+    account: &str,
+    endpoint: &str,
+) -> Result<(AccountId, EndpointId), ApiError> {
+    let account = caller.account(account)?;
+    let endpoint = EndpointId::parse(endpoint).map_err(|_| ApiError::NotFound("endpoint"))?;
+    Ok((account, endpoint))
+}
+
+/// Register an endpoint; the answer carries its signing secret.
+#[utoipa::path(post, path = "/v1/accounts/{account}/endpoints", tag = "endpoints",
+    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…"}"#),
+    responses((status = 201, body = CreatedEndpointView), (status = 422, body = super::error::Problem)))]
+#[tracing::instrument(skip_all)]
+async fn create_endpoint(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(account): Path<String>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<CreatedEndpointView>), ApiError> {
+    let account = caller.account(&account)?;
+    let mut f = Fields::new(&body, "");
+    let url = f
+        .required_str("url")
+        .and_then(|u| parse_url(&state, &mut f, u));
+    let description = f
+        .optional_str("description")
+        .map_or(Some(String::new()), |d| parse_description(&mut f, d));
+    let event_types = f.raw("event_types").map_or(Some(TypeFilter::all()), |v| {
+        parse_type_filter(&state, &mut f, v)
+    });
+    let secret = match f.optional_str("secret") {
+        None => Some(EndpointSecret::generate()),
+        Some(raw) => EndpointSecret::parse(raw)
+            .map_err(|e| f.error("secret", e.to_string()))
+            .ok(),
+    };
+    f.finish().map_err(ApiError::Invalid)?;
+    let (Some(url), Some(description), Some(event_types), Some(secret)) =
+        (url, description, event_types, secret)
+    else {
+        return Err(ApiError::invalid("", "incomplete endpoint"));
+    };
+    let new = NewEndpoint {
+        id: EndpointId::generate(),
+        url,
+        description,
+        event_types,
+        secret: secret.expose().to_owned(),
+    };
+    let endpoint = state
+        .store
+        .create_endpoint(&account, &new, Timestamp::now())
+        .await
+        .map_err(ApiError::from_store("account"))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedEndpointView {
+            endpoint: endpoint.into(),
+            secret: new.secret,
+        }),
+    ))
+}
+
+/// List an account's endpoints, newest first.
+#[utoipa::path(get, path = "/v1/accounts/{account}/endpoints", tag = "endpoints",
+    params(("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = List<EndpointView>)))]
+async fn list_endpoints(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(account): Path<String>,
+    params: Params,
+) -> Result<Json<List<EndpointView>>, ApiError> {
+    let account = caller.account(&account)?;
+    state
+        .store
+        .get_account(&account)
+        .await
+        .map_err(ApiError::from_store("account"))?;
+    let page = params.page(EndpointId::parse)?;
+    let endpoints = state
+        .store
+        .list_endpoints(&account, &page)
+        .await
+        .map_err(ApiError::from_store("endpoint"))?;
+    Ok(Json(List::of(endpoints, EndpointView::from)))
+}
+
+/// Read an endpoint.
+#[utoipa::path(get, path = "/v1/accounts/{account}/endpoints/{endpoint}", tag = "endpoints",
+    responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem)))]
+async fn get_endpoint(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account, endpoint)): Path<(String, String)>,
+) -> Result<Json<EndpointView>, ApiError> {
+    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let found = state
+        .store
+        .get_endpoint(&account, &endpoint)
+        .await
+        .map_err(ApiError::from_store("endpoint"))?;
+    Ok(Json(found.into()))
+}
+
+/// Change an endpoint's `url`, `description` or `event_types` (null = every type).
+#[utoipa::path(patch, path = "/v1/accounts/{account}/endpoints/{endpoint}", tag = "endpoints",
+    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?}"#),
+    responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
+#[tracing::instrument(skip_all)]
+async fn update_endpoint(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account, endpoint)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<EndpointView>, ApiError> {
+    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let mut f = Fields::new(&body, "");
+    let url = f.optional_str("url").map(|u| parse_url(&state, &mut f, u));
+    let description = f
+        .optional_str("description")
+        .map(|d| parse_description(&mut f, d));
+    let event_types = f
+        .raw("event_types")
+        .map(|v| parse_type_filter(&state, &mut f, v));
+    f.finish().map_err(ApiError::Invalid)?;
+    let patch = EndpointPatch {
+        url: url.flatten(),
+        description: description.flatten(),
+        event_types: event_types.flatten(),
+    };
+    let updated = state
+        .store
+        .update_endpoint(&account, &endpoint, &patch, Timestamp::now())
+        .await
+        .map_err(ApiError::from_store("endpoint"))?;
+    Ok(Json(updated.into()))
+}
+
+/// Delete an endpoint and its delivery log.
+#[utoipa::path(delete, path = "/v1/accounts/{account}/endpoints/{endpoint}", tag = "endpoints",
+    responses((status = 204), (status = 404, body = super::error::Problem)))]
+#[tracing::instrument(skip_all)]
+async fn delete_endpoint(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account, endpoint)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    state
+        .store
+        .delete_endpoint(&account, &endpoint)
+        .await
+        .map_err(ApiError::from_store("endpoint"))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Read the endpoint's current signing secret.
+#[utoipa::path(get, path = "/v1/accounts/{account}/endpoints/{endpoint}/secret", tag = "endpoints",
+    responses((status = 200, body = SecretView), (status = 404, body = super::error::Problem)))]
+async fn get_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account, endpoint)): Path<(String, String)>,
+) -> Result<Json<SecretView>, ApiError> {
+    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let secrets = state
+        .store
+        .get_secrets(&account, &endpoint)
+        .await
+        .map_err(ApiError::from_store("endpoint"))?;
+    Ok(Json(SecretView {
+        secret: secrets.current,
+    }))
+}
+
+/// Replace the secret; the previous one still signs (first `v1`) until the grace period ends.
+#[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/secret/rotate", tag = "endpoints",
+    request_body(content = Object, description = r#"{"grace_seconds"?: 86400, "secret"?: "whsec_…"}"#),
+    responses((status = 200, body = SecretView), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
+#[tracing::instrument(skip_all)]
+async fn rotate_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account, endpoint)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<SecretView>, ApiError> {
+    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let mut f = Fields::new(&body, "");
+    let grace = f.optional_u64("grace_seconds").unwrap_or(86_400);
+    if grace > MAX_GRACE_SECONDS {
+        f.error(
+            "grace_seconds",
+            format!("must be at most {MAX_GRACE_SECONDS} (30 days)"),
+        );
+    }
+    let secret = match f.optional_str("secret") {
+        None => Some(EndpointSecret::generate()),
+        Some(raw) => EndpointSecret::parse(raw)
+            .map_err(|e| f.error("secret", e.to_string()))
+            .ok(),
+    };
+    f.finish().map_err(ApiError::Invalid)?;
+    let secret = secret.ok_or_else(|| ApiError::invalid("/secret", "invalid secret"))?;
+    let now = Timestamp::now();
+    let previous_until = (grace > 0).then(|| now.plus(Duration::from_secs(grace)));
+    state
+        .store
+        .rotate_secret(&account, &endpoint, secret.expose(), previous_until, now)
+        .await
+        .map_err(ApiError::from_store("endpoint"))?;
+    Ok(Json(SecretView {
+        secret: secret.expose().to_owned(),
+    }))
+}
+
+/// Re-enable an endpoint; with `redeliver_missed`, what it missed gets a fresh schedule now.
+#[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/enable", tag = "endpoints",
+    request_body(content = Object, description = r#"{"redeliver_missed"?: false}"#),
+    responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem)))]
+#[tracing::instrument(skip_all)]
+async fn enable_endpoint(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account, endpoint)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Json<EndpointView>, ApiError> {
+    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let mut f = Fields::new(&body, "");
+    let redeliver = f.optional_bool("redeliver_missed").unwrap_or(false);
+    f.finish().map_err(ApiError::Invalid)?;
+    let now = Timestamp::now();
+    let first = now.plus(
+        state
+            .config
+            .retry_schedule
+            .delay_before(0)
+            .unwrap_or_default(),
+    );
+    let enabled = state
+        .store
+        .enable_endpoint(&account, &endpoint, redeliver, first, now)
+        .await
+        .map_err(ApiError::from_store("endpoint"))?;
+    state.wake.notify_one();
+    Ok(Json(enabled.into()))
+}
+
+/// Disable an endpoint by hand: its pending deliveries stop, new events are recorded as skipped.
+#[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/disable", tag = "endpoints",
+    responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem)))]
+#[tracing::instrument(skip_all)]
+async fn disable_endpoint(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account, endpoint)): Path<(String, String)>,
+) -> Result<Json<EndpointView>, ApiError> {
+    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let reason = match caller {
+        Caller::Admin => "disabled by the platform",
+        Caller::Account(_) => "disabled by the account",
+    };
+    let disabled = state
+        .store
+        .disable_endpoint(&account, &endpoint, reason, Timestamp::now())
+        .await
+        .map_err(ApiError::from_store("endpoint"))?;
+    Ok(Json(disabled.into()))
+}
+
+/// Send a type's catalog example to this endpoint alone.
+#[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/test", tag = "endpoints",
+    request_body(content = Object, description = r#"{"type": "project.completed"}"#),
+    responses((status = 202, body = DeliveryView), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem),
+        (status = 422, body = super::error::Problem)))]
+#[tracing::instrument(skip_all)]
+async fn send_test(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account, endpoint)): Path<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<DeliveryView>), ApiError> {
+    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let mut f = Fields::new(&body, "");
+    let raw_type = f.required_str("type");
+    let entry = raw_type.and_then(|t| {
+        let found = EventType::parse(t)
+            .ok()
+            .and_then(|t| state.catalog.get(&t).cloned());
+        if found.is_none() {
+            f.error(
+                "type",
+                format!("`{t}` is not in the event catalog (GET /v1/event-types)"),
+            );
+        }
+        found
+    });
+    f.finish().map_err(ApiError::Invalid)?;
+    let entry = entry.ok_or_else(|| ApiError::invalid("/type", "unknown type"))?;
+    let endpoint_now = state
+        .store
+        .get_endpoint(&account, &endpoint)
+        .await
+        .map_err(ApiError::from_store("endpoint"))?;
+    if !endpoint_now.enabled {
+        return Err(ApiError::Conflict(
+            "the endpoint is disabled; enable it first".into(),
+        ));
+    }
+    let now = Timestamp::now();
+    let (id, created_at) = (EventId::generate(), now.truncate_to_seconds());
+    let payload = envelope_bytes(&id, &entry.event_type, created_at, &entry.example);
+    let event = NewEvent {
+        id,
+        event_type: entry.event_type,
+        created_at,
+        payload,
+    };
+    let first = now.plus(
+        state
+            .config
+            .retry_schedule
+            .delay_before(0)
+            .unwrap_or_default(),
+    );
+    let delivery = state
+        .store
+        .publish_test(&account, &endpoint, event, first)
+        .await
+        .map_err(ApiError::from_store("endpoint"))?;
+    state.wake.notify_one();
+    Ok((StatusCode::ACCEPTED, Json(delivery.into())))
+}

@@ -1,0 +1,190 @@
+//! The API's one error type and its single mapping to `application/problem+json`.
+
+use axum::{
+    http::{header, StatusCode},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// One thing wrong with a request: a body field (JSON pointer) or a query parameter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// JSON pointer into the request body (`/data/project_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// The query parameter or header at fault (`limit`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameter: Option<String>,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A problem with a body field.
+    pub fn at(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            pointer: Some(pointer.into()),
+            parameter: None,
+            message: message.into(),
+        }
+    }
+
+    /// A problem with a query parameter or header.
+    pub fn parameter(name: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            pointer: None,
+            parameter: Some(name.into()),
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything the API refuses or fails with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the body is not JSON, or a query parameter is wrong.
+    #[error("{detail}")]
+    BadRequest {
+        /// What is wrong.
+        detail: String,
+        /// Which parameters.
+        errors: Vec<FieldError>,
+    },
+    /// 401: no valid bearer token.
+    #[error("a valid bearer token is required")]
+    Unauthorized,
+    /// 403: the token is valid but may not do this.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// 404: no such resource for this caller (including other accounts').
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    /// 409: the request conflicts with the resource's state.
+    #[error("{0}")]
+    Conflict(String),
+    /// 413: the body is over the limit.
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// 422: the JSON is well formed but its values are not acceptable.
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    /// 503: the store does not answer.
+    #[error("the store is unavailable")]
+    Unavailable,
+    /// 500: a failure of ours; the detail is logged, never sent.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 422 with one field error.
+    pub fn invalid(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid(vec![FieldError::at(pointer, message)])
+    }
+
+    /// A 400 about one query parameter.
+    pub fn bad_parameter(name: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::BadRequest {
+            detail: format!("query parameter `{name}`: {message}"),
+            errors: vec![FieldError::parameter(name, message)],
+        }
+    }
+
+    /// Maps a store error for a resource of kind `what`.
+    pub fn from_store(what: &'static str) -> impl FnOnce(StoreError) -> Self {
+        move |e| match e {
+            StoreError::NotFound => Self::NotFound(what),
+            StoreError::Conflict => Self::Conflict(format!("a {what} with that id already exists")),
+            StoreError::EndpointDisabled => {
+                Self::Conflict("the endpoint is disabled; enable it first".into())
+            }
+            other => Self::Internal(
+                anyhow::Error::new(other).context(format!("store call on a {what} failed")),
+            ),
+        }
+    }
+
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            Self::BadRequest { .. } => "bad-request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not-found",
+            Self::Conflict(_) => "conflict",
+            Self::PayloadTooLarge(_) => "payload-too-large",
+            Self::Invalid(_) => "validation",
+            Self::Unavailable => "unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+}
+
+/// The `application/problem+json` body (RFC 9457).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong with this request.
+    pub detail: String,
+    /// The fields or parameters at fault.
+    pub errors: Vec<FieldError>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let slug = self.slug();
+        let detail = match &self {
+            Self::Internal(e) => {
+                tracing::error!(error = ?e, "request failed");
+                "an internal error occurred; it has been logged".to_owned()
+            }
+            Self::Invalid(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.pointer.as_deref().unwrap_or(""), e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.to_string(),
+        };
+        let errors = match self {
+            Self::Invalid(errors) | Self::BadRequest { errors, .. } => errors,
+            _ => Vec::new(),
+        };
+        let problem = Problem {
+            kind: format!("urn:herald:problem:{slug}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}

@@ -1,0 +1,289 @@
+//! `/v1/accounts/{account}/events`: publishing and reading events.
+
+use axum::{
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    Json,
+};
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    auth::Caller,
+    body::{Fields, JsonBody},
+    error::{ApiError, FieldError},
+    query::Params,
+    views::{EnvelopeView, List},
+    AppState,
+};
+use crate::{
+    domain::{
+        catalog::CatalogError, envelope::envelope_bytes, AccountId, EventId, EventType, Timestamp,
+    },
+    store::{IdempotencyKey, NewEvent, PublishOutcome, Published},
+};
+
+/// The most events in one batch.
+pub const MAX_BATCH: usize = 1000;
+
+/// The routes of this module.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(publish, list_events))
+        .routes(routes!(publish_batch))
+        .routes(routes!(get_event))
+}
+
+/// What a publish answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishedView {
+    /// The stored envelope.
+    pub event: EnvelopeView,
+    /// Deliveries created (skipped ones for disabled endpoints included).
+    pub deliveries: u64,
+}
+
+/// What a batch publish answers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchView {
+    /// The stored envelopes, in the order given.
+    pub events: Vec<EnvelopeView>,
+    /// Deliveries created for all of them.
+    pub deliveries: u64,
+}
+
+/// Parses one `{"type","data"}` found at `base` into a new event.
+pub fn parse_event(
+    state: &AppState,
+    value: &Value,
+    base: &str,
+    now: Timestamp,
+) -> Result<NewEvent, Vec<FieldError>> {
+    let mut f = Fields::new(value, base);
+    let raw_type = f.required_str("type");
+    let data = f.required("data");
+    let event_type = raw_type.and_then(|t| match EventType::parse(t) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            f.error("type", e.to_string());
+            None
+        }
+    });
+    if let (Some(t), Some(data)) = (&event_type, data) {
+        match state.catalog.validate(t, data) {
+            Ok(()) => {}
+            Err(CatalogError::UnknownType(_)) => f.error(
+                "type",
+                format!("`{t}` is not in the event catalog (GET /v1/event-types)"),
+            ),
+            Err(CatalogError::Invalid(violations)) => f.extend(
+                violations
+                    .into_iter()
+                    .map(|v| FieldError::at(format!("{}/data{}", base, v.pointer), v.message))
+                    .collect(),
+            ),
+        }
+    }
+    f.finish()?;
+    let (Some(event_type), Some(data)) = (event_type, data) else {
+        return Err(vec![FieldError::at(base, "incomplete event")]);
+    };
+    let id = EventId::generate();
+    let created_at = now.truncate_to_seconds();
+    let payload = envelope_bytes(&id, &event_type, created_at, data);
+    Ok(NewEvent {
+        id,
+        event_type,
+        created_at,
+        payload,
+    })
+}
+
+/// Reads and checks the `Idempotency-Key` header.
+fn idempotency_key(headers: &HeaderMap, body: &Value) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(raw) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = raw
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| (1..=255).contains(&k.len()))
+        .ok_or_else(|| ApiError::BadRequest {
+            detail: "the Idempotency-Key header must be 1 to 255 visible ASCII characters".into(),
+            errors: vec![FieldError::parameter(
+                "Idempotency-Key",
+                "must be 1 to 255 visible ASCII characters",
+            )],
+        })?;
+    let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(body).unwrap_or_default()));
+    Ok(Some(IdempotencyKey {
+        key: key.to_owned(),
+        request_hash,
+    }))
+}
+
+/// Commits events, wakes the dispatcher, and sorts out idempotent replays.
+async fn commit(
+    state: &AppState,
+    account: &AccountId,
+    events: Vec<NewEvent>,
+    idempotency: Option<IdempotencyKey>,
+) -> Result<(StatusCode, Vec<Published>), ApiError> {
+    let first_attempt_at = Timestamp::now().plus(
+        state
+            .config
+            .retry_schedule
+            .delay_before(0)
+            .unwrap_or_default(),
+    );
+    match state
+        .store
+        .publish(account, events, idempotency, first_attempt_at)
+        .await
+        .map_err(ApiError::from_store("account"))?
+    {
+        PublishOutcome::Created(published) => {
+            metrics::counter!("herald_events_published_total").increment(published.len() as u64);
+            state.wake.notify_one();
+            Ok((StatusCode::ACCEPTED, published))
+        }
+        PublishOutcome::Replayed(published) => Ok((StatusCode::OK, published)),
+        PublishOutcome::KeyReused => Err(ApiError::Conflict(
+            "this Idempotency-Key was already used with a different request body".into(),
+        )),
+    }
+}
+
+/// Publish an event to every subscribed endpoint of the account.
+#[utoipa::path(post, path = "/v1/accounts/{account}/events", tag = "events",
+    request_body(content = Object, description = r#"{"type": "project.completed", "data": {…}}"#),
+    params(("Idempotency-Key" = Option<String>, Header, description = "a repeat returns the first answer with 200 and delivers nothing new")),
+    responses((status = 202, body = PublishedView), (status = 200, body = PublishedView, description = "idempotent replay"),
+        (status = 409, body = super::error::Problem), (status = 413, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
+#[tracing::instrument(skip_all)]
+async fn publish(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<PublishedView>), ApiError> {
+    let account = caller.account(&account)?;
+    caller.require_admin("account keys cannot publish events")?;
+    let idempotency = idempotency_key(&headers, &body)?;
+    let event = parse_event(&state, &body, "", Timestamp::now()).map_err(ApiError::Invalid)?;
+    let (status, mut published) = commit(&state, &account, vec![event], idempotency).await?;
+    let Published { event, deliveries } = published
+        .pop()
+        .ok_or_else(|| anyhow::anyhow!("publish stored no event"))?;
+    Ok((
+        status,
+        Json(PublishedView {
+            event: event.into(),
+            deliveries,
+        }),
+    ))
+}
+
+/// Publish up to 1000 events in one commit.
+#[utoipa::path(post, path = "/v1/accounts/{account}/events/batch", tag = "events",
+    request_body(content = Vec<Object>, description = r#"[{"type","data"}, …] (at most 1000)"#),
+    responses((status = 202, body = BatchView), (status = 422, body = super::error::Problem)))]
+#[tracing::instrument(skip_all)]
+async fn publish_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(account): Path<String>,
+    headers: HeaderMap,
+    JsonBody(body): JsonBody,
+) -> Result<(StatusCode, Json<BatchView>), ApiError> {
+    let account = caller.account(&account)?;
+    caller.require_admin("account keys cannot publish events")?;
+    let Value::Array(items) = &body else {
+        return Err(ApiError::invalid(
+            "",
+            "must be an array of {\"type\",\"data\"} objects",
+        ));
+    };
+    if items.is_empty() || items.len() > MAX_BATCH {
+        return Err(ApiError::invalid(
+            "",
+            format!("must hold 1 to {MAX_BATCH} events, not {}", items.len()),
+        ));
+    }
+    let idempotency = idempotency_key(&headers, &body)?;
+    let now = Timestamp::now();
+    let mut events = Vec::with_capacity(items.len());
+    let mut errors = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match parse_event(&state, item, &format!("/{i}"), now) {
+            Ok(event) => events.push(event),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let (status, published) = commit(&state, &account, events, idempotency).await?;
+    let deliveries = published.iter().map(|p| p.deliveries).sum();
+    let events = published.into_iter().map(|p| p.event.into()).collect();
+    Ok((status, Json(BatchView { events, deliveries })))
+}
+
+/// List events: newest first, or with `after` the ones after it, oldest first (polling).
+#[utoipa::path(get, path = "/v1/accounts/{account}/events", tag = "events",
+    params(("type" = Option<String>, Query), ("after" = Option<String>, Query, description = "an event id: the events after it, oldest first"),
+        ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = List<EnvelopeView>)))]
+async fn list_events(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(account): Path<String>,
+    params: Params,
+) -> Result<Json<List<EnvelopeView>>, ApiError> {
+    let account = caller.account(&account)?;
+    state
+        .store
+        .get_account(&account)
+        .await
+        .map_err(ApiError::from_store("account"))?;
+    let event_type = params.parsed("type", EventType::parse)?;
+    let events = match params.parsed("after", EventId::parse)? {
+        Some(after) => {
+            state
+                .store
+                .events_after(&account, event_type.as_ref(), &after, params.limit()?)
+                .await
+        }
+        None => {
+            state
+                .store
+                .list_events(&account, event_type.as_ref(), &params.page(EventId::parse)?)
+                .await
+        }
+    }
+    .map_err(ApiError::from_store("event"))?;
+    Ok(Json(List::of(events, EnvelopeView::from)))
+}
+
+/// Read one event.
+#[utoipa::path(get, path = "/v1/accounts/{account}/events/{event}", tag = "events",
+    responses((status = 200, body = EnvelopeView), (status = 404, body = super::error::Problem)))]
+async fn get_event(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account, event)): Path<(String, String)>,
+) -> Result<Json<EnvelopeView>, ApiError> {
+    let account = caller.account(&account)?;
+    let id = EventId::parse(&event).map_err(|_| ApiError::NotFound("event"))?;
+    let event = state
+        .store
+        .get_event(&account, &id)
+        .await
+        .map_err(ApiError::from_store("event"))?;
+    Ok(Json(event.into()))
+}

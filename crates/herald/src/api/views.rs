@@ -1,0 +1,208 @@
+//! What the API answers with: the JSON shapes of the contract, built from
+//! store records.
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+use utoipa::ToSchema;
+
+use crate::{
+    domain::{AttemptError, DeliveryStatus},
+    store::{Account, Attempt, Delivery, Endpoint, Paged, StoredEvent},
+};
+
+/// A page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct List<T> {
+    /// The items, newest first unless the route says otherwise.
+    pub data: Vec<T>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl<T> List<T> {
+    /// Maps a store page into a list of views.
+    pub fn of<R>(page: Paged<R>, view: impl Fn(R) -> T) -> Self {
+        Self {
+            data: page.items.into_iter().map(view).collect(),
+            next_cursor: page.next_cursor,
+        }
+    }
+}
+
+/// An account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    /// `acc_…` or the platform's own id.
+    pub id: String,
+    /// A name for people.
+    pub name: String,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+impl From<Account> for AccountView {
+    fn from(a: Account) -> Self {
+        Self {
+            id: a.id.to_string(),
+            name: a.name,
+            created_at: a.created_at.to_rfc3339_millis(),
+        }
+    }
+}
+
+/// The stored event envelope, byte for byte what receivers get.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Object, example = json!({"id":"evt_01JQ8Z6X3M0000000000000000","type":"credits.low","created_at":"2024-03-20T10:15:00Z","data":{"balance":10,"threshold":100}}))]
+pub struct EnvelopeView(Box<RawValue>);
+
+impl From<StoredEvent> for EnvelopeView {
+    fn from(e: StoredEvent) -> Self {
+        let text = String::from_utf8(e.payload).unwrap_or_default();
+        Self(RawValue::from_string(text).unwrap_or_else(|_| empty_object()))
+    }
+}
+
+fn empty_object() -> Box<RawValue> {
+    RawValue::from_string("{}".to_owned()).expect("{} is JSON")
+}
+
+/// An endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndpointView {
+    /// `ep_…`.
+    pub id: String,
+    /// Where attempts are POSTed.
+    pub url: String,
+    /// A note for people.
+    pub description: String,
+    /// Subscribed types (`.*` patterns allowed); null for every type.
+    pub event_types: Option<Vec<String>>,
+    /// Whether it gets attempts.
+    pub enabled: bool,
+    /// Why it was disabled.
+    pub disabled_reason: Option<String>,
+    /// When it was disabled.
+    pub disabled_at: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+impl From<Endpoint> for EndpointView {
+    fn from(e: Endpoint) -> Self {
+        Self {
+            id: e.id.to_string(),
+            url: e.url.to_string(),
+            description: e.description,
+            event_types: e
+                .event_types
+                .patterns()
+                .map(|ps| ps.iter().map(|p| p.as_str().to_owned()).collect()),
+            enabled: e.enabled,
+            disabled_reason: e.disabled_reason,
+            disabled_at: e.disabled_at.map(|t| t.to_rfc3339_millis()),
+            created_at: e.created_at.to_rfc3339_millis(),
+            updated_at: e.updated_at.to_rfc3339_millis(),
+        }
+    }
+}
+
+/// A new endpoint: the endpoint and its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedEndpointView {
+    /// The endpoint.
+    #[serde(flatten)]
+    pub endpoint: EndpointView,
+    /// Its signing secret (also at `GET …/secret`).
+    pub secret: String,
+}
+
+/// An endpoint's signing secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SecretView {
+    /// `whsec_…`.
+    pub secret: String,
+}
+
+/// One event for one endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryView {
+    /// `dlv_…`.
+    pub id: String,
+    /// The event.
+    pub event_id: String,
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// The event's type.
+    pub event_type: String,
+    /// pending, succeeded, failed or skipped.
+    pub status: DeliveryStatus,
+    /// Attempts logged so far.
+    pub attempt_count: u32,
+    /// When the next attempt is due, if pending.
+    pub next_attempt_at: Option<String>,
+    /// The status code of the last answer.
+    pub last_response_status: Option<u16>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+impl From<Delivery> for DeliveryView {
+    fn from(d: Delivery) -> Self {
+        Self {
+            id: d.id.to_string(),
+            event_id: d.event_id.to_string(),
+            endpoint_id: d.endpoint_id.to_string(),
+            event_type: d.event_type,
+            status: d.status,
+            attempt_count: d.attempt_count,
+            next_attempt_at: d.next_attempt_at.map(|t| t.to_rfc3339_millis()),
+            last_response_status: d.last_response_status,
+            created_at: d.created_at.to_rfc3339_millis(),
+            updated_at: d.updated_at.to_rfc3339_millis(),
+        }
+    }
+}
+
+/// One HTTP request of a delivery.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptView {
+    /// Its number in the delivery's log (`X-Webhook-Attempt`).
+    pub n: u32,
+    /// RFC 3339.
+    pub started_at: String,
+    /// How long it took.
+    pub duration_ms: u64,
+    /// The answer's status code.
+    pub response_status: Option<u16>,
+    /// Why it failed.
+    pub error: Option<AttemptError>,
+    /// The answer's body, up to 64 KiB.
+    pub response_body: String,
+}
+
+impl From<Attempt> for AttemptView {
+    fn from(a: Attempt) -> Self {
+        Self {
+            n: a.n,
+            started_at: a.started_at.to_rfc3339_millis(),
+            duration_ms: a.duration_ms,
+            response_status: a.response_status,
+            error: a.error,
+            response_body: a.response_body,
+        }
+    }
+}
+
+/// A delivery with its attempts, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryDetailView {
+    /// The delivery.
+    #[serde(flatten)]
+    pub delivery: DeliveryView,
+    /// Its attempts.
+    pub attempts: Vec<AttemptView>,
+}

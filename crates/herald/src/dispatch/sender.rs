@@ -1,0 +1,138 @@
+//! The sender: one signed POST of the stored bytes, with the delivery timeout,
+//! no redirects, and the answer read up to 64 KiB.
+
+use std::{error::Error as _, time::Duration};
+
+use anyhow::Context;
+use reqwest::{header, redirect, Client};
+
+use crate::{
+    domain::{AttemptError, Timestamp},
+    store::{Attempt, ClaimedDelivery},
+};
+
+/// The most of a response body that is read and logged.
+pub const MAX_LOGGED_BODY: usize = 64 * 1024;
+
+/// The `User-Agent` of every attempt.
+pub fn user_agent() -> String {
+    format!("Herald/{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Sends attempts over one pooled, keep-alive HTTP client.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    /// Shared by every attempt: pooled connections, no redirects.
+    client: Client,
+    /// The whole attempt, connect to last byte read.
+    timeout: Duration,
+}
+
+impl Sender {
+    /// Builds the client.
+    pub fn new(timeout: Duration) -> anyhow::Result<Self> {
+        let client = Client::builder()
+            .redirect(redirect::Policy::none())
+            .user_agent(user_agent())
+            .connect_timeout(timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build()
+            .context("Failed to build the HTTP client")?;
+        Ok(Self { client, timeout })
+    }
+
+    /// Makes one attempt of a claimed delivery; never fails, the outcome is the log entry.
+    pub async fn send(&self, claimed: &ClaimedDelivery) -> Attempt {
+        let started_at = Timestamp::now();
+        let clock = std::time::Instant::now();
+        let result = tokio::time::timeout(self.timeout, self.post(claimed, started_at)).await;
+        let (response_status, error, response_body) = match result {
+            Err(_) => (None, Some(AttemptError::Timeout), String::new()),
+            Ok(Err(e)) => (None, Some(classify(&e)), String::new()),
+            Ok(Ok((status, body))) => {
+                let error = (!(200..300).contains(&status)).then_some(AttemptError::Status);
+                (Some(status), error, body)
+            }
+        };
+        Attempt {
+            n: claimed.attempt_n,
+            started_at,
+            duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
+            response_status,
+            error,
+            response_body,
+        }
+    }
+
+    async fn post(
+        &self,
+        claimed: &ClaimedDelivery,
+        now: Timestamp,
+    ) -> Result<(u16, String), reqwest::Error> {
+        let t = now.unix_seconds();
+        let secrets = claimed.secrets.in_force(now);
+        let body = claimed.payload.as_slice();
+        let id = claimed.event_id.as_str();
+        let mut request = self
+            .client
+            .post(&claimed.url)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header("X-Webhook-ID", id)
+            .header("X-Webhook-Event", &claimed.event_type)
+            .header(
+                "X-Webhook-Signature",
+                herald_signature::signature_header(&secrets, t, body),
+            )
+            .header("X-Webhook-Attempt", claimed.attempt_n.to_string())
+            .header("X-Webhook-Delivery", claimed.id.as_str())
+            .header("webhook-id", id)
+            .header("webhook-timestamp", t.to_string());
+        match herald_signature::standard::signature_header(&secrets, id, t, body) {
+            Ok(signature) => request = request.header("webhook-signature", signature),
+            Err(e) => {
+                tracing::warn!(delivery = %claimed.id, error = %e, "secret is not base64; webhook-signature left out")
+            }
+        }
+        let mut response = request.body(claimed.payload.clone()).send().await?;
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        while body.len() < MAX_LOGGED_BODY {
+            match response.chunk().await? {
+                Some(chunk) => body.extend_from_slice(&chunk),
+                None => break,
+            }
+        }
+        body.truncate(MAX_LOGGED_BODY);
+        // Dropping the response unread closes the connection instead of draining it.
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+}
+
+/// Names the kind of a transport failure from the error and its causes.
+fn classify(e: &reqwest::Error) -> AttemptError {
+    if e.is_timeout() {
+        return AttemptError::Timeout;
+    }
+    let mut chain = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    let chain = chain.to_ascii_lowercase();
+    if chain.contains("dns error") || chain.contains("failed to lookup address") {
+        AttemptError::Dns
+    } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
+    {
+        AttemptError::Tls
+    } else if e.is_connect()
+        || chain.contains("connection")
+        || chain.contains("reset")
+        || chain.contains("closed")
+    {
+        AttemptError::Connect
+    } else {
+        AttemptError::Other
+    }
+}

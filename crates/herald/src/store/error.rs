@@ -1,0 +1,34 @@
+//! The store's one error type.
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row asked for does not exist (or belongs to another account).
+    #[error("not found")]
+    NotFound,
+    /// A row with that id already exists.
+    #[error("already exists")]
+    Conflict,
+    /// The endpoint is disabled, so it gets no attempts.
+    #[error("the endpoint is disabled")]
+    EndpointDisabled,
+    /// The database failed.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+    /// Migrations failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value could not be read back.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to [`StoreError::Conflict`].
+    pub fn from_insert(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict,
+            _ => Self::Database(e),
+        }
+    }
+}

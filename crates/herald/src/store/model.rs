@@ -1,0 +1,266 @@
+//! The records the store reads and writes: plain data, already parsed.
+
+use crate::domain::{
+    AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointUrl, EventId,
+    EventType, KeyId, Timestamp, TypeFilter,
+};
+
+/// A customer of the platform.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// Its id.
+    pub id: AccountId,
+    /// A name for people.
+    pub name: String,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+/// What a bearer token turned out to be.
+#[derive(Debug, Clone)]
+pub struct AccountKey {
+    /// The key's id.
+    pub id: KeyId,
+    /// The one account it opens.
+    pub account_id: AccountId,
+}
+
+/// A URL an account registered.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// Its id.
+    pub id: EndpointId,
+    /// Its account.
+    pub account_id: AccountId,
+    /// Where attempts are POSTed.
+    pub url: EndpointUrl,
+    /// A note for people.
+    pub description: String,
+    /// Which event types it receives.
+    pub event_types: TypeFilter,
+    /// Whether it gets attempts.
+    pub enabled: bool,
+    /// Why it was disabled.
+    pub disabled_reason: Option<String>,
+    /// When it was disabled.
+    pub disabled_at: Option<Timestamp>,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+/// The secrets that sign an endpoint's requests.
+#[derive(Debug, Clone)]
+pub struct SigningSecrets {
+    /// The current secret.
+    pub current: String,
+    /// The secret before the last rotation, while its grace period lasts.
+    pub previous: Option<(String, Timestamp)>,
+}
+
+impl SigningSecrets {
+    /// The secrets to sign with at `now`, the current one last.
+    pub fn in_force(&self, now: Timestamp) -> Vec<&str> {
+        let mut out = Vec::with_capacity(2);
+        if let Some((previous, until)) = &self.previous {
+            if *until > now {
+                out.push(previous.as_str());
+            }
+        }
+        out.push(self.current.as_str());
+        out
+    }
+}
+
+/// A new endpoint, validated.
+#[derive(Debug, Clone)]
+pub struct NewEndpoint {
+    /// Its id.
+    pub id: EndpointId,
+    /// Where attempts go.
+    pub url: EndpointUrl,
+    /// A note for people.
+    pub description: String,
+    /// Which event types it receives.
+    pub event_types: TypeFilter,
+    /// Its signing secret.
+    pub secret: String,
+}
+
+/// A change to an endpoint; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct EndpointPatch {
+    /// A new URL.
+    pub url: Option<EndpointUrl>,
+    /// A new note.
+    pub description: Option<String>,
+    /// A new subscription.
+    pub event_types: Option<TypeFilter>,
+}
+
+/// An accepted event, with its stored envelope bytes.
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    /// Its id.
+    pub id: EventId,
+    /// Its type.
+    pub event_type: EventType,
+    /// When it was accepted.
+    pub created_at: Timestamp,
+    /// The envelope bytes every attempt sends.
+    pub payload: Vec<u8>,
+}
+
+/// An event to publish: id, type and envelope bytes made at the edge.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// Its id.
+    pub id: EventId,
+    /// Its type.
+    pub event_type: EventType,
+    /// When it was accepted.
+    pub created_at: Timestamp,
+    /// The envelope bytes.
+    pub payload: Vec<u8>,
+}
+
+/// An idempotency key and the fingerprint of the request that first used it.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    /// The caller's key.
+    pub key: String,
+    /// A hash of the request body.
+    pub request_hash: String,
+}
+
+/// One published event and how many deliveries it made.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// The event.
+    pub event: StoredEvent,
+    /// Deliveries created for it (skipped ones included).
+    pub deliveries: u64,
+}
+
+/// What a publish call did.
+#[derive(Debug, Clone)]
+pub enum PublishOutcome {
+    /// New events were committed.
+    Created(Vec<Published>),
+    /// The idempotency key was seen before with the same request: its first answer.
+    Replayed(Vec<Published>),
+    /// The idempotency key was seen before with a different request.
+    KeyReused,
+}
+
+/// One event for one endpoint.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Its id.
+    pub id: DeliveryId,
+    /// Its account.
+    pub account_id: AccountId,
+    /// The event.
+    pub event_id: EventId,
+    /// The endpoint.
+    pub endpoint_id: EndpointId,
+    /// The event's type.
+    pub event_type: String,
+    /// Where it stands.
+    pub status: DeliveryStatus,
+    /// Attempts logged so far.
+    pub attempt_count: u32,
+    /// When the next attempt is due, if pending.
+    pub next_attempt_at: Option<Timestamp>,
+    /// The status code of the last answer, if any.
+    pub last_response_status: Option<u16>,
+    /// When it was created.
+    pub created_at: Timestamp,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+/// One HTTP request of a delivery, as logged.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    /// Its number in the delivery's log, from 1.
+    pub n: u32,
+    /// When it was sent.
+    pub started_at: Timestamp,
+    /// How long it took.
+    pub duration_ms: u64,
+    /// The answer's status code, if one came.
+    pub response_status: Option<u16>,
+    /// Why it failed, if it did.
+    pub error: Option<AttemptError>,
+    /// The answer's body, up to 64 KiB.
+    pub response_body: String,
+}
+
+/// Filters of the delivery log.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFilter {
+    /// Only this endpoint's.
+    pub endpoint_id: Option<EndpointId>,
+    /// Only this event's.
+    pub event_id: Option<EventId>,
+    /// Only in this status.
+    pub status: Option<DeliveryStatus>,
+}
+
+/// A page request: at most `limit` items older than `before` (an id).
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The most items to return.
+    pub limit: u32,
+    /// Return items whose id sorts before this one.
+    pub before: Option<String>,
+}
+
+/// A page of items and the cursor of the next one.
+#[derive(Debug, Clone)]
+pub struct Paged<T> {
+    /// The items.
+    pub items: Vec<T>,
+    /// The cursor for the next page, if there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// A delivery a worker has leased and will attempt now.
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    /// The delivery.
+    pub id: DeliveryId,
+    /// Its endpoint.
+    pub endpoint_id: EndpointId,
+    /// The event id (`X-Webhook-ID`).
+    pub event_id: EventId,
+    /// The event type (`X-Webhook-Event`).
+    pub event_type: String,
+    /// Where to POST.
+    pub url: String,
+    /// Who signs.
+    pub secrets: SigningSecrets,
+    /// The body, as stored.
+    pub payload: Vec<u8>,
+    /// This attempt's number (`X-Webhook-Attempt`).
+    pub attempt_n: u32,
+    /// Attempts already made on the current schedule.
+    pub schedule_step: u32,
+    /// Whether this is a manual retry (outside the schedule).
+    pub manual: bool,
+}
+
+/// What happens to a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// 2xx: done.
+    Succeeded,
+    /// Failed; try again at this time.
+    RetryAt(Timestamp),
+    /// Failed its last scheduled attempt: the delivery fails and its endpoint is disabled.
+    Exhausted,
+    /// A manual retry failed: the delivery returns to where it stood.
+    ManualFailed,
+}

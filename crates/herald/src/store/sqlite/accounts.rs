@@ -1,0 +1,85 @@
+//! Accounts and account keys on SQLite.
+
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::{paged, rows, SqliteStore};
+use crate::{
+    domain::{AccountId, KeyId, Timestamp},
+    store::{Account, AccountKey, AccountStore, Page, Paged, StoreError, StoreResult},
+};
+
+#[async_trait]
+impl AccountStore for SqliteStore {
+    #[tracing::instrument(skip_all, fields(account = %account.id))]
+    async fn create_account(&self, account: &Account) -> StoreResult<()> {
+        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)")
+            .bind(account.id.as_str())
+            .bind(&account.name)
+            .bind(account.created_at.millis())
+            .execute(&self.writer)
+            .await
+            .map_err(StoreError::from_insert)?;
+        Ok(())
+    }
+
+    async fn get_account(&self, id: &AccountId) -> StoreResult<Account> {
+        let row = sqlx::query("SELECT * FROM accounts WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        rows::account(&row)
+    }
+
+    async fn list_accounts(&self, page: &Page) -> StoreResult<Paged<Account>> {
+        let found = sqlx::query(
+            "SELECT * FROM accounts WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
+        )
+        .bind(&page.before)
+        .bind(&page.before)
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(rows::account)
+        .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paged(found, page, |a| a.id.to_string()))
+    }
+
+    async fn create_key(
+        &self,
+        account: &AccountId,
+        id: &KeyId,
+        key_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO account_keys (id, account_id, key_hash, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(id.as_str())
+        .bind(account.as_str())
+        .bind(key_hash)
+        .bind(now.millis())
+        .execute(&self.writer)
+        .await
+        .map_err(StoreError::from_insert)?;
+        Ok(())
+    }
+
+    async fn find_key(&self, key_hash: &str) -> StoreResult<Option<AccountKey>> {
+        let row = sqlx::query("SELECT id, account_id FROM account_keys WHERE key_hash = ?")
+            .bind(key_hash)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| {
+            let account: String = r.try_get("account_id")?;
+            Ok(AccountKey {
+                id: KeyId::from_trusted(r.try_get("id")?),
+                account_id: AccountId::parse(&account)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            })
+        })
+        .transpose()
+    }
+}

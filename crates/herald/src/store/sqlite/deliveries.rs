@@ -1,0 +1,110 @@
+//! The delivery log on SQLite, and manual retries.
+
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::{paged, rows, SqliteStore};
+use crate::{
+    domain::{AccountId, DeliveryId, Timestamp},
+    store::{
+        Attempt, Delivery, DeliveryFilter, DeliveryStore, Page, Paged, StoreError, StoreResult,
+    },
+};
+
+#[async_trait]
+impl DeliveryStore for SqliteStore {
+    async fn list_deliveries(
+        &self,
+        account: &AccountId,
+        filter: &DeliveryFilter,
+        page: &Page,
+    ) -> StoreResult<Paged<Delivery>> {
+        let endpoint = filter.endpoint_id.as_ref().map(|e| e.as_str());
+        let event = filter.event_id.as_ref().map(|e| e.as_str());
+        let status = filter.status.map(|s| s.as_str());
+        let found = sqlx::query(
+            "SELECT * FROM deliveries WHERE account_id = ?
+               AND (? IS NULL OR endpoint_id = ?) AND (? IS NULL OR event_id = ?) AND (? IS NULL OR status = ?)
+               AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
+        )
+        .bind(account.as_str())
+        .bind(endpoint)
+        .bind(endpoint)
+        .bind(event)
+        .bind(event)
+        .bind(status)
+        .bind(status)
+        .bind(&page.before)
+        .bind(&page.before)
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(rows::delivery)
+        .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paged(found, page, |d| d.id.to_string()))
+    }
+
+    async fn get_delivery(
+        &self,
+        account: &AccountId,
+        id: &DeliveryId,
+    ) -> StoreResult<(Delivery, Vec<Attempt>)> {
+        let mut conn = self.reader.acquire().await?;
+        let row = sqlx::query("SELECT * FROM deliveries WHERE id = ? AND account_id = ?")
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let attempts = sqlx::query("SELECT * FROM attempts WHERE delivery_id = ? ORDER BY n")
+            .bind(id.as_str())
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(rows::attempt)
+            .collect::<StoreResult<Vec<_>>>()?;
+        Ok((rows::delivery(&row)?, attempts))
+    }
+
+    #[tracing::instrument(skip(self, now))]
+    async fn request_retry(
+        &self,
+        account: &AccountId,
+        id: &DeliveryId,
+        now: Timestamp,
+    ) -> StoreResult<Delivery> {
+        let mut tx = self.writer.begin().await?;
+        let found = sqlx::query(
+            "SELECT e.enabled FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
+             WHERE d.id = ? AND d.account_id = ?",
+        )
+        .bind(id.as_str())
+        .bind(account.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        if !found.try_get::<bool, _>("enabled")? {
+            return Err(StoreError::EndpointDisabled);
+        }
+        // A second retry before the first ran keeps the first one's way back.
+        sqlx::query(
+            "UPDATE deliveries SET
+                resume_status = CASE WHEN manual = 1 THEN resume_status ELSE status END,
+                resume_next_attempt_at = CASE WHEN manual = 1 THEN resume_next_attempt_at ELSE next_attempt_at END,
+                manual = 1, status = 'pending', next_attempt_at = ?, updated_at = ?
+             WHERE id = ?",
+        )
+        .bind(now.millis())
+        .bind(now.millis())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query("SELECT * FROM deliveries WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows::delivery(&row)
+    }
+}

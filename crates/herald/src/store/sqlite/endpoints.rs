@@ -1,0 +1,276 @@
+//! Endpoints on SQLite: CRUD, secrets, and the disable / re-enable rules.
+
+use async_trait::async_trait;
+use sqlx::{Row, SqliteConnection};
+
+use super::{paged, rows, SqliteStore};
+use crate::{
+    domain::{AccountId, EndpointId, Timestamp},
+    store::{
+        Endpoint, EndpointPatch, EndpointStore, NewEndpoint, Page, Paged, SigningSecrets,
+        StoreError, StoreResult,
+    },
+};
+
+/// Disables an endpoint inside a transaction: pending deliveries not in
+/// flight fail with an `endpoint_disabled` entry and are marked missed.
+pub(super) async fn disable_in(
+    conn: &mut SqliteConnection,
+    endpoint: &str,
+    reason: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE endpoints SET enabled = 0, disabled_reason = ?, disabled_at = ?, updated_at = ?
+         WHERE id = ? AND enabled = 1",
+    )
+    .bind(reason)
+    .bind(now.millis())
+    .bind(now.millis())
+    .bind(endpoint)
+    .execute(&mut *conn)
+    .await?;
+    let stoppable =
+        "endpoint_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)";
+    sqlx::query(&format!(
+        "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, response_body)
+         SELECT id, attempt_count + 1, ?, 0, NULL, 'endpoint_disabled', '' FROM deliveries WHERE {stoppable}"
+    ))
+    .bind(now.millis())
+    .bind(endpoint)
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(&format!(
+        "UPDATE deliveries SET status = 'failed', attempt_count = attempt_count + 1, next_attempt_at = NULL,
+                missed = 1, manual = 0, resume_status = NULL, resume_next_attempt_at = NULL, updated_at = ?
+         WHERE {stoppable}"
+    ))
+    .bind(now.millis())
+    .bind(endpoint)
+    .bind(now.millis())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+impl SqliteStore {
+    async fn endpoint_in(
+        conn: &mut SqliteConnection,
+        account: &AccountId,
+        id: &EndpointId,
+    ) -> StoreResult<Endpoint> {
+        let row = sqlx::query("SELECT * FROM endpoints WHERE id = ? AND account_id = ?")
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .fetch_optional(conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        rows::endpoint(&row)
+    }
+}
+
+#[async_trait]
+impl EndpointStore for SqliteStore {
+    #[tracing::instrument(skip_all, fields(account = %account, endpoint = %new.id))]
+    async fn create_endpoint(
+        &self,
+        account: &AccountId,
+        new: &NewEndpoint,
+        now: Timestamp,
+    ) -> StoreResult<Endpoint> {
+        let mut tx = self.writer.begin().await?;
+        let exists = sqlx::query("SELECT 1 FROM accounts WHERE id = ?")
+            .bind(account.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query(
+            "INSERT INTO endpoints (id, account_id, url, description, event_types, secret, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(new.id.as_str())
+        .bind(account.as_str())
+        .bind(new.url.as_str())
+        .bind(&new.description)
+        .bind(rows::type_filter_json(&new.event_types))
+        .bind(&new.secret)
+        .bind(now.millis())
+        .bind(now.millis())
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_insert)?;
+        let endpoint = Self::endpoint_in(&mut tx, account, &new.id).await?;
+        tx.commit().await?;
+        Ok(endpoint)
+    }
+
+    async fn get_endpoint(&self, account: &AccountId, id: &EndpointId) -> StoreResult<Endpoint> {
+        let mut conn = self.reader.acquire().await?;
+        Self::endpoint_in(&mut conn, account, id).await
+    }
+
+    async fn list_endpoints(
+        &self,
+        account: &AccountId,
+        page: &Page,
+    ) -> StoreResult<Paged<Endpoint>> {
+        let found = sqlx::query(
+            "SELECT * FROM endpoints WHERE account_id = ? AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
+        )
+        .bind(account.as_str())
+        .bind(&page.before)
+        .bind(&page.before)
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(rows::endpoint)
+        .collect::<StoreResult<Vec<_>>>()?;
+        Ok(paged(found, page, |e| e.id.to_string()))
+    }
+
+    async fn update_endpoint(
+        &self,
+        account: &AccountId,
+        id: &EndpointId,
+        patch: &EndpointPatch,
+        now: Timestamp,
+    ) -> StoreResult<Endpoint> {
+        let mut tx = self.writer.begin().await?;
+        let current = Self::endpoint_in(&mut tx, account, id).await?;
+        let url = patch.url.as_ref().unwrap_or(&current.url);
+        let description = patch.description.as_ref().unwrap_or(&current.description);
+        let types = patch.event_types.as_ref().unwrap_or(&current.event_types);
+        sqlx::query("UPDATE endpoints SET url = ?, description = ?, event_types = ?, updated_at = ? WHERE id = ?")
+            .bind(url.as_str())
+            .bind(description)
+            .bind(rows::type_filter_json(types))
+            .bind(now.millis())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let endpoint = Self::endpoint_in(&mut tx, account, id).await?;
+        tx.commit().await?;
+        Ok(endpoint)
+    }
+
+    async fn delete_endpoint(&self, account: &AccountId, id: &EndpointId) -> StoreResult<()> {
+        let done = sqlx::query("DELETE FROM endpoints WHERE id = ? AND account_id = ?")
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .execute(&self.writer)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn get_secrets(
+        &self,
+        account: &AccountId,
+        id: &EndpointId,
+    ) -> StoreResult<SigningSecrets> {
+        let row = sqlx::query(
+            "SELECT secret, previous_secret, previous_expires_at FROM endpoints WHERE id = ? AND account_id = ?",
+        )
+        .bind(id.as_str())
+        .bind(account.as_str())
+        .fetch_optional(&self.reader)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(secrets(&row)?)
+    }
+
+    async fn rotate_secret(
+        &self,
+        account: &AccountId,
+        id: &EndpointId,
+        new_secret: &str,
+        previous_until: Option<Timestamp>,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE endpoints SET
+                previous_secret = CASE WHEN ? IS NULL THEN NULL ELSE secret END,
+                previous_expires_at = ?, secret = ?, updated_at = ?
+             WHERE id = ? AND account_id = ?",
+        )
+        .bind(previous_until.map(Timestamp::millis))
+        .bind(previous_until.map(Timestamp::millis))
+        .bind(new_secret)
+        .bind(now.millis())
+        .bind(id.as_str())
+        .bind(account.as_str())
+        .execute(&self.writer)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self, reason, now))]
+    async fn disable_endpoint(
+        &self,
+        account: &AccountId,
+        id: &EndpointId,
+        reason: &str,
+        now: Timestamp,
+    ) -> StoreResult<Endpoint> {
+        let mut tx = self.writer.begin().await?;
+        Self::endpoint_in(&mut tx, account, id).await?;
+        disable_in(&mut tx, id.as_str(), reason, now).await?;
+        let endpoint = Self::endpoint_in(&mut tx, account, id).await?;
+        tx.commit().await?;
+        Ok(endpoint)
+    }
+
+    #[tracing::instrument(skip(self, first_attempt_at, now))]
+    async fn enable_endpoint(
+        &self,
+        account: &AccountId,
+        id: &EndpointId,
+        redeliver_missed: bool,
+        first_attempt_at: Timestamp,
+        now: Timestamp,
+    ) -> StoreResult<Endpoint> {
+        let mut tx = self.writer.begin().await?;
+        Self::endpoint_in(&mut tx, account, id).await?;
+        sqlx::query(
+            "UPDATE endpoints SET enabled = 1, disabled_reason = NULL, disabled_at = NULL, updated_at = ? WHERE id = ?",
+        )
+        .bind(now.millis())
+        .bind(id.as_str())
+        .execute(&mut *tx)
+        .await?;
+        let redeliver = if redeliver_missed {
+            "UPDATE deliveries SET status = 'pending', schedule_base = attempt_count, next_attempt_at = ?,
+                    missed = 0, updated_at = ? WHERE endpoint_id = ? AND missed = 1"
+        } else {
+            "UPDATE deliveries SET missed = 0, updated_at = ?2 WHERE endpoint_id = ?3 AND missed = 1 AND ?1 IS NOT NULL"
+        };
+        sqlx::query(redeliver)
+            .bind(first_attempt_at.millis())
+            .bind(now.millis())
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let endpoint = Self::endpoint_in(&mut tx, account, id).await?;
+        tx.commit().await?;
+        Ok(endpoint)
+    }
+}
+
+/// Reads the secret columns of an endpoint row.
+pub(super) fn secrets(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SigningSecrets> {
+    let previous: Option<String> = row.try_get("previous_secret")?;
+    let until: Option<i64> = row.try_get("previous_expires_at")?;
+    Ok(SigningSecrets {
+        current: row.try_get("secret")?,
+        previous: previous.zip(until.map(Timestamp::from_millis)),
+    })
+}

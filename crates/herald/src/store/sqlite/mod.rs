@@ -1,0 +1,78 @@
+//! The embedded store: one SQLite file in WAL mode, one writer connection
+//! (so writes queue instead of failing busy) and a few readers.
+
+mod accounts;
+mod deliveries;
+mod dispatch;
+mod endpoints;
+mod events;
+mod ops;
+mod rows;
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    SqlitePool,
+};
+
+use super::{Page, Paged, StoreError, StoreResult};
+
+/// The SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    /// The single connection every write goes through.
+    writer: SqlitePool,
+    /// Connections for reads, which WAL lets run beside the writer.
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database at `url`.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL in WAL mode survives a crash of the process; only a
+            // power loss can take back the last commits.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        if let Some(parent) = options
+            .get_filename()
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Corrupt(format!("cannot create {}: {e}", parent.display()))
+            })?;
+        }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
+        Ok(Self { writer, reader })
+    }
+}
+
+/// Turns `limit + 1` fetched rows into a page and its next cursor.
+fn paged<T>(mut items: Vec<T>, page: &Page, id_of: impl Fn(&T) -> String) -> Paged<T> {
+    let limit = page.limit as usize;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(&id_of)
+    } else {
+        None
+    };
+    Paged { items, next_cursor }
+}
+
+/// `?, ?, ?` for `n` bind parameters.
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
