@@ -16,8 +16,7 @@ pub(crate) type Tag = [u8; TAG_LEN];
 pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Tag {
     // HMAC takes a key of any length (long keys are hashed first), so this
     // cannot fail whatever the input.
-    let mut mac =
-        <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC-SHA256 accepts keys of any length");
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC-SHA256 accepts keys of any length");
     for part in parts {
         mac.update(part);
     }
@@ -28,10 +27,5 @@ pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Tag {
 /// without stopping at the first match, so timing tells nothing about which
 /// candidate matched or how much of one did.
 pub(crate) fn matches_any(expected: &Tag, candidates: &[Tag]) -> bool {
-    candidates
-        .iter()
-        .fold(Choice::from(0), |found, candidate| {
-            found | expected.ct_eq(candidate)
-        })
-        .into()
+    candidates.iter().fold(Choice::from(0), |found, candidate| found | expected.ct_eq(candidate)).into()
 }

@@ -34,10 +34,7 @@ const SECRET_BASE64: GeneralPurpose = GeneralPurpose::new(
 /// Fails only when the secret is not (`whsec_` followed by) base64.
 pub fn sign(secret: &str, msg_id: &str, timestamp: i64, body: &[u8]) -> Result<String, KeyError> {
     let key = decode_secret(secret)?;
-    Ok(format!(
-        "v1,{}",
-        STANDARD.encode(tag(&key, msg_id, timestamp, body))
-    ))
+    Ok(format!("v1,{}", STANDARD.encode(tag(&key, msg_id, timestamp, body))))
 }
 
 /// The full `webhook-signature` value: one [`sign`] entry per secret in the
@@ -45,16 +42,8 @@ pub fn sign(secret: &str, msg_id: &str, timestamp: i64, body: &[u8]) -> Result<S
 /// `X-Webhook-Signature`.
 ///
 /// Fails when any secret is not base64.
-pub fn signature_header(
-    secrets: &[&str],
-    msg_id: &str,
-    timestamp: i64,
-    body: &[u8],
-) -> Result<String, KeyError> {
-    let entries = secrets
-        .iter()
-        .map(|secret| sign(secret, msg_id, timestamp, body))
-        .collect::<Result<Vec<_>, _>>()?;
+pub fn signature_header(secrets: &[&str], msg_id: &str, timestamp: i64, body: &[u8]) -> Result<String, KeyError> {
+    let entries = secrets.iter().map(|secret| sign(secret, msg_id, timestamp, body)).collect::<Result<Vec<_>, _>>()?;
     Ok(entries.join(" "))
 }
 
@@ -99,23 +88,13 @@ pub fn verify_now(
     body: &[u8],
     tolerance: Duration,
 ) -> Result<(), VerifyError> {
-    verify(
-        secret,
-        msg_id,
-        timestamp_header,
-        signature_header,
-        body,
-        tolerance,
-        timestamp::unix_now(),
-    )
+    verify(secret, msg_id, timestamp_header, signature_header, body, tolerance, timestamp::unix_now())
 }
 
 /// The HMAC key: the secret without `whsec_` (if present), base64-decoded.
 fn decode_secret(secret: &str) -> Result<Vec<u8>, KeyError> {
     let encoded = secret.strip_prefix(SECRET_PREFIX).unwrap_or(secret);
-    let key = SECRET_BASE64
-        .decode(encoded)
-        .map_err(|_| KeyError::NotBase64)?;
+    let key = SECRET_BASE64.decode(encoded).map_err(|_| KeyError::NotBase64)?;
     if key.is_empty() {
         return Err(KeyError::Empty);
     }
@@ -135,13 +114,9 @@ fn parse_timestamp(value: &str) -> Result<i64, VerifyError> {
         return Err(VerifyError::MissingTimestamp);
     }
     if !value.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(VerifyError::Malformed(
-            "webhook-timestamp is not a whole number of seconds",
-        ));
+        return Err(VerifyError::Malformed("webhook-timestamp is not a whole number of seconds"));
     }
-    value
-        .parse()
-        .map_err(|_| VerifyError::Malformed("webhook-timestamp is out of range"))
+    value.parse().map_err(|_| VerifyError::Malformed("webhook-timestamp is out of range"))
 }
 
 /// Every `v1` entry of `webhook-signature`, decoded.
@@ -149,18 +124,14 @@ fn parse_signatures(header: &str) -> Result<Vec<Tag>, VerifyError> {
     let mut signatures = Vec::new();
     for entry in header.split_ascii_whitespace() {
         let Some((version, value)) = entry.split_once(',') else {
-            return Err(VerifyError::Malformed(
-                "a webhook-signature entry is not <version>,<signature>",
-            ));
+            return Err(VerifyError::Malformed("a webhook-signature entry is not <version>,<signature>"));
         };
         if version != "v1" {
             continue;
         }
-        let decoded = STANDARD
-            .decode(value)
-            .map_err(|_| VerifyError::Malformed("a v1 signature is not base64"))?;
-        let tag = Tag::try_from(decoded.as_slice())
-            .map_err(|_| VerifyError::Malformed("a v1 signature is not 32 bytes"))?;
+        let decoded = STANDARD.decode(value).map_err(|_| VerifyError::Malformed("a v1 signature is not base64"))?;
+        let tag =
+            Tag::try_from(decoded.as_slice()).map_err(|_| VerifyError::Malformed("a v1 signature is not 32 bytes"))?;
         signatures.push(tag);
     }
     if signatures.is_empty() {

@@ -24,11 +24,7 @@ pub(crate) fn check(timestamp: i64, tolerance: Duration, now: i64) -> Result<(),
     // Both are whole seconds, so `> tolerance` equals `> floor(tolerance)`;
     // `abs_diff` cannot overflow, whatever the header says.
     if now.abs_diff(timestamp) > tolerance.as_secs() {
-        return Err(VerifyError::TimestampOutOfTolerance {
-            timestamp,
-            now,
-            tolerance,
-        });
+        return Err(VerifyError::TimestampOutOfTolerance { timestamp, now, tolerance });
     }
     Ok(())
 }

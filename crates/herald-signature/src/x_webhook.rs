@@ -41,17 +41,8 @@ pub fn signature_header(secrets: &[&str], timestamp: i64, body: &[u8]) -> String
 /// either way. The signature is checked before the timestamp, so
 /// [`VerifyError::TimestampOutOfTolerance`] always means a genuine but stale
 /// (or clock-skewed) request. Never panics, whatever the header holds.
-pub fn verify(
-    secret: &str,
-    header: &str,
-    body: &[u8],
-    tolerance: Duration,
-    now_unix: i64,
-) -> Result<(), VerifyError> {
-    let Parsed {
-        timestamp: t,
-        signatures,
-    } = parse(header)?;
+pub fn verify(secret: &str, header: &str, body: &[u8], tolerance: Duration, now_unix: i64) -> Result<(), VerifyError> {
+    let Parsed { timestamp: t, signatures } = parse(header)?;
     if !mac::matches_any(&tag(secret, t, body), &signatures) {
         return Err(VerifyError::NoMatch);
     }
@@ -59,12 +50,7 @@ pub fn verify(
 }
 
 /// [`verify`] against the system clock ([`unix_now`](crate::unix_now)).
-pub fn verify_now(
-    secret: &str,
-    header: &str,
-    body: &[u8],
-    tolerance: Duration,
-) -> Result<(), VerifyError> {
+pub fn verify_now(secret: &str, header: &str, body: &[u8], tolerance: Duration) -> Result<(), VerifyError> {
     verify(secret, header, body, tolerance, timestamp::unix_now())
 }
 
@@ -112,10 +98,7 @@ fn parse(header: &str) -> Result<Parsed, VerifyError> {
     if signatures.is_empty() {
         return Err(VerifyError::MissingSignature);
     }
-    Ok(Parsed {
-        timestamp,
-        signatures,
-    })
+    Ok(Parsed { timestamp, signatures })
 }
 
 /// `t`: ASCII digits only (no sign, no spaces, no underscores), fitting an `i64`.
@@ -123,20 +106,15 @@ fn parse_timestamp(value: &str) -> Result<i64, VerifyError> {
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
         return Err(VerifyError::Malformed("t is not a whole number of seconds"));
     }
-    value
-        .parse()
-        .map_err(|_| VerifyError::Malformed("t is out of range"))
+    value.parse().map_err(|_| VerifyError::Malformed("t is out of range"))
 }
 
 /// `v1`: exactly 64 hex characters (either case), the 32 bytes of one tag.
 fn parse_hex_signature(value: &str) -> Result<Tag, VerifyError> {
     if value.len() != 2 * TAG_LEN {
-        return Err(VerifyError::Malformed(
-            "a v1 signature is not 64 hex characters",
-        ));
+        return Err(VerifyError::Malformed("a v1 signature is not 64 hex characters"));
     }
     let mut tag = [0; TAG_LEN];
-    hex::decode_to_slice(value, &mut tag)
-        .map_err(|_| VerifyError::Malformed("a v1 signature is not hex"))?;
+    hex::decode_to_slice(value, &mut tag).map_err(|_| VerifyError::Malformed("a v1 signature is not hex"))?;
     Ok(tag)
 }

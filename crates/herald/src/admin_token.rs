@@ -22,8 +22,7 @@ pub fn settle(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<(Stri
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e).with_context(|| format!("Failed to read {}", path.display())),
     }
-    fs::create_dir_all(data_dir)
-        .with_context(|| format!("Failed to create {}", data_dir.display()))?;
+    fs::create_dir_all(data_dir).with_context(|| format!("Failed to create {}", data_dir.display()))?;
     let token = random_token("hat_");
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -32,9 +31,7 @@ pub fn settle(configured: Option<&str>, data_dir: &Path) -> anyhow::Result<(Stri
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options
-        .open(&path)
-        .with_context(|| format!("Failed to create {}", path.display()))?;
+    let mut file = options.open(&path).with_context(|| format!("Failed to create {}", path.display()))?;
     file.write_all(token.as_bytes())?;
     file.sync_all()?;
     Ok((token, true))
@@ -55,10 +52,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(dir.path().join(TOKEN_FILE))
-                .unwrap()
-                .permissions()
-                .mode();
+            let mode = fs::metadata(dir.path().join(TOKEN_FILE)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -41,13 +41,10 @@ impl Application {
     /// binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let config = Arc::new(config);
-        let store = store::open(&config.database_url)
-            .await
-            .context("Failed to open the store")?;
+        let store = store::open(&config.database_url).await.context("Failed to open the store")?;
         let data_dir = config.data_dir();
-        let (admin_token, token_was_generated) =
-            admin_token::settle(config.admin_token.as_deref(), &data_dir)
-                .context("Failed to settle the admin token")?;
+        let (admin_token, token_was_generated) = admin_token::settle(config.admin_token.as_deref(), &data_dir)
+            .context("Failed to settle the admin token")?;
         let shutdown = CancellationToken::new();
         let dispatcher = Dispatcher::new(config.clone(), store.clone(), shutdown.clone())
             .context("Failed to build the dispatcher")?;
@@ -57,28 +54,14 @@ impl Application {
                 .with_extra_file(path)
                 .with_context(|| format!("Failed to load the event types in {}", path.display()))?;
         }
-        let state = api::AppState::new(
-            config.clone(),
-            store,
-            catalog,
-            &admin_token,
-            dispatcher.waker(),
-        );
+        let state = api::AppState::new(config.clone(), store, catalog, &admin_token, dispatcher.waker());
         let router = api::router(state);
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("Failed to listen on {}", config.listen))?;
+        let listener =
+            TcpListener::bind(config.listen).await.with_context(|| format!("Failed to listen on {}", config.listen))?;
         if config.dev {
             tracing::warn!("HERALD_DEV is on: http:// endpoints and private addresses are allowed");
         }
-        Ok(Self {
-            listener,
-            admin_token,
-            token_was_generated,
-            router,
-            dispatcher,
-            shutdown,
-        })
+        Ok(Self { listener, admin_token, token_was_generated, router, dispatcher, shutdown })
     }
 
     /// The port the API listens on.
@@ -88,9 +71,7 @@ impl Application {
 
     /// The address the API listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.listener.local_addr().expect("a bound listener has an address")
     }
 
     /// The admin token in force.
@@ -110,13 +91,7 @@ impl Application {
 
     /// Serves the API and runs the delivery workers until shut down.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let Self {
-            listener,
-            router,
-            dispatcher,
-            shutdown,
-            ..
-        } = self;
+        let Self { listener, router, dispatcher, shutdown, .. } = self;
         tracing::info!(address = %listener.local_addr()?, "herald is listening");
         let workers = tokio::spawn(dispatcher.run());
         let stop = shutdown.clone();

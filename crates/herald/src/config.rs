@@ -13,11 +13,7 @@ pub struct Config {
     pub listen: SocketAddr,
 
     /// The store: `sqlite://path/to/file.db` (created on first start).
-    #[arg(
-        long,
-        env = "HERALD_DATABASE_URL",
-        default_value = "sqlite://herald-data/herald.db"
-    )]
+    #[arg(long, env = "HERALD_DATABASE_URL", default_value = "sqlite://herald-data/herald.db")]
     pub database_url: String,
 
     /// Where Herald keeps its own files (the generated admin token); defaults
@@ -30,11 +26,7 @@ pub struct Config {
     pub admin_token: Option<String>,
 
     /// Delays before attempts 1..N; N attempts fail before an endpoint is disabled.
-    #[arg(
-        long,
-        env = "HERALD_RETRY_SCHEDULE",
-        default_value = "0s,1m,5m,15m,1h,2h"
-    )]
+    #[arg(long, env = "HERALD_RETRY_SCHEDULE", default_value = "0s,1m,5m,15m,1h,2h")]
     pub retry_schedule: RetrySchedule,
 
     /// How long one attempt may take, connection to last byte read.

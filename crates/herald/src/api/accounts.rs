@@ -64,16 +64,8 @@ async fn create_account(
     let (Some(id), Some(name)) = (id, name) else {
         return Err(ApiError::invalid("", "incomplete account"));
     };
-    let account = Account {
-        id,
-        name: name.trim().to_owned(),
-        created_at: Timestamp::now(),
-    };
-    state
-        .store
-        .create_account(&account)
-        .await
-        .map_err(ApiError::from_store("account"))?;
+    let account = Account { id, name: name.trim().to_owned(), created_at: Timestamp::now() };
+    state.store.create_account(&account).await.map_err(ApiError::from_store("account"))?;
     Ok((StatusCode::CREATED, Json(account.into())))
 }
 
@@ -88,11 +80,7 @@ async fn list_accounts(
 ) -> Result<Json<List<AccountView>>, ApiError> {
     caller.require_admin("only the admin token lists accounts")?;
     let page = params.page(AccountId::parse)?;
-    let accounts = state
-        .store
-        .list_accounts(&page)
-        .await
-        .map_err(ApiError::from_store("account"))?;
+    let accounts = state.store.list_accounts(&page).await.map_err(ApiError::from_store("account"))?;
     Ok(Json(List::of(accounts, AccountView::from)))
 }
 
@@ -105,11 +93,7 @@ async fn get_account(
     Path(account): Path<String>,
 ) -> Result<Json<AccountView>, ApiError> {
     let account = caller.account(&account)?;
-    let found = state
-        .store
-        .get_account(&account)
-        .await
-        .map_err(ApiError::from_store("account"))?;
+    let found = state.store.get_account(&account).await.map_err(ApiError::from_store("account"))?;
     Ok(Json(found.into()))
 }
 
@@ -124,22 +108,12 @@ async fn create_key(
 ) -> Result<(StatusCode, Json<KeyView>), ApiError> {
     caller.require_admin("only the admin token creates account keys")?;
     let account = caller.account(&account)?;
-    state
-        .store
-        .get_account(&account)
-        .await
-        .map_err(ApiError::from_store("account"))?;
+    state.store.get_account(&account).await.map_err(ApiError::from_store("account"))?;
     let (id, key) = (KeyId::generate(), random_token("hk_"));
     state
         .store
         .create_key(&account, &id, &token_hash(&key), Timestamp::now())
         .await
         .map_err(ApiError::from_store("key"))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(KeyView {
-            id: id.to_string(),
-            key,
-        }),
-    ))
+    Ok((StatusCode::CREATED, Json(KeyView { id: id.to_string(), key })))
 }

@@ -40,18 +40,12 @@ impl Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthorized)?;
@@ -65,11 +59,7 @@ impl FromRequestParts<AppState> for Caller {
             .store
             .find_key(&token_hash(token))
             .await
-            .map_err(|e| {
-                ApiError::Internal(
-                    anyhow::Error::new(e).context("Failed to look up an account key"),
-                )
-            })?
+            .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("Failed to look up an account key")))?
             .ok_or(ApiError::Unauthorized)?;
         Ok(Self::Account(key.account_id))
     }

@@ -23,21 +23,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge(MAX_BODY_BYTES)
             } else {
-                ApiError::BadRequest {
-                    detail: format!("the request body could not be read: {e}"),
-                    errors: vec![],
-                }
+                ApiError::BadRequest { detail: format!("the request body could not be read: {e}"), errors: vec![] }
             }
         })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(Self(Value::Object(Map::new())));
         }
-        serde_json::from_slice(&bytes)
-            .map(Self)
-            .map_err(|e| ApiError::BadRequest {
-                detail: format!("the request body is not valid JSON: {e}"),
-                errors: vec![FieldError::at("", format!("not valid JSON: {e}"))],
-            })
+        serde_json::from_slice(&bytes).map(Self).map_err(|e| ApiError::BadRequest {
+            detail: format!("the request body is not valid JSON: {e}"),
+            errors: vec![FieldError::at("", format!("not valid JSON: {e}"))],
+        })
     }
 }
 
@@ -60,17 +55,9 @@ impl<'a> Fields<'a> {
         let mut errors = Vec::new();
         let map = value.as_object();
         if map.is_none() {
-            errors.push(FieldError::at(
-                base.clone(),
-                format!("must be a JSON object, not {}", kind(value)),
-            ));
+            errors.push(FieldError::at(base.clone(), format!("must be a JSON object, not {}", kind(value))));
         }
-        Self {
-            base,
-            map,
-            known: Vec::new(),
-            errors,
-        }
+        Self { base, map, known: Vec::new(), errors }
     }
 
     /// The pointer of a field of this object.
@@ -137,10 +124,7 @@ impl<'a> Fields<'a> {
             Some(value) => match value.as_u64() {
                 Some(n) => Some(n),
                 None => {
-                    self.error(
-                        key,
-                        format!("must be a non-negative integer, not {}", kind(value)),
-                    );
+                    self.error(key, format!("must be a non-negative integer, not {}", kind(value)));
                     None
                 }
             },
@@ -160,11 +144,7 @@ impl<'a> Fields<'a> {
     /// Ends reading: unknown fields are refused, and every problem is returned.
     pub fn finish(mut self) -> Result<(), Vec<FieldError>> {
         if let Some(map) = self.map {
-            let unknown: Vec<String> = map
-                .keys()
-                .filter(|k| !self.known.contains(&k.as_str()))
-                .cloned()
-                .collect();
+            let unknown: Vec<String> = map.keys().filter(|k| !self.known.contains(&k.as_str())).cloned().collect();
             for key in unknown {
                 self.error(&key, "is not a known field");
             }

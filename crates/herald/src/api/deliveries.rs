@@ -21,17 +21,10 @@ use crate::{
 
 /// The routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list_deliveries))
-        .routes(routes!(get_delivery))
-        .routes(routes!(retry_delivery))
+    OpenApiRouter::new().routes(routes!(list_deliveries)).routes(routes!(get_delivery)).routes(routes!(retry_delivery))
 }
 
-fn ids(
-    caller: &Caller,
-    account: &str,
-    delivery: &str,
-) -> Result<(AccountId, DeliveryId), ApiError> {
+fn ids(caller: &Caller, account: &str, delivery: &str) -> Result<(AccountId, DeliveryId), ApiError> {
     let account = caller.account(account)?;
     let delivery = DeliveryId::parse(delivery).map_err(|_| ApiError::NotFound("delivery"))?;
     Ok((account, delivery))
@@ -50,24 +43,16 @@ async fn list_deliveries(
     params: Params,
 ) -> Result<Json<List<DeliveryView>>, ApiError> {
     let account = caller.account(&account)?;
-    state
-        .store
-        .get_account(&account)
-        .await
-        .map_err(ApiError::from_store("account"))?;
+    state.store.get_account(&account).await.map_err(ApiError::from_store("account"))?;
     let filter = DeliveryFilter {
         endpoint_id: params.parsed("endpoint_id", EndpointId::parse)?,
         event_id: params.parsed("event_id", EventId::parse)?,
-        status: params.parsed("status", |s| {
-            DeliveryStatus::parse(s).ok_or("must be pending, succeeded, failed or skipped")
-        })?,
+        status: params
+            .parsed("status", |s| DeliveryStatus::parse(s).ok_or("must be pending, succeeded, failed or skipped"))?,
     };
     let page = params.page(DeliveryId::parse)?;
-    let found = state
-        .store
-        .list_deliveries(&account, &filter, &page)
-        .await
-        .map_err(ApiError::from_store("delivery"))?;
+    let found =
+        state.store.list_deliveries(&account, &filter, &page).await.map_err(ApiError::from_store("delivery"))?;
     Ok(Json(List::of(found, DeliveryView::from)))
 }
 
@@ -80,15 +65,9 @@ async fn get_delivery(
     Path((account, delivery)): Path<(String, String)>,
 ) -> Result<Json<DeliveryDetailView>, ApiError> {
     let (account, delivery) = ids(&caller, &account, &delivery)?;
-    let (delivery, attempts) = state
-        .store
-        .get_delivery(&account, &delivery)
-        .await
-        .map_err(ApiError::from_store("delivery"))?;
-    Ok(Json(DeliveryDetailView {
-        delivery: delivery.into(),
-        attempts: attempts.into_iter().map(Into::into).collect(),
-    }))
+    let (delivery, attempts) =
+        state.store.get_delivery(&account, &delivery).await.map_err(ApiError::from_store("delivery"))?;
+    Ok(Json(DeliveryDetailView { delivery: delivery.into(), attempts: attempts.into_iter().map(Into::into).collect() }))
 }
 
 /// Resend now: one new attempt, whatever the delivery's status.

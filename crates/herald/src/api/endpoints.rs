@@ -20,8 +20,8 @@ use super::{
 };
 use crate::{
     domain::{
-        envelope::envelope_bytes, AccountId, EndpointId, EndpointSecret, EndpointUrl, EventId,
-        EventType, Timestamp, TypeFilter, TypePattern,
+        envelope::envelope_bytes, AccountId, EndpointId, EndpointSecret, EndpointUrl, EventId, EventType, Timestamp,
+        TypeFilter, TypePattern,
     },
     store::{EndpointPatch, NewEndpoint, NewEvent},
 };
@@ -49,21 +49,12 @@ fn parse_type_filter(state: &AppState, f: &mut Fields<'_>, value: &Value) -> Opt
         Value::Null => return Some(TypeFilter::all()),
         Value::Array(items) => items,
         other => {
-            f.error(
-                "event_types",
-                format!(
-                    "must be null or an array of event types, not {}",
-                    kind(other)
-                ),
-            );
+            f.error("event_types", format!("must be null or an array of event types, not {}", kind(other)));
             return None;
         }
     };
     if items.len() > TypeFilter::MAX_PATTERNS {
-        f.error(
-            "event_types",
-            format!("may list at most {} types", TypeFilter::MAX_PATTERNS),
-        );
+        f.error("event_types", format!("may list at most {} types", TypeFilter::MAX_PATTERNS));
         return None;
     }
     let mut patterns = Vec::with_capacity(items.len());
@@ -78,10 +69,7 @@ fn parse_type_filter(state: &AppState, f: &mut Fields<'_>, value: &Value) -> Opt
             Ok(p) => {
                 let exact = EventType::parse(text).ok();
                 if exact.is_some_and(|t| state.catalog.get(&t).is_none()) {
-                    f.error(
-                        &key,
-                        format!("`{text}` is not in the event catalog (GET /v1/event-types)"),
-                    );
+                    f.error(&key, format!("`{text}` is not in the event catalog (GET /v1/event-types)"));
                 } else {
                     patterns.push(p);
                 }
@@ -92,27 +80,18 @@ fn parse_type_filter(state: &AppState, f: &mut Fields<'_>, value: &Value) -> Opt
 }
 
 fn parse_url(state: &AppState, f: &mut Fields<'_>, raw: &str) -> Option<EndpointUrl> {
-    EndpointUrl::parse(raw, state.config.dev)
-        .map_err(|e| f.error("url", e.to_string()))
-        .ok()
+    EndpointUrl::parse(raw, state.config.dev).map_err(|e| f.error("url", e.to_string())).ok()
 }
 
 fn parse_description(f: &mut Fields<'_>, raw: &str) -> Option<String> {
     if raw.chars().count() > MAX_DESCRIPTION {
-        f.error(
-            "description",
-            format!("must be at most {MAX_DESCRIPTION} characters"),
-        );
+        f.error("description", format!("must be at most {MAX_DESCRIPTION} characters"));
         return None;
     }
     Some(raw.to_owned())
 }
 
-fn ids(
-    caller: &Caller,
-    account: &str,
-    endpoint: &str,
-) -> Result<(AccountId, EndpointId), ApiError> {
+fn ids(caller: &Caller, account: &str, endpoint: &str) -> Result<(AccountId, EndpointId), ApiError> {
     let account = caller.account(account)?;
     let endpoint = EndpointId::parse(endpoint).map_err(|_| ApiError::NotFound("endpoint"))?;
     Ok((account, endpoint))
@@ -131,46 +110,23 @@ async fn create_endpoint(
 ) -> Result<(StatusCode, Json<CreatedEndpointView>), ApiError> {
     let account = caller.account(&account)?;
     let mut f = Fields::new(&body, "");
-    let url = f
-        .required_str("url")
-        .and_then(|u| parse_url(&state, &mut f, u));
-    let description = f
-        .optional_str("description")
-        .map_or(Some(String::new()), |d| parse_description(&mut f, d));
-    let event_types = f.raw("event_types").map_or(Some(TypeFilter::all()), |v| {
-        parse_type_filter(&state, &mut f, v)
-    });
+    let url = f.required_str("url").and_then(|u| parse_url(&state, &mut f, u));
+    let description = f.optional_str("description").map_or(Some(String::new()), |d| parse_description(&mut f, d));
+    let event_types = f.raw("event_types").map_or(Some(TypeFilter::all()), |v| parse_type_filter(&state, &mut f, v));
     let secret = match f.optional_str("secret") {
         None => Some(EndpointSecret::generate()),
-        Some(raw) => EndpointSecret::parse(raw)
-            .map_err(|e| f.error("secret", e.to_string()))
-            .ok(),
+        Some(raw) => EndpointSecret::parse(raw).map_err(|e| f.error("secret", e.to_string())).ok(),
     };
     f.finish().map_err(ApiError::Invalid)?;
-    let (Some(url), Some(description), Some(event_types), Some(secret)) =
-        (url, description, event_types, secret)
+    let (Some(url), Some(description), Some(event_types), Some(secret)) = (url, description, event_types, secret)
     else {
         return Err(ApiError::invalid("", "incomplete endpoint"));
     };
-    let new = NewEndpoint {
-        id: EndpointId::generate(),
-        url,
-        description,
-        event_types,
-        secret: secret.expose().to_owned(),
-    };
-    let endpoint = state
-        .store
-        .create_endpoint(&account, &new, Timestamp::now())
-        .await
-        .map_err(ApiError::from_store("account"))?;
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedEndpointView {
-            endpoint: endpoint.into(),
-            secret: new.secret,
-        }),
-    ))
+    let new =
+        NewEndpoint { id: EndpointId::generate(), url, description, event_types, secret: secret.expose().to_owned() };
+    let endpoint =
+        state.store.create_endpoint(&account, &new, Timestamp::now()).await.map_err(ApiError::from_store("account"))?;
+    Ok((StatusCode::CREATED, Json(CreatedEndpointView { endpoint: endpoint.into(), secret: new.secret })))
 }
 
 /// List an account's endpoints, newest first.
@@ -184,17 +140,9 @@ async fn list_endpoints(
     params: Params,
 ) -> Result<Json<List<EndpointView>>, ApiError> {
     let account = caller.account(&account)?;
-    state
-        .store
-        .get_account(&account)
-        .await
-        .map_err(ApiError::from_store("account"))?;
+    state.store.get_account(&account).await.map_err(ApiError::from_store("account"))?;
     let page = params.page(EndpointId::parse)?;
-    let endpoints = state
-        .store
-        .list_endpoints(&account, &page)
-        .await
-        .map_err(ApiError::from_store("endpoint"))?;
+    let endpoints = state.store.list_endpoints(&account, &page).await.map_err(ApiError::from_store("endpoint"))?;
     Ok(Json(List::of(endpoints, EndpointView::from)))
 }
 
@@ -207,11 +155,7 @@ async fn get_endpoint(
     Path((account, endpoint)): Path<(String, String)>,
 ) -> Result<Json<EndpointView>, ApiError> {
     let (account, endpoint) = ids(&caller, &account, &endpoint)?;
-    let found = state
-        .store
-        .get_endpoint(&account, &endpoint)
-        .await
-        .map_err(ApiError::from_store("endpoint"))?;
+    let found = state.store.get_endpoint(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
     Ok(Json(found.into()))
 }
 
@@ -229,18 +173,11 @@ async fn update_endpoint(
     let (account, endpoint) = ids(&caller, &account, &endpoint)?;
     let mut f = Fields::new(&body, "");
     let url = f.optional_str("url").map(|u| parse_url(&state, &mut f, u));
-    let description = f
-        .optional_str("description")
-        .map(|d| parse_description(&mut f, d));
-    let event_types = f
-        .raw("event_types")
-        .map(|v| parse_type_filter(&state, &mut f, v));
+    let description = f.optional_str("description").map(|d| parse_description(&mut f, d));
+    let event_types = f.raw("event_types").map(|v| parse_type_filter(&state, &mut f, v));
     f.finish().map_err(ApiError::Invalid)?;
-    let patch = EndpointPatch {
-        url: url.flatten(),
-        description: description.flatten(),
-        event_types: event_types.flatten(),
-    };
+    let patch =
+        EndpointPatch { url: url.flatten(), description: description.flatten(), event_types: event_types.flatten() };
     let updated = state
         .store
         .update_endpoint(&account, &endpoint, &patch, Timestamp::now())
@@ -259,11 +196,7 @@ async fn delete_endpoint(
     Path((account, endpoint)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let (account, endpoint) = ids(&caller, &account, &endpoint)?;
-    state
-        .store
-        .delete_endpoint(&account, &endpoint)
-        .await
-        .map_err(ApiError::from_store("endpoint"))?;
+    state.store.delete_endpoint(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -276,14 +209,8 @@ async fn get_secret(
     Path((account, endpoint)): Path<(String, String)>,
 ) -> Result<Json<SecretView>, ApiError> {
     let (account, endpoint) = ids(&caller, &account, &endpoint)?;
-    let secrets = state
-        .store
-        .get_secrets(&account, &endpoint)
-        .await
-        .map_err(ApiError::from_store("endpoint"))?;
-    Ok(Json(SecretView {
-        secret: secrets.current,
-    }))
+    let secrets = state.store.get_secrets(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
+    Ok(Json(SecretView { secret: secrets.current }))
 }
 
 /// Replace the secret; the previous one still signs (first `v1`) until the grace period ends.
@@ -301,16 +228,11 @@ async fn rotate_secret(
     let mut f = Fields::new(&body, "");
     let grace = f.optional_u64("grace_seconds").unwrap_or(86_400);
     if grace > MAX_GRACE_SECONDS {
-        f.error(
-            "grace_seconds",
-            format!("must be at most {MAX_GRACE_SECONDS} (30 days)"),
-        );
+        f.error("grace_seconds", format!("must be at most {MAX_GRACE_SECONDS} (30 days)"));
     }
     let secret = match f.optional_str("secret") {
         None => Some(EndpointSecret::generate()),
-        Some(raw) => EndpointSecret::parse(raw)
-            .map_err(|e| f.error("secret", e.to_string()))
-            .ok(),
+        Some(raw) => EndpointSecret::parse(raw).map_err(|e| f.error("secret", e.to_string())).ok(),
     };
     f.finish().map_err(ApiError::Invalid)?;
     let secret = secret.ok_or_else(|| ApiError::invalid("/secret", "invalid secret"))?;
@@ -321,9 +243,7 @@ async fn rotate_secret(
         .rotate_secret(&account, &endpoint, secret.expose(), previous_until, now)
         .await
         .map_err(ApiError::from_store("endpoint"))?;
-    Ok(Json(SecretView {
-        secret: secret.expose().to_owned(),
-    }))
+    Ok(Json(SecretView { secret: secret.expose().to_owned() }))
 }
 
 /// Re-enable an endpoint; with `redeliver_missed`, what it missed gets a fresh schedule now.
@@ -342,13 +262,7 @@ async fn enable_endpoint(
     let redeliver = f.optional_bool("redeliver_missed").unwrap_or(false);
     f.finish().map_err(ApiError::Invalid)?;
     let now = Timestamp::now();
-    let first = now.plus(
-        state
-            .config
-            .retry_schedule
-            .delay_before(0)
-            .unwrap_or_default(),
-    );
+    let first = now.plus(state.config.retry_schedule.delay_before(0).unwrap_or_default());
     let enabled = state
         .store
         .enable_endpoint(&account, &endpoint, redeliver, first, now)
@@ -396,50 +310,25 @@ async fn send_test(
     let mut f = Fields::new(&body, "");
     let raw_type = f.required_str("type");
     let entry = raw_type.and_then(|t| {
-        let found = EventType::parse(t)
-            .ok()
-            .and_then(|t| state.catalog.get(&t).cloned());
+        let found = EventType::parse(t).ok().and_then(|t| state.catalog.get(&t).cloned());
         if found.is_none() {
-            f.error(
-                "type",
-                format!("`{t}` is not in the event catalog (GET /v1/event-types)"),
-            );
+            f.error("type", format!("`{t}` is not in the event catalog (GET /v1/event-types)"));
         }
         found
     });
     f.finish().map_err(ApiError::Invalid)?;
     let entry = entry.ok_or_else(|| ApiError::invalid("/type", "unknown type"))?;
-    let endpoint_now = state
-        .store
-        .get_endpoint(&account, &endpoint)
-        .await
-        .map_err(ApiError::from_store("endpoint"))?;
+    let endpoint_now = state.store.get_endpoint(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
     if !endpoint_now.enabled {
-        return Err(ApiError::Conflict(
-            "the endpoint is disabled; enable it first".into(),
-        ));
+        return Err(ApiError::Conflict("the endpoint is disabled; enable it first".into()));
     }
     let now = Timestamp::now();
     let (id, created_at) = (EventId::generate(), now.truncate_to_seconds());
     let payload = envelope_bytes(&id, &entry.event_type, created_at, &entry.example);
-    let event = NewEvent {
-        id,
-        event_type: entry.event_type,
-        created_at,
-        payload,
-    };
-    let first = now.plus(
-        state
-            .config
-            .retry_schedule
-            .delay_before(0)
-            .unwrap_or_default(),
-    );
-    let delivery = state
-        .store
-        .publish_test(&account, &endpoint, event, first)
-        .await
-        .map_err(ApiError::from_store("endpoint"))?;
+    let event = NewEvent { id, event_type: entry.event_type, created_at, payload };
+    let first = now.plus(state.config.retry_schedule.delay_before(0).unwrap_or_default());
+    let delivery =
+        state.store.publish_test(&account, &endpoint, event, first).await.map_err(ApiError::from_store("endpoint"))?;
     state.wake.notify_one();
     Ok((StatusCode::ACCEPTED, Json(delivery.into())))
 }

@@ -24,20 +24,12 @@ pub struct FieldError {
 impl FieldError {
     /// A problem with a body field.
     pub fn at(pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            pointer: Some(pointer.into()),
-            parameter: None,
-            message: message.into(),
-        }
+        Self { pointer: Some(pointer.into()), parameter: None, message: message.into() }
     }
 
     /// A problem with a query parameter or header.
     pub fn parameter(name: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            pointer: None,
-            parameter: Some(name.into()),
-            message: message.into(),
-        }
+        Self { pointer: None, parameter: Some(name.into()), message: message.into() }
     }
 }
 
@@ -98,12 +90,8 @@ impl ApiError {
         move |e| match e {
             StoreError::NotFound => Self::NotFound(what),
             StoreError::Conflict => Self::Conflict(format!("a {what} with that id already exists")),
-            StoreError::EndpointDisabled => {
-                Self::Conflict("the endpoint is disabled; enable it first".into())
-            }
-            other => Self::Internal(
-                anyhow::Error::new(other).context(format!("store call on a {what} failed")),
-            ),
+            StoreError::EndpointDisabled => Self::Conflict("the endpoint is disabled; enable it first".into()),
+            other => Self::Internal(anyhow::Error::new(other).context(format!("store call on a {what} failed"))),
         }
     }
 
@@ -180,11 +168,6 @@ impl IntoResponse for ApiError {
             errors,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
-        (
-            status,
-            [(header::CONTENT_TYPE, "application/problem+json")],
-            body,
-        )
-            .into_response()
+        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
     }
 }

@@ -38,10 +38,7 @@ pub struct EventTypeList {
 
 /// The event catalog.
 #[utoipa::path(get, path = "/v1/event-types", tag = "events", responses((status = 200, body = EventTypeList)))]
-async fn list_event_types(
-    State(state): State<AppState>,
-    _caller: Caller,
-) -> Result<Json<EventTypeList>, ApiError> {
+async fn list_event_types(State(state): State<AppState>, _caller: Caller) -> Result<Json<EventTypeList>, ApiError> {
     let data = state
         .catalog
         .entries()

@@ -20,9 +20,7 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{
-        catalog::CatalogError, envelope::envelope_bytes, AccountId, EventId, EventType, Timestamp,
-    },
+    domain::{catalog::CatalogError, envelope::envelope_bytes, AccountId, EventId, EventType, Timestamp},
     store::{IdempotencyKey, NewEvent, PublishOutcome, Published},
 };
 
@@ -31,10 +29,7 @@ pub const MAX_BATCH: usize = 1000;
 
 /// The routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(publish, list_events))
-        .routes(routes!(publish_batch))
-        .routes(routes!(get_event))
+    OpenApiRouter::new().routes(routes!(publish, list_events)).routes(routes!(publish_batch)).routes(routes!(get_event))
 }
 
 /// What a publish answers.
@@ -56,12 +51,7 @@ pub struct BatchView {
 }
 
 /// Parses one `{"type","data"}` found at `base` into a new event.
-pub fn parse_event(
-    state: &AppState,
-    value: &Value,
-    base: &str,
-    now: Timestamp,
-) -> Result<NewEvent, Vec<FieldError>> {
+pub fn parse_event(state: &AppState, value: &Value, base: &str, now: Timestamp) -> Result<NewEvent, Vec<FieldError>> {
     let mut f = Fields::new(value, base);
     let raw_type = f.required_str("type");
     let data = f.required("data");
@@ -75,10 +65,9 @@ pub fn parse_event(
     if let (Some(t), Some(data)) = (&event_type, data) {
         match state.catalog.validate(t, data) {
             Ok(()) => {}
-            Err(CatalogError::UnknownType(_)) => f.error(
-                "type",
-                format!("`{t}` is not in the event catalog (GET /v1/event-types)"),
-            ),
+            Err(CatalogError::UnknownType(_)) => {
+                f.error("type", format!("`{t}` is not in the event catalog (GET /v1/event-types)"))
+            }
             Err(CatalogError::Invalid(violations)) => f.extend(
                 violations
                     .into_iter()
@@ -94,12 +83,7 @@ pub fn parse_event(
     let id = EventId::generate();
     let created_at = now.truncate_to_seconds();
     let payload = envelope_bytes(&id, &event_type, created_at, data);
-    Ok(NewEvent {
-        id,
-        event_type,
-        created_at,
-        payload,
-    })
+    Ok(NewEvent { id, event_type, created_at, payload })
 }
 
 /// Reads and checks the `Idempotency-Key` header.
@@ -107,23 +91,14 @@ fn idempotency_key(headers: &HeaderMap, body: &Value) -> Result<Option<Idempoten
     let Some(raw) = headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let key = raw
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|k| (1..=255).contains(&k.len()))
-        .ok_or_else(|| ApiError::BadRequest {
+    let key = raw.to_str().ok().map(str::trim).filter(|k| (1..=255).contains(&k.len())).ok_or_else(|| {
+        ApiError::BadRequest {
             detail: "the Idempotency-Key header must be 1 to 255 visible ASCII characters".into(),
-            errors: vec![FieldError::parameter(
-                "Idempotency-Key",
-                "must be 1 to 255 visible ASCII characters",
-            )],
-        })?;
+            errors: vec![FieldError::parameter("Idempotency-Key", "must be 1 to 255 visible ASCII characters")],
+        }
+    })?;
     let request_hash = hex::encode(Sha256::digest(serde_json::to_vec(body).unwrap_or_default()));
-    Ok(Some(IdempotencyKey {
-        key: key.to_owned(),
-        request_hash,
-    }))
+    Ok(Some(IdempotencyKey { key: key.to_owned(), request_hash }))
 }
 
 /// Commits events, wakes the dispatcher, and sorts out idempotent replays.
@@ -133,13 +108,7 @@ async fn commit(
     events: Vec<NewEvent>,
     idempotency: Option<IdempotencyKey>,
 ) -> Result<(StatusCode, Vec<Published>), ApiError> {
-    let first_attempt_at = Timestamp::now().plus(
-        state
-            .config
-            .retry_schedule
-            .delay_before(0)
-            .unwrap_or_default(),
-    );
+    let first_attempt_at = Timestamp::now().plus(state.config.retry_schedule.delay_before(0).unwrap_or_default());
     match state
         .store
         .publish(account, events, idempotency, first_attempt_at)
@@ -152,9 +121,9 @@ async fn commit(
             Ok((StatusCode::ACCEPTED, published))
         }
         PublishOutcome::Replayed(published) => Ok((StatusCode::OK, published)),
-        PublishOutcome::KeyReused => Err(ApiError::Conflict(
-            "this Idempotency-Key was already used with a different request body".into(),
-        )),
+        PublishOutcome::KeyReused => {
+            Err(ApiError::Conflict("this Idempotency-Key was already used with a different request body".into()))
+        }
     }
 }
 
@@ -177,16 +146,8 @@ async fn publish(
     let idempotency = idempotency_key(&headers, &body)?;
     let event = parse_event(&state, &body, "", Timestamp::now()).map_err(ApiError::Invalid)?;
     let (status, mut published) = commit(&state, &account, vec![event], idempotency).await?;
-    let Published { event, deliveries } = published
-        .pop()
-        .ok_or_else(|| anyhow::anyhow!("publish stored no event"))?;
-    Ok((
-        status,
-        Json(PublishedView {
-            event: event.into(),
-            deliveries,
-        }),
-    ))
+    let Published { event, deliveries } = published.pop().ok_or_else(|| anyhow::anyhow!("publish stored no event"))?;
+    Ok((status, Json(PublishedView { event: event.into(), deliveries })))
 }
 
 /// Publish up to 1000 events in one commit.
@@ -204,16 +165,10 @@ async fn publish_batch(
     let account = caller.account(&account)?;
     caller.require_admin("account keys cannot publish events")?;
     let Value::Array(items) = &body else {
-        return Err(ApiError::invalid(
-            "",
-            "must be an array of {\"type\",\"data\"} objects",
-        ));
+        return Err(ApiError::invalid("", "must be an array of {\"type\",\"data\"} objects"));
     };
     if items.is_empty() || items.len() > MAX_BATCH {
-        return Err(ApiError::invalid(
-            "",
-            format!("must hold 1 to {MAX_BATCH} events, not {}", items.len()),
-        ));
+        return Err(ApiError::invalid("", format!("must hold 1 to {MAX_BATCH} events, not {}", items.len())));
     }
     let idempotency = idempotency_key(&headers, &body)?;
     let now = Timestamp::now();
@@ -246,27 +201,23 @@ async fn list_events(
     params: Params,
 ) -> Result<Json<List<EnvelopeView>>, ApiError> {
     let account = caller.account(&account)?;
-    state
-        .store
-        .get_account(&account)
-        .await
-        .map_err(ApiError::from_store("account"))?;
+    state.store.get_account(&account).await.map_err(ApiError::from_store("account"))?;
     let event_type = params.parsed("type", EventType::parse)?;
-    let events = match params.parsed("after", EventId::parse)? {
-        Some(after) => {
-            state
-                .store
-                .events_after(&account, event_type.as_ref(), &after, params.limit()?)
-                .await
-        }
-        None => {
-            state
-                .store
-                .list_events(&account, event_type.as_ref(), &params.page(EventId::parse)?)
-                .await
-        }
+    if let Some(after) = params.parsed("after", EventId::parse)? {
+        // Polling: the next cursor is the last event returned, to pass as the next `after`.
+        let page = state
+            .store
+            .events_after(&account, event_type.as_ref(), &after, params.limit()?)
+            .await
+            .map_err(ApiError::from_store("event"))?;
+        return Ok(Json(List {
+            data: page.items.into_iter().map(Into::into).collect(),
+            next_cursor: page.next_cursor,
+        }));
     }
-    .map_err(ApiError::from_store("event"))?;
+    let page = params.page(EventId::parse)?;
+    let events =
+        state.store.list_events(&account, event_type.as_ref(), &page).await.map_err(ApiError::from_store("event"))?;
     Ok(Json(List::of(events, EnvelopeView::from)))
 }
 
@@ -280,10 +231,6 @@ async fn get_event(
 ) -> Result<Json<EnvelopeView>, ApiError> {
     let account = caller.account(&account)?;
     let id = EventId::parse(&event).map_err(|_| ApiError::NotFound("event"))?;
-    let event = state
-        .store
-        .get_event(&account, &id)
-        .await
-        .map_err(ApiError::from_store("event"))?;
+    let event = state.store.get_event(&account, &id).await.map_err(ApiError::from_store("event"))?;
     Ok(Json(event.into()))
 }

@@ -48,13 +48,7 @@ impl AppState {
         admin_token: &str,
         wake: Arc<Notify>,
     ) -> Self {
-        Self {
-            config,
-            store,
-            catalog: Arc::new(catalog),
-            admin_token: Arc::from(admin_token),
-            wake,
-        }
+        Self { config, store, catalog: Arc::new(catalog), admin_token: Arc::from(admin_token), wake }
     }
 }
 
@@ -95,10 +89,7 @@ pub fn router(state: AppState) -> axum::Router {
     let (api, openapi) = api_router();
     let openapi = Arc::new(openapi);
     api.merge(ops::router())
-        .route(
-            "/openapi.json",
-            get(move || async move { Json(openapi.as_ref().clone()) }),
-        )
+        .route("/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .fallback(|| async { error::ApiError::NotFound("route") })
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())

@@ -1,9 +1,6 @@
 //! Unauthenticated operations routes: liveness, readiness, metrics.
 
-use axum::{
-    extract::State, http::header, http::StatusCode, response::IntoResponse, routing::get, Json,
-    Router,
-};
+use axum::{extract::State, http::header, http::StatusCode, response::IntoResponse, routing::get, Json, Router};
 use serde_json::json;
 
 use super::AppState;
@@ -11,10 +8,7 @@ use crate::telemetry;
 
 /// The routes of this module (the OpenAPI document is added by the caller).
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz)).route("/metrics", get(metrics))
 }
 
 async fn healthz() -> Json<serde_json::Value> {
@@ -26,10 +20,7 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<serde_json::
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "store unavailable"})),
-            )
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "store unavailable"})))
         }
     }
 }
@@ -42,8 +33,5 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         }
         Err(e) => tracing::warn!(error = %e, "failed to read gauges from the store"),
     }
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        telemetry::metrics_handle().render(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], telemetry::metrics_handle().render())
 }

@@ -22,10 +22,8 @@ pub struct List<T> {
 impl<T> List<T> {
     /// Maps a store page into a list of views.
     pub fn of<R>(page: Paged<R>, view: impl Fn(R) -> T) -> Self {
-        Self {
-            data: page.items.into_iter().map(view).collect(),
-            next_cursor: page.next_cursor,
-        }
+        let next_cursor = page.next_cursor.as_deref().map(super::query::encode_cursor);
+        Self { data: page.items.into_iter().map(view).collect(), next_cursor }
     }
 }
 
@@ -42,11 +40,7 @@ pub struct AccountView {
 
 impl From<Account> for AccountView {
     fn from(a: Account) -> Self {
-        Self {
-            id: a.id.to_string(),
-            name: a.name,
-            created_at: a.created_at.to_rfc3339_millis(),
-        }
+        Self { id: a.id.to_string(), name: a.name, created_at: a.created_at.to_rfc3339_millis() }
     }
 }
 
@@ -95,10 +89,7 @@ impl From<Endpoint> for EndpointView {
             id: e.id.to_string(),
             url: e.url.to_string(),
             description: e.description,
-            event_types: e
-                .event_types
-                .patterns()
-                .map(|ps| ps.iter().map(|p| p.as_str().to_owned()).collect()),
+            event_types: e.event_types.patterns().map(|ps| ps.iter().map(|p| p.as_str().to_owned()).collect()),
             enabled: e.enabled,
             disabled_reason: e.disabled_reason,
             disabled_at: e.disabled_at.map(|t| t.to_rfc3339_millis()),

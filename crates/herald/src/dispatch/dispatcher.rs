@@ -43,13 +43,9 @@ pub struct Dispatcher {
 
 impl Dispatcher {
     /// Builds the dispatcher (HTTP client, limits).
-    pub fn new(
-        config: Arc<Config>,
-        store: SharedStore,
-        shutdown: CancellationToken,
-    ) -> anyhow::Result<Self> {
+    pub fn new(config: Arc<Config>, store: SharedStore, shutdown: CancellationToken) -> anyhow::Result<Self> {
         Ok(Self {
-            sender: Arc::new(Sender::new(config.delivery_timeout)?),
+            sender: Arc::new(Sender::new(config.delivery_timeout, config.dev)?),
             permits: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
             in_flight: InFlight::new(config.max_in_flight_per_endpoint),
             wake: Arc::new(Notify::new()),
@@ -88,11 +84,7 @@ impl Dispatcher {
         let now = Timestamp::now();
         let lease_until = now.plus(self.config.delivery_timeout + LEASE_MARGIN);
         let busy = self.in_flight.busy_endpoints();
-        let claimed = match self
-            .store
-            .claim_due(now, free as u32, &busy, lease_until)
-            .await
-        {
+        let claimed = match self.store.claim_due(now, free as u32, &busy, lease_until).await {
             Ok(claimed) => claimed,
             Err(e) => {
                 tracing::error!(error = %e, "failed to claim due deliveries");
@@ -102,10 +94,7 @@ impl Dispatcher {
         let count = claimed.len();
         let mut give_back = Vec::new();
         for delivery in claimed {
-            let Some(slot) = self
-                .in_flight
-                .try_enter(&delivery.endpoint_id, &delivery.id)
-            else {
+            let Some(slot) = self.in_flight.try_enter(&delivery.endpoint_id, &delivery.id) else {
                 give_back.push(delivery.id);
                 continue;
             };
@@ -133,20 +122,11 @@ impl Dispatcher {
         async move {
             let attempt = sender.send(&delivery).await;
             let succeeded = attempt.error.is_none();
-            let finished = attempt
-                .started_at
-                .plus(Duration::from_millis(attempt.duration_ms));
-            let verdict = decide(
-                succeeded,
-                delivery.manual,
-                delivery.schedule_step,
-                &config.retry_schedule,
-                finished,
-            );
+            let finished = attempt.started_at.plus(Duration::from_millis(attempt.duration_ms));
+            let verdict = decide(succeeded, delivery.manual, delivery.schedule_step, &config.retry_schedule, finished);
             let outcome = attempt.error.map_or("succeeded", |e| e.as_str());
             metrics::counter!("herald_attempts_total", "outcome" => outcome).increment(1);
-            metrics::histogram!("herald_attempt_duration_seconds")
-                .record(attempt.duration_ms as f64 / 1000.0);
+            metrics::histogram!("herald_attempt_duration_seconds").record(attempt.duration_ms as f64 / 1000.0);
             tracing::debug!(delivery = %delivery.id, n = attempt.n, outcome, ?verdict, "attempt finished");
             record_with_retries(&store, &delivery, &attempt, verdict).await;
             drop((slot, permit));
@@ -159,9 +139,7 @@ impl Dispatcher {
         let poll = self.config.poll_interval;
         let now = Timestamp::now();
         let until_due = match self.store.next_due().await {
-            Ok(Some(due)) if due > now => {
-                Duration::from_millis((due.millis() - now.millis()) as u64).min(poll)
-            }
+            Ok(Some(due)) if due > now => Duration::from_millis((due.millis() - now.millis()) as u64).min(poll),
             Ok(Some(_)) => poll, // due already, but every place or endpoint is busy
             Ok(None) => poll,
             Err(e) => {
@@ -180,8 +158,7 @@ impl Dispatcher {
     /// Lets attempts in flight finish within the grace period; hands back the rest.
     async fn drain(&self, mut tasks: JoinSet<()>) {
         let grace = self.config.shutdown_grace;
-        let finished =
-            tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+        let finished = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
         if finished.is_err() {
             let unfinished: Vec<DeliveryId> = self.in_flight.deliveries();
             tracing::warn!(

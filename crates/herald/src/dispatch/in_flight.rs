@@ -33,10 +33,7 @@ pub struct Slot {
 impl InFlight {
     /// Tracks attempts with this per-endpoint limit.
     pub fn new(per_endpoint_limit: usize) -> Self {
-        Self {
-            inner: Arc::default(),
-            per_endpoint_limit: per_endpoint_limit.max(1),
-        }
+        Self { inner: Arc::default(), per_endpoint_limit: per_endpoint_limit.max(1) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -46,12 +43,7 @@ impl InFlight {
     /// Endpoints at their limit: the next claim leaves them out.
     pub fn busy_endpoints(&self) -> Vec<EndpointId> {
         let inner = self.lock();
-        inner
-            .per_endpoint
-            .iter()
-            .filter(|(_, n)| **n >= self.per_endpoint_limit)
-            .map(|(e, _)| e.clone())
-            .collect()
+        inner.per_endpoint.iter().filter(|(_, n)| **n >= self.per_endpoint_limit).map(|(e, _)| e.clone()).collect()
     }
 
     /// Takes a place for an attempt, unless its endpoint is at its limit.
@@ -63,11 +55,7 @@ impl InFlight {
         }
         *count += 1;
         inner.deliveries.insert(delivery.clone());
-        Some(Slot {
-            owner: self.clone(),
-            endpoint: endpoint.clone(),
-            delivery: delivery.clone(),
-        })
+        Some(Slot { owner: self.clone(), endpoint: endpoint.clone(), delivery: delivery.clone() })
     }
 
     /// Deliveries still in flight (to hand back at shutdown).

@@ -2,6 +2,7 @@
 //! writing every attempt back. Nothing lives only here: a restart rebuilds
 //! all of it from the store.
 
+pub mod address_guard;
 mod dispatcher;
 mod in_flight;
 pub mod sender;

@@ -6,6 +6,7 @@ use std::{error::Error as _, time::Duration};
 use anyhow::Context;
 use reqwest::{header, redirect, Client};
 
+use super::address_guard::{is_public, GuardedResolver};
 use crate::{
     domain::{AttemptError, Timestamp},
     store::{Attempt, ClaimedDelivery},
@@ -26,29 +27,41 @@ pub struct Sender {
     client: Client,
     /// The whole attempt, connect to last byte read.
     timeout: Duration,
+    /// Development mode: any target address; otherwise public ones only.
+    dev: bool,
 }
 
 impl Sender {
     /// Builds the client.
-    pub fn new(timeout: Duration) -> anyhow::Result<Self> {
-        let client = Client::builder()
+    pub fn new(timeout: Duration, dev: bool) -> anyhow::Result<Self> {
+        let mut builder = Client::builder();
+        if !dev {
+            builder = builder.dns_resolver(std::sync::Arc::new(GuardedResolver));
+        }
+        let client = builder
             .redirect(redirect::Policy::none())
             .user_agent(user_agent())
             .connect_timeout(timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
             .context("Failed to build the HTTP client")?;
-        Ok(Self { client, timeout })
+        Ok(Self { client, timeout, dev })
     }
 
     /// Makes one attempt of a claimed delivery; never fails, the outcome is the log entry.
     pub async fn send(&self, claimed: &ClaimedDelivery) -> Attempt {
         let started_at = Timestamp::now();
         let clock = std::time::Instant::now();
-        let result = tokio::time::timeout(self.timeout, self.post(claimed, started_at)).await;
+        let result = if self.targets_blocked_literal(&claimed.url) {
+            Ok(Err(AttemptError::BlockedAddress))
+        } else {
+            tokio::time::timeout(self.timeout, self.post(claimed, started_at))
+                .await
+                .map(|r| r.map_err(|e| classify(&e)))
+        };
         let (response_status, error, response_body) = match result {
             Err(_) => (None, Some(AttemptError::Timeout), String::new()),
-            Ok(Err(e)) => (None, Some(classify(&e)), String::new()),
+            Ok(Err(error)) => (None, Some(error), String::new()),
             Ok(Ok((status, body))) => {
                 let error = (!(200..300).contains(&status)).then_some(AttemptError::Status);
                 (Some(status), error, body)
@@ -64,11 +77,19 @@ impl Sender {
         }
     }
 
-    async fn post(
-        &self,
-        claimed: &ClaimedDelivery,
-        now: Timestamp,
-    ) -> Result<(u16, String), reqwest::Error> {
+    /// Whether the URL names a non-public IP literal (which no resolver sees).
+    fn targets_blocked_literal(&self, url: &str) -> bool {
+        if self.dev {
+            return false;
+        }
+        match reqwest::Url::parse(url).ok().and_then(|u| u.host().map(|h| h.to_owned())) {
+            Some(url::Host::Ipv4(ip)) => !is_public(ip.into()),
+            Some(url::Host::Ipv6(ip)) => !is_public(ip.into()),
+            _ => false,
+        }
+    }
+
+    async fn post(&self, claimed: &ClaimedDelivery, now: Timestamp) -> Result<(u16, String), reqwest::Error> {
         let t = now.unix_seconds();
         let secrets = claimed.secrets.in_force(now);
         let body = claimed.payload.as_slice();
@@ -79,10 +100,7 @@ impl Sender {
             .header(header::CONTENT_TYPE, "application/json")
             .header("X-Webhook-ID", id)
             .header("X-Webhook-Event", &claimed.event_type)
-            .header(
-                "X-Webhook-Signature",
-                herald_signature::signature_header(&secrets, t, body),
-            )
+            .header("X-Webhook-Signature", herald_signature::signature_header(&secrets, t, body))
             .header("X-Webhook-Attempt", claimed.attempt_n.to_string())
             .header("X-Webhook-Delivery", claimed.id.as_str())
             .header("webhook-id", id)
@@ -121,16 +139,13 @@ fn classify(e: &reqwest::Error) -> AttemptError {
         source = cause.source();
     }
     let chain = chain.to_ascii_lowercase();
-    if chain.contains("dns error") || chain.contains("failed to lookup address") {
+    if chain.contains("blocked address") {
+        AttemptError::BlockedAddress
+    } else if chain.contains("dns error") || chain.contains("failed to lookup address") {
         AttemptError::Dns
-    } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake")
-    {
+    } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake") {
         AttemptError::Tls
-    } else if e.is_connect()
-        || chain.contains("connection")
-        || chain.contains("reset")
-        || chain.contains("closed")
-    {
+    } else if e.is_connect() || chain.contains("connection") || chain.contains("reset") || chain.contains("closed") {
         AttemptError::Connect
     } else {
         AttemptError::Other

@@ -39,40 +39,26 @@ mod tests {
 
     #[test]
     fn a_success_ends_the_delivery() {
-        assert_eq!(
-            decide(true, false, 3, &RetrySchedule::default(), T),
-            Verdict::Succeeded
-        );
+        assert_eq!(decide(true, false, 3, &RetrySchedule::default(), T), Verdict::Succeeded);
     }
 
     #[test]
     fn failures_follow_the_published_schedule() {
         let s = RetrySchedule::default();
-        let gaps: Vec<Verdict> = (0..5)
-            .map(|step| decide(false, false, step, &s, T))
-            .collect();
+        let gaps: Vec<Verdict> = (0..5).map(|step| decide(false, false, step, &s, T)).collect();
         let minutes = [1, 5, 15, 60, 120];
         for (verdict, m) in gaps.iter().zip(minutes) {
-            assert_eq!(
-                *verdict,
-                Verdict::RetryAt(T.plus(Duration::from_secs(m * 60)))
-            );
+            assert_eq!(*verdict, Verdict::RetryAt(T.plus(Duration::from_secs(m * 60))));
         }
     }
 
     #[test]
     fn the_sixth_failure_exhausts_the_delivery() {
-        assert_eq!(
-            decide(false, false, 5, &RetrySchedule::default(), T),
-            Verdict::Exhausted
-        );
+        assert_eq!(decide(false, false, 5, &RetrySchedule::default(), T), Verdict::Exhausted);
     }
 
     #[test]
     fn a_failed_manual_retry_stands_outside_the_schedule() {
-        assert_eq!(
-            decide(false, true, 5, &RetrySchedule::default(), T),
-            Verdict::ManualFailed
-        );
+        assert_eq!(decide(false, true, 5, &RetrySchedule::default(), T), Verdict::ManualFailed);
     }
 }

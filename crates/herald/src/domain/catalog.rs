@@ -88,10 +88,7 @@ impl Compiled {
         if !data.is_object() {
             return Err(vec![Violation {
                 pointer: String::new(),
-                message: format!(
-                    "must be a JSON object, not {}",
-                    violations::describe_value(data)
-                ),
+                message: format!("must be a JSON object, not {}", violations::describe_value(data)),
             }]);
         }
         match &self.validator {
@@ -113,17 +110,14 @@ impl Compiled {
 /// network or file access for `$ref`s. The error is the compiler's
 /// complaint, with where in the schema it is when known.
 fn compile(schema: &Value) -> Result<Validator, String> {
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(schema)
-        .map_err(|error| {
-            let at = error.instance_path.as_str();
-            if at.is_empty() {
-                error.to_string()
-            } else {
-                format!("{error} (at {at} in the schema)")
-            }
-        })
+    jsonschema::options().should_validate_formats(true).build(schema).map_err(|error| {
+        let at = error.instance_path.as_str();
+        if at.is_empty() {
+            error.to_string()
+        } else {
+            format!("{error} (at {at} in the schema)")
+        }
+    })
 }
 
 /// All event types Herald accepts.
@@ -137,9 +131,7 @@ pub struct Catalog {
 
 impl fmt::Debug for Catalog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Catalog")
-            .field("entries", &self.entries().collect::<Vec<_>>())
-            .finish()
+        f.debug_struct("Catalog").field("entries", &self.entries().collect::<Vec<_>>()).finish()
     }
 }
 
@@ -162,17 +154,11 @@ impl Catalog {
     /// Checks `data` against the type's schema: `data` must be a JSON
     /// object, and every schema violation is reported, sorted by pointer.
     pub fn validate(&self, t: &EventType, data: &Value) -> Result<(), CatalogError> {
-        self.find(t)
-            .ok_or_else(|| CatalogError::UnknownType(t.to_string()))?
-            .check(data)
-            .map_err(CatalogError::Invalid)
+        self.find(t).ok_or_else(|| CatalogError::UnknownType(t.to_string()))?.check(data).map_err(CatalogError::Invalid)
     }
 
     fn find(&self, t: &EventType) -> Option<&Compiled> {
-        self.entries
-            .binary_search_by(|c| c.entry.event_type.cmp(t))
-            .ok()
-            .map(|i| &self.entries[i])
+        self.entries.binary_search_by(|c| c.entry.event_type.cmp(t)).ok().map(|i| &self.entries[i])
     }
 
     /// Builds a catalog from entries, keeping them sorted by type name.

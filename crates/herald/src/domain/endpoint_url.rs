@@ -25,6 +25,9 @@ pub enum UrlError {
     /// `#fragment` in the URL.
     #[error("must not carry a #fragment")]
     Fragment,
+    /// An IP literal outside the public internet, outside development mode.
+    #[error("points at {0}, which is not a public address (allowed only when HERALD_DEV is on)")]
+    PrivateAddress(String),
     /// Over the length limit.
     #[error("is longer than {max} characters", max = EndpointUrl::MAX_LEN)]
     TooLong,
@@ -48,6 +51,16 @@ impl EndpointUrl {
         }
         if url.host_str().is_none_or(str::is_empty) {
             return Err(UrlError::Malformed("no host".into()));
+        }
+        if !dev {
+            let ip: Option<std::net::IpAddr> = match url.host() {
+                Some(url::Host::Ipv4(ip)) => Some(ip.into()),
+                Some(url::Host::Ipv6(ip)) => Some(ip.into()),
+                _ => None,
+            };
+            if let Some(ip) = ip.filter(|ip| !super::ip_policy::is_public(*ip)) {
+                return Err(UrlError::PrivateAddress(ip.to_string()));
+            }
         }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(UrlError::Credentials);
@@ -82,31 +95,26 @@ mod tests {
     #[test]
     fn https_is_required_unless_in_development() {
         assert!(EndpointUrl::parse("https://example.com/hook", false).is_ok());
-        assert_eq!(
-            EndpointUrl::parse("http://example.com/hook", false),
-            Err(UrlError::NotHttps)
-        );
+        assert_eq!(EndpointUrl::parse("http://example.com/hook", false), Err(UrlError::NotHttps));
         assert!(EndpointUrl::parse("http://127.0.0.1:9000/hook", true).is_ok());
     }
 
     #[test]
+    fn private_ip_literals_are_refused_outside_development() {
+        for url in
+            ["https://127.0.0.1/", "https://2130706433/", "https://0177.0.0.1/", "https://[::1]/", "https://10.0.0.1/"]
+        {
+            assert!(matches!(EndpointUrl::parse(url, false), Err(UrlError::PrivateAddress(_))), "{url}");
+        }
+        assert!(EndpointUrl::parse("https://93.184.216.34/", false).is_ok());
+    }
+
+    #[test]
     fn odd_urls_are_refused_with_a_reason() {
-        assert!(matches!(
-            EndpointUrl::parse("not a url", true),
-            Err(UrlError::Malformed(_))
-        ));
-        assert_eq!(
-            EndpointUrl::parse("ftp://example.com/", true),
-            Err(UrlError::Scheme)
-        );
-        assert_eq!(
-            EndpointUrl::parse("https://u:p@example.com/", false),
-            Err(UrlError::Credentials)
-        );
-        assert_eq!(
-            EndpointUrl::parse("https://example.com/#x", false),
-            Err(UrlError::Fragment)
-        );
+        assert!(matches!(EndpointUrl::parse("not a url", true), Err(UrlError::Malformed(_))));
+        assert_eq!(EndpointUrl::parse("ftp://example.com/", true), Err(UrlError::Scheme));
+        assert_eq!(EndpointUrl::parse("https://u:p@example.com/", false), Err(UrlError::Credentials));
+        assert_eq!(EndpointUrl::parse("https://example.com/#x", false), Err(UrlError::Fragment));
         let long = format!("https://example.com/{}", "a".repeat(2048));
         assert_eq!(EndpointUrl::parse(&long, false), Err(UrlError::TooLong));
     }

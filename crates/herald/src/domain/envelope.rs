@@ -6,12 +6,7 @@ use super::{time::Timestamp, EventId, EventType};
 
 /// Serialises `{"id","type","created_at","data"}` in that order, with no
 /// whitespace. Called once per event, at publish; attempts send these bytes.
-pub fn envelope_bytes(
-    id: &EventId,
-    event_type: &EventType,
-    created_at: Timestamp,
-    data: &Value,
-) -> Vec<u8> {
+pub fn envelope_bytes(id: &EventId, event_type: &EventType, created_at: Timestamp, data: &Value) -> Vec<u8> {
     let data = serde_json::to_string(data).expect("a JSON value always serialises");
     let mut out = Vec::with_capacity(data.len() + 128);
     out.extend_from_slice(b"{\"id\":\"");

@@ -12,9 +12,7 @@ pub struct EventType(String);
 pub struct EventTypeError(pub String);
 
 fn valid_segment(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 impl EventType {
@@ -65,10 +63,7 @@ impl TypePattern {
             return true;
         }
         match self.0.strip_suffix(".*") {
-            Some(prefix) => {
-                t.0.strip_prefix(prefix)
-                    .is_some_and(|rest| rest.starts_with('.'))
-            }
+            Some(prefix) => t.0.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('.')),
             None => self.0 == t.0,
         }
     }

@@ -95,16 +95,11 @@ impl AccountId {
 
     /// Accepts `[A-Za-z0-9_-]{1,64}`.
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        let ok = (1..=64).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        let ok = (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
         if ok {
             Ok(Self(s.to_owned()))
         } else {
-            Err(IdError {
-                what: "account",
-                value: s.chars().take(80).collect(),
-            })
+            Err(IdError { what: "account", value: s.chars().take(80).collect() })
         }
     }
 

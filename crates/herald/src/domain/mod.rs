@@ -7,6 +7,7 @@ pub mod endpoint_url;
 pub mod envelope;
 pub mod event_type;
 pub mod ids;
+pub mod ip_policy;
 pub mod schedule;
 pub mod secret;
 pub mod time;

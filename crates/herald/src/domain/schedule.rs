@@ -31,9 +31,7 @@ impl RetrySchedule {
             .split(',')
             .map(str::trim)
             .filter(|d| !d.is_empty())
-            .map(|d| {
-                humantime::parse_duration(d).map_err(|_| ScheduleError::BadDelay(d.to_owned()))
-            })
+            .map(|d| humantime::parse_duration(d).map_err(|_| ScheduleError::BadDelay(d.to_owned())))
             .collect::<Result<Vec<_>, _>>()?;
         match delays.len() {
             0 => Err(ScheduleError::Empty),
@@ -69,11 +67,7 @@ impl FromStr for RetrySchedule {
 
 impl fmt::Display for RetrySchedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let parts: Vec<String> = self
-            .0
-            .iter()
-            .map(|d| humantime::format_duration(*d).to_string())
-            .collect();
+        let parts: Vec<String> = self.0.iter().map(|d| humantime::format_duration(*d).to_string()).collect();
         f.write_str(&parts.join(","))
     }
 }
@@ -101,13 +95,7 @@ mod tests {
     #[test]
     fn nonsense_is_refused_with_the_bad_entry_named() {
         assert_eq!(RetrySchedule::parse(""), Err(ScheduleError::Empty));
-        assert_eq!(
-            RetrySchedule::parse("1m,soon"),
-            Err(ScheduleError::BadDelay("soon".into()))
-        );
-        assert!(matches!(
-            RetrySchedule::parse(&vec!["1s"; 31].join(",")),
-            Err(ScheduleError::TooLong(31))
-        ));
+        assert_eq!(RetrySchedule::parse("1m,soon"), Err(ScheduleError::BadDelay("soon".into())));
+        assert!(matches!(RetrySchedule::parse(&vec!["1s"; 31].join(",")), Err(ScheduleError::TooLong(31))));
     }
 }

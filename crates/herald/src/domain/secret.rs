@@ -75,9 +75,7 @@ mod tests {
 
     #[test]
     fn caller_secrets_must_be_long_enough_base64() {
-        assert!(
-            EndpointSecret::parse("whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").is_ok()
-        );
+        assert!(EndpointSecret::parse("whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").is_ok());
         assert_eq!(EndpointSecret::parse("whsec_c2hvcnQ="), Err(SecretError));
         assert_eq!(EndpointSecret::parse("secret"), Err(SecretError));
         assert_eq!(EndpointSecret::parse("whsec_not base64!"), Err(SecretError));
@@ -85,9 +83,6 @@ mod tests {
 
     #[test]
     fn secrets_do_not_print_in_debug_output() {
-        assert_eq!(
-            format!("{:?}", EndpointSecret::generate()),
-            "EndpointSecret(…)"
-        );
+        assert_eq!(format!("{:?}", EndpointSecret::generate()), "EndpointSecret(…)");
     }
 }

@@ -11,10 +11,7 @@ pub struct Timestamp(i64);
 impl Timestamp {
     /// The wall clock now.
     pub fn now() -> Self {
-        let ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis();
+        let ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis();
         Self(i64::try_from(ms).unwrap_or(i64::MAX))
     }
 
@@ -45,10 +42,7 @@ impl Timestamp {
 
     /// This time plus a duration.
     pub fn plus(self, d: Duration) -> Self {
-        Self(
-            self.0
-                .saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-        )
+        Self(self.0.saturating_add(i64::try_from(d.as_millis()).unwrap_or(i64::MAX)))
     }
 
     fn datetime(self) -> DateTime<Utc> {

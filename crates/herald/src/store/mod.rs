@@ -28,13 +28,7 @@ pub trait AccountStore {
     /// Accounts, newest first.
     async fn list_accounts(&self, page: &Page) -> StoreResult<Paged<Account>>;
     /// Stores a new key's hash for an account.
-    async fn create_key(
-        &self,
-        account: &AccountId,
-        id: &KeyId,
-        key_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<()>;
+    async fn create_key(&self, account: &AccountId, id: &KeyId, key_hash: &str, now: Timestamp) -> StoreResult<()>;
     /// The key with this hash, if any.
     async fn find_key(&self, key_hash: &str) -> StoreResult<Option<AccountKey>>;
 }
@@ -43,20 +37,11 @@ pub trait AccountStore {
 #[async_trait]
 pub trait EndpointStore {
     /// Creates an endpoint.
-    async fn create_endpoint(
-        &self,
-        account: &AccountId,
-        new: &NewEndpoint,
-        now: Timestamp,
-    ) -> StoreResult<Endpoint>;
+    async fn create_endpoint(&self, account: &AccountId, new: &NewEndpoint, now: Timestamp) -> StoreResult<Endpoint>;
     /// One endpoint of an account.
     async fn get_endpoint(&self, account: &AccountId, id: &EndpointId) -> StoreResult<Endpoint>;
     /// An account's endpoints, newest first.
-    async fn list_endpoints(
-        &self,
-        account: &AccountId,
-        page: &Page,
-    ) -> StoreResult<Paged<Endpoint>>;
+    async fn list_endpoints(&self, account: &AccountId, page: &Page) -> StoreResult<Paged<Endpoint>>;
     /// Changes an endpoint.
     async fn update_endpoint(
         &self,
@@ -68,11 +53,7 @@ pub trait EndpointStore {
     /// Deletes an endpoint with its deliveries.
     async fn delete_endpoint(&self, account: &AccountId, id: &EndpointId) -> StoreResult<()>;
     /// The secrets in force.
-    async fn get_secrets(
-        &self,
-        account: &AccountId,
-        id: &EndpointId,
-    ) -> StoreResult<SigningSecrets>;
+    async fn get_secrets(&self, account: &AccountId, id: &EndpointId) -> StoreResult<SigningSecrets>;
     /// Replaces the secret; the old one signs too until `previous_until`.
     async fn rotate_secret(
         &self,
@@ -150,18 +131,9 @@ pub trait DeliveryStore {
         page: &Page,
     ) -> StoreResult<Paged<Delivery>>;
     /// One delivery with its attempts, oldest first.
-    async fn get_delivery(
-        &self,
-        account: &AccountId,
-        id: &DeliveryId,
-    ) -> StoreResult<(Delivery, Vec<Attempt>)>;
+    async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> StoreResult<(Delivery, Vec<Attempt>)>;
     /// Asks for one attempt now, outside the schedule.
-    async fn request_retry(
-        &self,
-        account: &AccountId,
-        id: &DeliveryId,
-        now: Timestamp,
-    ) -> StoreResult<Delivery>;
+    async fn request_retry(&self, account: &AccountId, id: &DeliveryId, now: Timestamp) -> StoreResult<Delivery>;
 }
 
 /// What the dispatcher needs: leasing due work and recording outcomes.
@@ -178,12 +150,7 @@ pub trait DispatchStore {
     /// Gives leases back without an attempt (shutdown, local limits).
     async fn release(&self, ids: &[DeliveryId]) -> StoreResult<()>;
     /// Logs an attempt and moves the delivery on as the verdict says.
-    async fn record_attempt(
-        &self,
-        claimed: &ClaimedDelivery,
-        attempt: &Attempt,
-        verdict: Verdict,
-    ) -> StoreResult<()>;
+    async fn record_attempt(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()>;
     /// When the earliest pending delivery is due, if any.
     async fn next_due(&self) -> StoreResult<Option<Timestamp>>;
 }
@@ -212,14 +179,7 @@ pub trait Store:
 {
 }
 impl<T> Store for T where
-    T: AccountStore
-        + EndpointStore
-        + EventStore
-        + DeliveryStore
-        + DispatchStore
-        + OpsStore
-        + Send
-        + Sync
+    T: AccountStore + EndpointStore + EventStore + DeliveryStore + DispatchStore + OpsStore + Send + Sync
 {
 }
 

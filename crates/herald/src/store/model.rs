@@ -1,8 +1,8 @@
 //! The records the store reads and writes: plain data, already parsed.
 
 use crate::domain::{
-    AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointUrl, EventId,
-    EventType, KeyId, Timestamp, TypeFilter,
+    AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointUrl, EventId, EventType, KeyId, Timestamp,
+    TypeFilter,
 };
 
 /// A customer of the platform.

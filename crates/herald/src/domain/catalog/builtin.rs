@@ -16,18 +16,9 @@ const FILES: [(&str, &str); 8] = [
     ("project.completed", include_str!("project.completed.json")),
     ("project.created", include_str!("project.created.json")),
     ("project.failed", include_str!("project.failed.json")),
-    (
-        "project.processing",
-        include_str!("project.processing.json"),
-    ),
-    (
-        "voice_clone.completed",
-        include_str!("voice_clone.completed.json"),
-    ),
-    (
-        "voice_clone.failed",
-        include_str!("voice_clone.failed.json"),
-    ),
+    ("project.processing", include_str!("project.processing.json")),
+    ("voice_clone.completed", include_str!("voice_clone.completed.json")),
+    ("voice_clone.failed", include_str!("voice_clone.failed.json")),
 ];
 
 /// One embedded file.
@@ -51,8 +42,7 @@ static BUILTIN: LazyLock<Catalog> = LazyLock::new(|| {
                 schema: Some(file.schema),
                 example: file.example,
             };
-            Compiled::new(entry)
-                .unwrap_or_else(|e| panic!("built-in schema of {name} does not compile: {e}"))
+            Compiled::new(entry).unwrap_or_else(|e| panic!("built-in schema of {name} does not compile: {e}"))
         })
         .collect();
     Catalog::from_compiled(entries)
@@ -74,10 +64,7 @@ mod tests {
 
     #[test]
     fn there_are_the_eight_types_of_the_contract_sorted_by_name() {
-        let names: Vec<String> = catalog()
-            .entries()
-            .map(|e| e.event_type.to_string())
-            .collect();
+        let names: Vec<String> = catalog().entries().map(|e| e.event_type.to_string()).collect();
         assert_eq!(
             names,
             [
@@ -99,12 +86,7 @@ mod tests {
         for entry in catalog.entries() {
             assert!(entry.schema.is_some(), "{} has a schema", entry.event_type);
             assert!(!entry.description.is_empty());
-            assert_eq!(
-                catalog.validate(&entry.event_type, &entry.example),
-                Ok(()),
-                "example of {}",
-                entry.event_type
-            );
+            assert_eq!(catalog.validate(&entry.event_type, &entry.example), Ok(()), "example of {}", entry.event_type);
         }
     }
 
@@ -112,11 +94,7 @@ mod tests {
     fn every_schema_is_draft_2020_12_and_allows_extra_fields() {
         for entry in catalog().entries() {
             let schema = entry.schema.as_ref().expect("built-in types have a schema");
-            assert_eq!(
-                schema["$schema"], "https://json-schema.org/draft/2020-12/schema",
-                "{}",
-                entry.event_type
-            );
+            assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema", "{}", entry.event_type);
             assert!(schema.get("additionalProperties").is_none());
             assert!(schema.get("unevaluatedProperties").is_none());
         }

@@ -85,10 +85,8 @@ struct ExtraType {
 impl Catalog {
     /// Adds the event types listed in a JSON file (see [`Catalog::with_extra_json`]).
     pub fn with_extra_file(self, path: &Path) -> Result<Catalog, CatalogFileError> {
-        let text = std::fs::read_to_string(path).map_err(|error| CatalogFileError::Read {
-            path: path.to_owned(),
-            error,
-        })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|error| CatalogFileError::Read { path: path.to_owned(), error })?;
         self.with_extra_json(&text)
     }
 
@@ -100,8 +98,8 @@ impl Catalog {
         let extras: Vec<ExtraType> = serde_json::from_str(json).map_err(CatalogFileError::Json)?;
         let mut entries = self.entries;
         for (index, extra) in extras.into_iter().enumerate() {
-            let event_type = EventType::parse(&extra.event_type)
-                .map_err(|error| CatalogFileError::BadName { index, error })?;
+            let event_type =
+                EventType::parse(&extra.event_type).map_err(|error| CatalogFileError::BadName { index, error })?;
             let name = event_type.to_string();
             if entries.iter().any(|c| c.entry.event_type == event_type) {
                 let builtin = builtin::is_builtin(&event_type);
@@ -111,20 +109,13 @@ impl Catalog {
                 event_type,
                 description: extra.description.unwrap_or_default(),
                 schema: extra.schema,
-                example: extra
-                    .example
-                    .unwrap_or_else(|| Value::Object(Default::default())),
+                example: extra.example.unwrap_or_else(|| Value::Object(Default::default())),
             };
-            let compiled = Compiled::new(entry).map_err(|message| CatalogFileError::BadSchema {
-                name: name.clone(),
-                message,
-            })?;
+            let compiled =
+                Compiled::new(entry).map_err(|message| CatalogFileError::BadSchema { name: name.clone(), message })?;
             compiled
                 .check(&compiled.entry.example)
-                .map_err(|violations| CatalogFileError::BadExample {
-                    name: name.clone(),
-                    violations,
-                })?;
+                .map_err(|violations| CatalogFileError::BadExample { name: name.clone(), violations })?;
             entries.push(compiled);
         }
         Ok(Catalog::from_compiled(entries))
@@ -143,9 +134,7 @@ mod tests {
     }
 
     fn refused(json: &str) -> CatalogFileError {
-        Catalog::builtin()
-            .with_extra_json(json)
-            .expect_err("the extra types are refused")
+        Catalog::builtin().with_extra_json(json).expect_err("the extra types are refused")
     }
 
     const RENDER_QUEUED: &str = r#"[{
@@ -161,18 +150,12 @@ mod tests {
 
     #[test]
     fn an_extra_type_with_a_schema_is_validated_like_a_built_in_one() {
-        let catalog = Catalog::builtin()
-            .with_extra_json(RENDER_QUEUED)
-            .expect("the extra types are accepted");
+        let catalog = Catalog::builtin().with_extra_json(RENDER_QUEUED).expect("the extra types are accepted");
         let entry = catalog.get(&t("render.queued")).expect("the type is added");
         assert_eq!(entry.description, "A render job was queued.");
         assert_eq!(entry.example, json!({"job_id": 7}));
-        assert_eq!(
-            catalog.validate(&t("render.queued"), &json!({"job_id": 8})),
-            Ok(())
-        );
-        let Err(CatalogError::Invalid(v)) = catalog.validate(&t("render.queued"), &json!({}))
-        else {
+        assert_eq!(catalog.validate(&t("render.queued"), &json!({"job_id": 8})), Ok(()));
+        let Err(CatalogError::Invalid(v)) = catalog.validate(&t("render.queued"), &json!({})) else {
             panic!("a missing job_id is refused");
         };
         assert_eq!(v[0].pointer, "/job_id");
@@ -182,9 +165,8 @@ mod tests {
 
     #[test]
     fn an_extra_type_without_a_schema_accepts_any_object() {
-        let catalog = Catalog::builtin()
-            .with_extra_json(r#"[{"type": "audit.note"}]"#)
-            .expect("the extra types are accepted");
+        let catalog =
+            Catalog::builtin().with_extra_json(r#"[{"type": "audit.note"}]"#).expect("the extra types are accepted");
         let entry = catalog.get(&t("audit.note")).expect("the type is added");
         assert_eq!((entry.schema.as_ref(), &entry.example), (None, &json!({})));
         let data = json!({"anything": [1, "two"]});
@@ -200,10 +182,7 @@ mod tests {
         let catalog = Catalog::builtin()
             .with_extra_json(r#"[{"type": "zoo.opened"}, {"type": "audit.note"}]"#)
             .expect("the extra types are accepted");
-        let names: Vec<String> = catalog
-            .entries()
-            .map(|e| e.event_type.to_string())
-            .collect();
+        let names: Vec<String> = catalog.entries().map(|e| e.event_type.to_string()).collect();
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(names, sorted);
@@ -215,9 +194,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let path = dir.path().join("types.json");
         std::fs::write(&path, RENDER_QUEUED).expect("the file is written");
-        let catalog = Catalog::builtin()
-            .with_extra_file(&path)
-            .expect("the extra types are accepted");
+        let catalog = Catalog::builtin().with_extra_file(&path).expect("the extra types are accepted");
         assert!(catalog.get(&t("render.queued")).is_some());
         let missing = Catalog::builtin().with_extra_file(&dir.path().join("nope.json"));
         assert!(matches!(missing, Err(CatalogFileError::Read { .. })));
@@ -226,10 +203,7 @@ mod tests {
     #[test]
     fn a_file_that_is_not_an_array_of_entries_is_refused() {
         assert!(matches!(refused("{}"), CatalogFileError::Json(_)));
-        assert!(matches!(
-            refused("[{\"description\": \"x\"}]"),
-            CatalogFileError::Json(_)
-        ));
+        assert!(matches!(refused("[{\"description\": \"x\"}]"), CatalogFileError::Json(_)));
         let misspelt = refused(r#"[{"type": "a.b", "shema": {}}]"#);
         assert!(matches!(misspelt, CatalogFileError::Json(_)), "{misspelt}");
     }
@@ -237,25 +211,16 @@ mod tests {
     #[test]
     fn a_bad_type_name_is_refused() {
         let e = refused(r#"[{"type": "audit.note"}, {"type": "Audit Note"}]"#);
-        assert!(
-            matches!(e, CatalogFileError::BadName { index: 1, .. }),
-            "{e}"
-        );
+        assert!(matches!(e, CatalogFileError::BadName { index: 1, .. }), "{e}");
     }
 
     #[test]
     fn a_built_in_type_cannot_be_redefined() {
         let e = refused(r#"[{"type": "project.completed"}]"#);
-        assert!(
-            matches!(e, CatalogFileError::Duplicate { builtin: true, .. }),
-            "{e}"
-        );
+        assert!(matches!(e, CatalogFileError::Duplicate { builtin: true, .. }), "{e}");
         assert!(e.to_string().contains("`project.completed`"), "{e}");
         let e = refused(r#"[{"type": "audit.note"}, {"type": "audit.note"}]"#);
-        assert!(
-            matches!(e, CatalogFileError::Duplicate { builtin: false, .. }),
-            "{e}"
-        );
+        assert!(matches!(e, CatalogFileError::Duplicate { builtin: false, .. }), "{e}");
     }
 
     #[test]
@@ -263,9 +228,7 @@ mod tests {
         let e = refused(r#"[{"type": "audit.note", "schema": {"type": "strin"}}]"#);
         assert!(matches!(e, CatalogFileError::BadSchema { .. }), "{e}");
         assert!(e.to_string().contains("`audit.note`"), "{e}");
-        let e = refused(
-            r#"[{"type": "audit.note", "schema": {"$ref": "https://example.com/s.json"}}]"#,
-        );
+        let e = refused(r#"[{"type": "audit.note", "schema": {"$ref": "https://example.com/s.json"}}]"#);
         assert!(matches!(e, CatalogFileError::BadSchema { .. }), "{e}");
     }
 

@@ -20,28 +20,19 @@ pub(super) fn collect(validator: &Validator, data: &Value) -> Vec<Violation> {
 /// itself, not at the object that lacks it.
 fn violation(error: &ValidationError<'_>) -> Violation {
     if let ValidationErrorKind::Required { property } = &error.kind {
-        let name = property
-            .as_str()
-            .map_or_else(|| property.to_string(), str::to_owned);
+        let name = property.as_str().map_or_else(|| property.to_string(), str::to_owned);
         return Violation {
             pointer: error.instance_path.join(name.as_str()).as_str().to_owned(),
             message: "is required".to_owned(),
         };
     }
-    Violation {
-        pointer: error.instance_path.as_str().to_owned(),
-        message: message(error),
-    }
+    Violation { pointer: error.instance_path.as_str().to_owned(), message: message(error) }
 }
 
 fn message(error: &ValidationError<'_>) -> String {
     use ValidationErrorKind as K;
     match &error.kind {
-        K::Type { kind } => format!(
-            "must be {}, not {}",
-            expected_types(kind),
-            describe_value(&error.instance)
-        ),
+        K::Type { kind } => format!("must be {}, not {}", expected_types(kind), describe_value(&error.instance)),
         K::Format { format } if format == "uri" => {
             "must be an absolute URI, such as https://example.com/video.mp4".to_owned()
         }
@@ -61,10 +52,7 @@ fn message(error: &ValidationError<'_>) -> String {
         K::MaxItems { limit } => format!("must have at most {limit} items"),
         K::Pattern { pattern } => format!("must match the pattern `{pattern}`"),
         K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
-            format!(
-                "must not have the properties {}",
-                join(unexpected.iter(), ", ")
-            )
+            format!("must not have the properties {}", join(unexpected.iter(), ", "))
         }
         _ => error.to_string(),
     }

@@ -33,37 +33,27 @@ impl AccountStore for SqliteStore {
     }
 
     async fn list_accounts(&self, page: &Page) -> StoreResult<Paged<Account>> {
-        let found = sqlx::query(
-            "SELECT * FROM accounts WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
-        )
-        .bind(&page.before)
-        .bind(&page.before)
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(rows::account)
-        .collect::<StoreResult<Vec<_>>>()?;
+        let found = sqlx::query("SELECT * FROM accounts WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?")
+            .bind(&page.before)
+            .bind(&page.before)
+            .bind(i64::from(page.limit) + 1)
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(rows::account)
+            .collect::<StoreResult<Vec<_>>>()?;
         Ok(paged(found, page, |a| a.id.to_string()))
     }
 
-    async fn create_key(
-        &self,
-        account: &AccountId,
-        id: &KeyId,
-        key_hash: &str,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO account_keys (id, account_id, key_hash, created_at) VALUES (?, ?, ?, ?)",
-        )
-        .bind(id.as_str())
-        .bind(account.as_str())
-        .bind(key_hash)
-        .bind(now.millis())
-        .execute(&self.writer)
-        .await
-        .map_err(StoreError::from_insert)?;
+    async fn create_key(&self, account: &AccountId, id: &KeyId, key_hash: &str, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("INSERT INTO account_keys (id, account_id, key_hash, created_at) VALUES (?, ?, ?, ?)")
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .bind(key_hash)
+            .bind(now.millis())
+            .execute(&self.writer)
+            .await
+            .map_err(StoreError::from_insert)?;
         Ok(())
     }
 
@@ -76,8 +66,7 @@ impl AccountStore for SqliteStore {
             let account: String = r.try_get("account_id")?;
             Ok(AccountKey {
                 id: KeyId::from_trusted(r.try_get("id")?),
-                account_id: AccountId::parse(&account)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                account_id: AccountId::parse(&account).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             })
         })
         .transpose()

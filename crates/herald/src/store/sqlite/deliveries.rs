@@ -6,9 +6,7 @@ use sqlx::Row;
 use super::{paged, rows, SqliteStore};
 use crate::{
     domain::{AccountId, DeliveryId, Timestamp},
-    store::{
-        Attempt, Delivery, DeliveryFilter, DeliveryStore, Page, Paged, StoreError, StoreResult,
-    },
+    store::{Attempt, Delivery, DeliveryFilter, DeliveryStore, Page, Paged, StoreError, StoreResult},
 };
 
 #[async_trait]
@@ -45,11 +43,7 @@ impl DeliveryStore for SqliteStore {
         Ok(paged(found, page, |d| d.id.to_string()))
     }
 
-    async fn get_delivery(
-        &self,
-        account: &AccountId,
-        id: &DeliveryId,
-    ) -> StoreResult<(Delivery, Vec<Attempt>)> {
+    async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> StoreResult<(Delivery, Vec<Attempt>)> {
         let mut conn = self.reader.acquire().await?;
         let row = sqlx::query("SELECT * FROM deliveries WHERE id = ? AND account_id = ?")
             .bind(id.as_str())
@@ -68,12 +62,7 @@ impl DeliveryStore for SqliteStore {
     }
 
     #[tracing::instrument(skip(self, now))]
-    async fn request_retry(
-        &self,
-        account: &AccountId,
-        id: &DeliveryId,
-        now: Timestamp,
-    ) -> StoreResult<Delivery> {
+    async fn request_retry(&self, account: &AccountId, id: &DeliveryId, now: Timestamp) -> StoreResult<Delivery> {
         let mut tx = self.writer.begin().await?;
         let found = sqlx::query(
             "SELECT e.enabled FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
@@ -100,10 +89,7 @@ impl DeliveryStore for SqliteStore {
         .bind(id.as_str())
         .execute(&mut *tx)
         .await?;
-        let row = sqlx::query("SELECT * FROM deliveries WHERE id = ?")
-            .bind(id.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = sqlx::query("SELECT * FROM deliveries WHERE id = ?").bind(id.as_str()).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         rows::delivery(&row)
     }

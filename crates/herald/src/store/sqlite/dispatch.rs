@@ -56,10 +56,7 @@ impl DispatchStore for SqliteStore {
                 manual: row.try_get("manual")?,
             });
         }
-        let sql = format!(
-            "UPDATE deliveries SET lease_until = ? WHERE id IN ({})",
-            placeholders(claimed.len())
-        );
+        let sql = format!("UPDATE deliveries SET lease_until = ? WHERE id IN ({})", placeholders(claimed.len()));
         let mut query = sqlx::query(&sql).bind(lease_until.millis());
         for c in &claimed {
             query = query.bind(c.id.as_str());
@@ -73,10 +70,7 @@ impl DispatchStore for SqliteStore {
         if ids.is_empty() {
             return Ok(());
         }
-        let sql = format!(
-            "UPDATE deliveries SET lease_until = NULL WHERE id IN ({})",
-            placeholders(ids.len())
-        );
+        let sql = format!("UPDATE deliveries SET lease_until = NULL WHERE id IN ({})", placeholders(ids.len()));
         let mut query = sqlx::query(&sql);
         for id in ids {
             query = query.bind(id.as_str());
@@ -86,12 +80,7 @@ impl DispatchStore for SqliteStore {
     }
 
     #[tracing::instrument(skip_all, fields(delivery = %claimed.id, n = attempt.n, ?verdict))]
-    async fn record_attempt(
-        &self,
-        claimed: &ClaimedDelivery,
-        attempt: &Attempt,
-        verdict: Verdict,
-    ) -> StoreResult<()> {
+    async fn record_attempt(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()> {
         let mut tx = self.writer.begin().await?;
         let Some(endpoint) = sqlx::query("SELECT enabled FROM endpoints WHERE id = ?")
             .bind(claimed.endpoint_id.as_str())
@@ -143,30 +132,14 @@ impl DispatchStore for SqliteStore {
         let mut query = sqlx::query(&sql);
         if let Some(at) = at {
             // `next_attempt_at = ?` comes after the common part's binds.
-            query = query
-                .bind(i64::from(attempt.n))
-                .bind(attempt.response_status.map(i64::from))
-                .bind(now)
-                .bind(at);
+            query = query.bind(i64::from(attempt.n)).bind(attempt.response_status.map(i64::from)).bind(now).bind(at);
         } else {
-            query = query
-                .bind(i64::from(attempt.n))
-                .bind(attempt.response_status.map(i64::from))
-                .bind(now);
+            query = query.bind(i64::from(attempt.n)).bind(attempt.response_status.map(i64::from)).bind(now);
         }
         query.bind(claimed.id.as_str()).execute(&mut *tx).await?;
         if verdict == Verdict::Exhausted && enabled {
-            let reason = format!(
-                "delivery {} failed its last scheduled attempt (attempt {})",
-                claimed.id, attempt.n
-            );
-            endpoints::disable_in(
-                &mut tx,
-                claimed.endpoint_id.as_str(),
-                &reason,
-                Timestamp::from_millis(now),
-            )
-            .await?;
+            let reason = format!("delivery {} failed its last scheduled attempt (attempt {})", claimed.id, attempt.n);
+            endpoints::disable_in(&mut tx, claimed.endpoint_id.as_str(), &reason, Timestamp::from_millis(now)).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -179,8 +152,6 @@ impl DispatchStore for SqliteStore {
         )
         .fetch_one(&self.reader)
         .await?;
-        Ok(row
-            .try_get::<Option<i64>, _>("due")?
-            .map(Timestamp::from_millis))
+        Ok(row.try_get::<Option<i64>, _>("due")?.map(Timestamp::from_millis))
     }
 }

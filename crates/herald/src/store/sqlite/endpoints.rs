@@ -7,8 +7,7 @@ use super::{paged, rows, SqliteStore};
 use crate::{
     domain::{AccountId, EndpointId, Timestamp},
     store::{
-        Endpoint, EndpointPatch, EndpointStore, NewEndpoint, Page, Paged, SigningSecrets,
-        StoreError, StoreResult,
+        Endpoint, EndpointPatch, EndpointStore, NewEndpoint, Page, Paged, SigningSecrets, StoreError, StoreResult,
     },
 };
 
@@ -30,8 +29,7 @@ pub(super) async fn disable_in(
     .bind(endpoint)
     .execute(&mut *conn)
     .await?;
-    let stoppable =
-        "endpoint_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)";
+    let stoppable = "endpoint_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)";
     sqlx::query(&format!(
         "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, response_body)
          SELECT id, attempt_count + 1, ?, 0, NULL, 'endpoint_disabled', '' FROM deliveries WHERE {stoppable}"
@@ -55,11 +53,7 @@ pub(super) async fn disable_in(
 }
 
 impl SqliteStore {
-    async fn endpoint_in(
-        conn: &mut SqliteConnection,
-        account: &AccountId,
-        id: &EndpointId,
-    ) -> StoreResult<Endpoint> {
+    async fn endpoint_in(conn: &mut SqliteConnection, account: &AccountId, id: &EndpointId) -> StoreResult<Endpoint> {
         let row = sqlx::query("SELECT * FROM endpoints WHERE id = ? AND account_id = ?")
             .bind(id.as_str())
             .bind(account.as_str())
@@ -73,17 +67,10 @@ impl SqliteStore {
 #[async_trait]
 impl EndpointStore for SqliteStore {
     #[tracing::instrument(skip_all, fields(account = %account, endpoint = %new.id))]
-    async fn create_endpoint(
-        &self,
-        account: &AccountId,
-        new: &NewEndpoint,
-        now: Timestamp,
-    ) -> StoreResult<Endpoint> {
+    async fn create_endpoint(&self, account: &AccountId, new: &NewEndpoint, now: Timestamp) -> StoreResult<Endpoint> {
         let mut tx = self.writer.begin().await?;
-        let exists = sqlx::query("SELECT 1 FROM accounts WHERE id = ?")
-            .bind(account.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
+        let exists =
+            sqlx::query("SELECT 1 FROM accounts WHERE id = ?").bind(account.as_str()).fetch_optional(&mut *tx).await?;
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
@@ -112,11 +99,7 @@ impl EndpointStore for SqliteStore {
         Self::endpoint_in(&mut conn, account, id).await
     }
 
-    async fn list_endpoints(
-        &self,
-        account: &AccountId,
-        page: &Page,
-    ) -> StoreResult<Paged<Endpoint>> {
+    async fn list_endpoints(&self, account: &AccountId, page: &Page) -> StoreResult<Paged<Endpoint>> {
         let found = sqlx::query(
             "SELECT * FROM endpoints WHERE account_id = ? AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
         )
@@ -169,11 +152,7 @@ impl EndpointStore for SqliteStore {
         Ok(())
     }
 
-    async fn get_secrets(
-        &self,
-        account: &AccountId,
-        id: &EndpointId,
-    ) -> StoreResult<SigningSecrets> {
+    async fn get_secrets(&self, account: &AccountId, id: &EndpointId) -> StoreResult<SigningSecrets> {
         let row = sqlx::query(
             "SELECT secret, previous_secret, previous_expires_at FROM endpoints WHERE id = ? AND account_id = ?",
         )
@@ -269,8 +248,5 @@ impl EndpointStore for SqliteStore {
 pub(super) fn secrets(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SigningSecrets> {
     let previous: Option<String> = row.try_get("previous_secret")?;
     let until: Option<i64> = row.try_get("previous_expires_at")?;
-    Ok(SigningSecrets {
-        current: row.try_get("secret")?,
-        previous: previous.zip(until.map(Timestamp::from_millis)),
-    })
+    Ok(SigningSecrets { current: row.try_get("secret")?, previous: previous.zip(until.map(Timestamp::from_millis)) })
 }

@@ -9,8 +9,8 @@ use super::{paged, placeholders, rows, SqliteStore};
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, EventId, EventType, Timestamp, TypeFilter},
     store::{
-        Delivery, EventStore, IdempotencyKey, NewEvent, Page, Paged, PublishOutcome, Published,
-        StoreError, StoreResult, StoredEvent,
+        Delivery, EventStore, IdempotencyKey, NewEvent, Page, Paged, PublishOutcome, Published, StoreError,
+        StoreResult, StoredEvent,
     },
 };
 
@@ -36,16 +36,18 @@ async fn insert_event(
     event: &NewEvent,
     is_test: bool,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO events (id, account_id, event_type, created_at, payload, is_test) VALUES (?, ?, ?, ?, ?, ?)")
-        .bind(event.id.as_str())
-        .bind(account.as_str())
-        .bind(event.event_type.as_str())
-        .bind(event.created_at.millis())
-        .bind(&event.payload)
-        .bind(is_test)
-        .execute(conn)
-        .await
-        .map_err(StoreError::from_insert)?;
+    sqlx::query(
+        "INSERT INTO events (id, account_id, event_type, created_at, payload, is_test) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(event.id.as_str())
+    .bind(account.as_str())
+    .bind(event.event_type.as_str())
+    .bind(event.created_at.millis())
+    .bind(&event.payload)
+    .bind(is_test)
+    .execute(conn)
+    .await
+    .map_err(StoreError::from_insert)?;
     Ok(())
 }
 
@@ -59,11 +61,8 @@ async fn insert_delivery(
     first_attempt_at: Timestamp,
 ) -> StoreResult<DeliveryId> {
     let id = DeliveryId::generate();
-    let (status, next, missed) = if enabled {
-        ("pending", Some(first_attempt_at.millis()), false)
-    } else {
-        ("skipped", None, true)
-    };
+    let (status, next, missed) =
+        if enabled { ("pending", Some(first_attempt_at.millis()), false) } else { ("skipped", None, true) };
     sqlx::query(
         "INSERT INTO deliveries (id, account_id, event_id, endpoint_id, event_type, status, next_attempt_at, missed,
                                  created_at, updated_at)
@@ -87,10 +86,7 @@ async fn insert_delivery(
 /// Rebuilds the answer of an earlier publish from the events it stored.
 async fn replay(conn: &mut SqliteConnection, event_ids: &str) -> StoreResult<Vec<Published>> {
     let ids: Vec<&str> = event_ids.split(',').filter(|s| !s.is_empty()).collect();
-    let sql = format!(
-        "SELECT * FROM events WHERE id IN ({})",
-        placeholders(ids.len())
-    );
+    let sql = format!("SELECT * FROM events WHERE id IN ({})", placeholders(ids.len()));
     let mut query = sqlx::query(&sql);
     for id in &ids {
         query = query.bind(*id);
@@ -117,15 +113,9 @@ async fn replay(conn: &mut SqliteConnection, event_ids: &str) -> StoreResult<Vec
         .collect::<StoreResult<_>>()?;
     ids.iter()
         .map(|id| {
-            let event = events
-                .remove(*id)
-                .ok_or_else(|| StoreError::Corrupt(format!("idempotent event {id} is gone")))?;
-            let deliveries = counts
-                .get(*id)
-                .copied()
-                .unwrap_or(0)
-                .try_into()
-                .unwrap_or(0);
+            let event =
+                events.remove(*id).ok_or_else(|| StoreError::Corrupt(format!("idempotent event {id} is gone")))?;
+            let deliveries = counts.get(*id).copied().unwrap_or(0).try_into().unwrap_or(0);
             Ok(Published { event, deliveries })
         })
         .collect()
@@ -144,11 +134,12 @@ impl EventStore for SqliteStore {
         let mut tx = self.writer.begin().await?;
         require_account(&mut tx, account).await?;
         if let Some(key) = &idempotency {
-            let seen = sqlx::query("SELECT request_hash, event_ids FROM idempotency_keys WHERE account_id = ? AND key = ?")
-                .bind(account.as_str())
-                .bind(&key.key)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let seen =
+                sqlx::query("SELECT request_hash, event_ids FROM idempotency_keys WHERE account_id = ? AND key = ?")
+                    .bind(account.as_str())
+                    .bind(&key.key)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if let Some(seen) = seen {
                 let hash: String = seen.try_get("request_hash")?;
                 if hash != key.request_hash {
@@ -158,47 +149,29 @@ impl EventStore for SqliteStore {
                 return Ok(PublishOutcome::Replayed(replay(&mut tx, &ids).await?));
             }
         }
-        let subscribers =
-            sqlx::query("SELECT id, event_types, enabled FROM endpoints WHERE account_id = ?")
-                .bind(account.as_str())
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| {
-                    Ok(Subscriber {
-                        id: r.try_get("id")?,
-                        filter: rows::type_filter(r.try_get("event_types")?)?,
-                        enabled: r.try_get("enabled")?,
-                    })
+        let subscribers = sqlx::query("SELECT id, event_types, enabled FROM endpoints WHERE account_id = ?")
+            .bind(account.as_str())
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(Subscriber {
+                    id: r.try_get("id")?,
+                    filter: rows::type_filter(r.try_get("event_types")?)?,
+                    enabled: r.try_get("enabled")?,
                 })
-                .collect::<StoreResult<Vec<_>>>()?;
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
         let mut published = Vec::with_capacity(events.len());
         for event in events {
             insert_event(&mut tx, account, &event, false).await?;
             let mut deliveries = 0;
-            for s in subscribers
-                .iter()
-                .filter(|s| s.filter.matches(&event.event_type))
-            {
-                insert_delivery(&mut tx, account, &event, &s.id, s.enabled, first_attempt_at)
-                    .await?;
+            for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
+                insert_delivery(&mut tx, account, &event, &s.id, s.enabled, first_attempt_at).await?;
                 deliveries += 1;
             }
-            let NewEvent {
-                id,
-                event_type,
-                created_at,
-                payload,
-            } = event;
-            published.push(Published {
-                event: StoredEvent {
-                    id,
-                    event_type,
-                    created_at,
-                    payload,
-                },
-                deliveries,
-            });
+            let NewEvent { id, event_type, created_at, payload } = event;
+            published.push(Published { event: StoredEvent { id, event_type, created_at, payload }, deliveries });
         }
         if let Some(key) = &idempotency {
             let ids: Vec<&str> = published.iter().map(|p| p.event.id.as_str()).collect();
@@ -231,19 +204,8 @@ impl EventStore for SqliteStore {
             .ok_or(StoreError::NotFound)?;
         let enabled: bool = found.try_get("enabled")?;
         insert_event(&mut tx, account, &event, true).await?;
-        let id = insert_delivery(
-            &mut tx,
-            account,
-            &event,
-            endpoint.as_str(),
-            enabled,
-            first_attempt_at,
-        )
-        .await?;
-        let row = sqlx::query("SELECT * FROM deliveries WHERE id = ?")
-            .bind(id.as_str())
-            .fetch_one(&mut *tx)
-            .await?;
+        let id = insert_delivery(&mut tx, account, &event, endpoint.as_str(), enabled, first_attempt_at).await?;
+        let row = sqlx::query("SELECT * FROM deliveries WHERE id = ?").bind(id.as_str()).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         rows::delivery(&row)
     }
@@ -296,15 +258,8 @@ impl EventStore for SqliteStore {
         let more = found.len() > limit as usize;
         found.truncate(limit as usize);
         // Polling resumes from the last event it saw, so the cursor of the next page is that id.
-        let next_cursor = if more {
-            found.last().map(|e| e.id.to_string())
-        } else {
-            None
-        };
-        Ok(Paged {
-            items: found,
-            next_cursor,
-        })
+        let next_cursor = if more { found.last().map(|e| e.id.to_string()) } else { None };
+        Ok(Paged { items: found, next_cursor })
     }
 
     async fn get_event(&self, account: &AccountId, id: &EventId) -> StoreResult<StoredEvent> {

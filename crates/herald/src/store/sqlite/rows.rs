@@ -4,8 +4,8 @@ use sqlx::{sqlite::SqliteRow, Row};
 
 use crate::{
     domain::{
-        AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointUrl, EventId,
-        EventType, Timestamp, TypeFilter, TypePattern,
+        AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointUrl, EventId, EventType, Timestamp,
+        TypeFilter, TypePattern,
     },
     store::{Account, Attempt, Delivery, Endpoint, StoreError, StoreResult, StoredEvent},
 };
@@ -29,10 +29,9 @@ pub fn type_filter(json: Option<String>) -> StoreResult<TypeFilter> {
 
 /// Writes an `event_types` column.
 pub fn type_filter_json(filter: &TypeFilter) -> Option<String> {
-    filter.patterns().map(|ps| {
-        serde_json::to_string(&ps.iter().map(TypePattern::as_str).collect::<Vec<_>>())
-            .unwrap_or_default()
-    })
+    filter
+        .patterns()
+        .map(|ps| serde_json::to_string(&ps.iter().map(TypePattern::as_str).collect::<Vec<_>>()).unwrap_or_default())
 }
 
 pub fn account(row: &SqliteRow) -> StoreResult<Account> {
@@ -47,16 +46,13 @@ pub fn endpoint(row: &SqliteRow) -> StoreResult<Endpoint> {
     let url: String = row.try_get("url")?;
     Ok(Endpoint {
         id: EndpointId::from_trusted(row.try_get("id")?),
-        account_id: AccountId::parse(row.try_get("account_id")?)
-            .map_err(|e| corrupt("account id", e))?,
+        account_id: AccountId::parse(row.try_get("account_id")?).map_err(|e| corrupt("account id", e))?,
         url: EndpointUrl::from_trusted(&url).ok_or_else(|| corrupt("url", &url))?,
         description: row.try_get("description")?,
         event_types: type_filter(row.try_get("event_types")?)?,
         enabled: row.try_get("enabled")?,
         disabled_reason: row.try_get("disabled_reason")?,
-        disabled_at: row
-            .try_get::<Option<i64>, _>("disabled_at")?
-            .map(Timestamp::from_millis),
+        disabled_at: row.try_get::<Option<i64>, _>("disabled_at")?.map(Timestamp::from_millis),
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
     })
@@ -76,22 +72,14 @@ pub fn delivery(row: &SqliteRow) -> StoreResult<Delivery> {
     let status: String = row.try_get("status")?;
     Ok(Delivery {
         id: DeliveryId::from_trusted(row.try_get("id")?),
-        account_id: AccountId::parse(row.try_get("account_id")?)
-            .map_err(|e| corrupt("account id", e))?,
+        account_id: AccountId::parse(row.try_get("account_id")?).map_err(|e| corrupt("account id", e))?,
         event_id: EventId::from_trusted(row.try_get("event_id")?),
         endpoint_id: EndpointId::from_trusted(row.try_get("endpoint_id")?),
         event_type: row.try_get("event_type")?,
         status: DeliveryStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
-        attempt_count: row
-            .try_get::<i64, _>("attempt_count")?
-            .try_into()
-            .unwrap_or(0),
-        next_attempt_at: row
-            .try_get::<Option<i64>, _>("next_attempt_at")?
-            .map(Timestamp::from_millis),
-        last_response_status: row
-            .try_get::<Option<i64>, _>("last_response_status")?
-            .and_then(|s| s.try_into().ok()),
+        attempt_count: row.try_get::<i64, _>("attempt_count")?.try_into().unwrap_or(0),
+        next_attempt_at: row.try_get::<Option<i64>, _>("next_attempt_at")?.map(Timestamp::from_millis),
+        last_response_status: row.try_get::<Option<i64>, _>("last_response_status")?.and_then(|s| s.try_into().ok()),
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
     })
@@ -101,17 +89,9 @@ pub fn attempt(row: &SqliteRow) -> StoreResult<Attempt> {
     Ok(Attempt {
         n: row.try_get::<i64, _>("n")?.try_into().unwrap_or(0),
         started_at: Timestamp::from_millis(row.try_get("started_at")?),
-        duration_ms: row
-            .try_get::<i64, _>("duration_ms")?
-            .try_into()
-            .unwrap_or(0),
-        response_status: row
-            .try_get::<Option<i64>, _>("response_status")?
-            .and_then(|s| s.try_into().ok()),
-        error: row
-            .try_get::<Option<String>, _>("error")?
-            .as_deref()
-            .and_then(AttemptError::parse),
+        duration_ms: row.try_get::<i64, _>("duration_ms")?.try_into().unwrap_or(0),
+        response_status: row.try_get::<Option<i64>, _>("response_status")?.and_then(|s| s.try_into().ok()),
+        error: row.try_get::<Option<String>, _>("error")?.as_deref().and_then(AttemptError::parse),
         response_body: row.try_get("response_body")?,
     })
 }
