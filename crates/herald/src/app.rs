@@ -6,7 +6,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::{admin_token, api, config::Config, dispatch::Dispatcher, domain::Catalog, store};
+use crate::{admin_token, api, config::Config, dispatch::Dispatcher, domain::Catalog, store, telemetry};
 
 /// A built Herald: listening, store open, ready to run.
 pub struct Application {
@@ -41,6 +41,7 @@ impl Application {
     /// binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let config = Arc::new(config);
+        telemetry::metrics_handle(); // installs the recorder before anything is counted
         let store = store::open(&config.database_url).await.context("Failed to open the store")?;
         let data_dir = config.data_dir();
         let (admin_token, token_was_generated) = admin_token::settle(config.admin_token.as_deref(), &data_dir)

@@ -44,7 +44,8 @@ impl DeliveryStore for SqliteStore {
     }
 
     async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> StoreResult<(Delivery, Vec<Attempt>)> {
-        let mut conn = self.reader.acquire().await?;
+        // One read transaction: the delivery and its attempts from the same snapshot.
+        let mut conn = self.reader.begin().await?;
         let row = sqlx::query("SELECT * FROM deliveries WHERE id = ? AND account_id = ?")
             .bind(id.as_str())
             .bind(account.as_str())

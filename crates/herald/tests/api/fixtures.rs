@@ -1,0 +1,38 @@
+//! Test data: valid `data` for catalog types, the clock, free ports.
+
+use serde_json::{json, Value};
+
+/// The secret of the platform's signature vectors (32 bytes 0..=31), for
+/// endpoints whose signatures a test checks.
+pub const SEED_SECRET: &str = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
+/// Valid `project.completed` data (the platform guide's example).
+pub fn project_completed(project_id: i64) -> Value {
+    json!({
+        "project_id": project_id,
+        "project_type": "scene_project",
+        "video_url": format!("https://storage.twin.actor/videos/project_{project_id}_final.mp4"),
+        "video_url_upscaled": null,
+        "thumbnail_url": format!("https://storage.twin.actor/thumbs/project_{project_id}.jpg"),
+        "duration_seconds": 50,
+        "credits_used": 500,
+        "person_id": 1,
+        "person_name": "Alex Chen"
+    })
+}
+
+/// Valid `credits.low` data.
+pub fn credits_low(balance: i64) -> Value {
+    json!({ "balance": balance, "threshold": 100 })
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs() as i64
+}
+
+/// A loopback port with nothing listening on it (bound, then released).
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("an address").port()
+}

@@ -1,0 +1,367 @@
+//! Starts Herald in process (port 0, its own SQLite file in a temporary
+//! folder), stops and restarts it on the same file, and speaks its API with
+//! typed helpers that fail loudly with the response body.
+
+use std::time::Duration;
+
+use clap::Parser;
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+
+use crate::checks::{expect_json, Poll};
+
+/// The admin token every test app is started with (unless a test asks for a generated one).
+pub const ADMIN_TOKEN: &str = "test-admin-token";
+
+/// How long any wait may last before the test fails: a guard, never a synchronisation.
+pub const DEADLINE: Duration = Duration::from_secs(20);
+
+/// How often state is polled through the API while waiting for it.
+pub const POLL_EVERY: Duration = Duration::from_millis(20);
+
+/// How a test app is configured; `Options::default()` is the suite's usual server.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// `--retry-schedule`.
+    pub retry_schedule: String,
+    /// `--delivery-timeout`.
+    pub delivery_timeout: String,
+    /// `--poll-interval`.
+    pub poll_interval: String,
+    /// `--dev`: http:// and loopback targets allowed.
+    pub dev: bool,
+    /// `--admin-token`; `None` lets Herald generate one.
+    pub admin_token: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            retry_schedule: "0s,50ms,50ms,50ms,50ms,50ms".into(),
+            delivery_timeout: "2s".into(),
+            poll_interval: "50ms".into(),
+            dev: true,
+            admin_token: Some(ADMIN_TOKEN.into()),
+        }
+    }
+}
+
+impl Options {
+    /// The same options with another retry schedule.
+    pub fn schedule(mut self, schedule: &str) -> Self {
+        self.retry_schedule = schedule.into();
+        self
+    }
+
+    /// The same options with another delivery timeout.
+    pub fn timeout(mut self, timeout: &str) -> Self {
+        self.delivery_timeout = timeout.into();
+        self
+    }
+
+    /// The same options as a production server (`--dev false`).
+    pub fn production(mut self) -> Self {
+        self.dev = false;
+        self
+    }
+
+    /// The same options without an admin token, so Herald generates one.
+    pub fn generated_token(mut self) -> Self {
+        self.admin_token = None;
+        self
+    }
+}
+
+/// A running Herald and a client for it.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`.
+    pub address: String,
+    /// The API port of the current run (changes on restart).
+    pub port: u16,
+    /// The admin token in force.
+    pub admin_token: String,
+    /// A plain HTTP client (no default headers).
+    pub client: reqwest::Client,
+    /// Holds the SQLite file; removed when the test ends.
+    pub dir: TempDir,
+    options: Options,
+    running: Option<Running>,
+}
+
+/// The handles of one run of the application.
+struct Running {
+    handle: herald::ShutdownHandle,
+    join: JoinHandle<anyhow::Result<()>>,
+}
+
+/// A Herald with the suite's usual options.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Options::default()).await
+}
+
+/// A Herald with the given options.
+pub async fn spawn_app_with(options: Options) -> TestApp {
+    let dir = tempfile::tempdir().expect("a temporary folder for the database");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client");
+    let mut app =
+        TestApp { address: String::new(), port: 0, admin_token: String::new(), client, dir, options, running: None };
+    app.start().await;
+    app
+}
+
+impl TestApp {
+    fn database_url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("herald.db").display())
+    }
+
+    async fn start(&mut self) {
+        let database_url = self.database_url();
+        let o = &self.options;
+        let mut args = vec![
+            "herald".to_string(),
+            "--listen".into(),
+            "127.0.0.1:0".into(),
+            "--database-url".into(),
+            database_url,
+            "--dev".into(),
+            o.dev.to_string(),
+            "--retry-schedule".into(),
+            o.retry_schedule.clone(),
+            "--delivery-timeout".into(),
+            o.delivery_timeout.clone(),
+            "--poll-interval".into(),
+            o.poll_interval.clone(),
+        ];
+        if let Some(token) = &o.admin_token {
+            args.extend(["--admin-token".into(), token.clone()]);
+        }
+        let config = herald::Config::try_parse_from(&args).expect("the test configuration parses");
+        let app = herald::Application::build(config).await.expect("Herald builds");
+        self.port = app.port();
+        self.address = format!("http://127.0.0.1:{}", self.port);
+        self.admin_token = app.admin_token().to_string();
+        let handle = app.shutdown_handle();
+        let join = tokio::spawn(app.run_until_stopped());
+        self.running = Some(Running { handle, join });
+    }
+
+    /// Stops Herald gracefully and waits until it has stopped.
+    pub async fn stop(&mut self) {
+        let Some(Running { handle, join }) = self.running.take() else {
+            return;
+        };
+        handle.shutdown();
+        let outcome = tokio::time::timeout(DEADLINE, join)
+            .await
+            .expect("Herald stops within the deadline")
+            .expect("Herald's task does not panic");
+        outcome.expect("Herald stops without an error");
+    }
+
+    /// Stops Herald and starts a new one on the same database with the same options.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.start().await;
+    }
+
+    /// The full URL of an API path.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A request with the admin token.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request_as(&self.admin_token, method, path)
+    }
+
+    /// A request with the given bearer token.
+    pub fn request_as(&self, token: &str, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path)).bearer_auth(token)
+    }
+
+    /// `GET` with the admin token.
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path).send().await.expect("GET sent")
+    }
+
+    /// `POST` of a JSON body with the admin token.
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.request(Method::POST, path).json(body).send().await.expect("POST sent")
+    }
+
+    /// `GET` with the admin token, expecting `200` and JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        expect_json(self.get(path).await, 200).await
+    }
+
+    /// A new account; returns its id.
+    pub async fn create_account(&self) -> String {
+        let body = expect_json(self.post("/v1/accounts", &json!({"name": "Test account"})).await, 201).await;
+        body["id"].as_str().expect("an account id").to_string()
+    }
+
+    /// A new account key; returns the key itself (`hk_…`).
+    pub async fn create_key(&self, account: &str) -> String {
+        let path = format!("/v1/accounts/{account}/keys");
+        let body = expect_json(self.post(&path, &json!({})).await, 201).await;
+        body["key"].as_str().expect("a key").to_string()
+    }
+
+    /// A new endpoint subscribed to every type.
+    pub async fn create_endpoint(&self, account: &str, url: &str) -> Endpoint {
+        self.create_endpoint_with(account, json!({ "url": url })).await
+    }
+
+    /// A new endpoint from the given request body.
+    pub async fn create_endpoint_with(&self, account: &str, body: Value) -> Endpoint {
+        let path = format!("/v1/accounts/{account}/endpoints");
+        let body = expect_json(self.post(&path, &body).await, 201).await;
+        Endpoint {
+            id: body["id"].as_str().expect("an endpoint id").to_string(),
+            secret: body["secret"].as_str().expect("a secret").to_string(),
+            body,
+        }
+    }
+
+    /// The endpoint object.
+    pub async fn get_endpoint(&self, account: &str, endpoint: &str) -> Value {
+        self.get_json(&format!("/v1/accounts/{account}/endpoints/{endpoint}")).await
+    }
+
+    /// `POST …/endpoints/{endpoint}/{action}` with a JSON body, expecting `200`.
+    pub async fn endpoint_action(&self, account: &str, endpoint: &str, action: &str, body: Value) -> Value {
+        let path = format!("/v1/accounts/{account}/endpoints/{endpoint}/{action}");
+        expect_json(self.post(&path, &body).await, 200).await
+    }
+
+    /// Publishes one event, expecting `202`.
+    pub async fn publish(&self, account: &str, event_type: &str, data: Value) -> Published {
+        let response = self.post_publish(account, &json!({"type": event_type, "data": data})).await;
+        let body = expect_json(response, 202).await;
+        Published::from_body(&body)
+    }
+
+    /// Sends a publish request as is, for tests of its refusals.
+    pub async fn post_publish(&self, account: &str, body: &Value) -> Response {
+        self.post(&format!("/v1/accounts/{account}/events"), body).await
+    }
+
+    /// One delivery, with its attempts.
+    pub async fn get_delivery(&self, account: &str, delivery: &str) -> Value {
+        self.get_json(&format!("/v1/accounts/{account}/deliveries/{delivery}")).await
+    }
+
+    /// The deliveries of an account matching a query such as `event_id=evt_…`
+    /// (first page, at most 500).
+    pub async fn list_deliveries(&self, account: &str, query: &str) -> Vec<Value> {
+        let body = self.get_json(&format!("/v1/accounts/{account}/deliveries?limit=500&{query}")).await;
+        body["data"].as_array().expect("a delivery list").clone()
+    }
+
+    /// The single delivery of an event to an endpoint.
+    pub async fn delivery_of(&self, account: &str, event: &str, endpoint: &str) -> Value {
+        let found = self.list_deliveries(account, &format!("event_id={event}&endpoint_id={endpoint}")).await;
+        assert_eq!(found.len(), 1, "one delivery of {event} to {endpoint}: {found:#?}");
+        found[0].clone()
+    }
+
+    /// The events of an account (first page, at most 500), newest first.
+    pub async fn list_events(&self, account: &str) -> Vec<Value> {
+        let body = self.get_json(&format!("/v1/accounts/{account}/events?limit=500")).await;
+        body["data"].as_array().expect("an event list").clone()
+    }
+
+    /// Waits until the delivery has the given status; returns it.
+    pub async fn wait_for_delivery_status(&self, account: &str, delivery: &str, status: &str) -> Value {
+        self.wait_for_delivery(account, delivery, &format!("status {status}"), |d| d["status"] == status).await
+    }
+
+    /// Waits until the delivery satisfies `done`; returns it.
+    pub async fn wait_for_delivery(
+        &self,
+        account: &str,
+        delivery: &str,
+        what: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let poll = Poll::new(format!("delivery {delivery} to reach {what}"));
+        loop {
+            let d = self.get_delivery(account, delivery).await;
+            if done(&d) {
+                return d;
+            }
+            poll.tick(&d).await;
+        }
+    }
+
+    /// Waits until the endpoint satisfies `done`; returns it.
+    pub async fn wait_for_endpoint(
+        &self,
+        account: &str,
+        endpoint: &str,
+        what: &str,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let poll = Poll::new(format!("endpoint {endpoint} to be {what}"));
+        loop {
+            let e = self.get_endpoint(account, endpoint).await;
+            if done(&e) {
+                return e;
+            }
+            poll.tick(&e).await;
+        }
+    }
+
+    /// The catalog served by `GET /v1/event-types`.
+    pub async fn event_types(&self) -> Vec<Value> {
+        let body = self.get_json("/v1/event-types").await;
+        body["data"].as_array().expect("a list of types").clone()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(running) = &self.running {
+            running.handle.shutdown();
+        }
+    }
+}
+
+/// An endpoint as created.
+pub struct Endpoint {
+    /// `ep_…`.
+    pub id: String,
+    /// `whsec_…`, as returned at creation.
+    pub secret: String,
+    /// The whole creation answer.
+    pub body: Value,
+}
+
+/// The answer to a publish.
+#[derive(Debug)]
+pub struct Published {
+    /// The envelope.
+    pub event: Value,
+    /// `event.id`.
+    pub id: String,
+    /// How many deliveries were created.
+    pub deliveries: u64,
+}
+
+impl Published {
+    /// Reads a `202`/`200` publish answer.
+    pub fn from_body(body: &Value) -> Self {
+        let event = body["event"].clone();
+        Self {
+            id: event["id"].as_str().expect("an event id").to_string(),
+            deliveries: body["deliveries"].as_u64().expect("a delivery count"),
+            event,
+        }
+    }
+}

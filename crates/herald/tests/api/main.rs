@@ -1,0 +1,30 @@
+//! Herald's black-box test suite: a real `herald serve` in process on port 0
+//! with its own SQLite file, real receivers on loopback, HTTP to both.
+//!
+//! `helpers` starts and restarts Herald and speaks its API, `checks` holds the
+//! shared assertions, `fixtures` the test data, `receiver` records what Herald
+//! sends, `signature` recomputes both signature schemes from first principles;
+//! every other module is one subject of the contract.
+
+// Tests say what they expect with `unwrap`/`expect`: a panic is the failure report.
+#![allow(clippy::unwrap_used)]
+
+mod checks;
+mod fixtures;
+mod helpers;
+mod receiver;
+mod signature;
+
+mod bad_input;
+mod conformance;
+mod deliveries;
+mod endpoints;
+mod failures;
+mod idempotency;
+mod ops;
+mod publish;
+mod restart;
+mod retries;
+mod rotation;
+mod tenancy;
+mod wire_format;
