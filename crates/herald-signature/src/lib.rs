@@ -65,3 +65,8 @@ mod x_webhook;
 pub use error::{KeyError, VerifyError};
 pub use timestamp::{unix_now, DEFAULT_TOLERANCE};
 pub use x_webhook::{sign, signature_header, verify, verify_now};
+
+/// The README's examples, compiled and run as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeExamples;
