@@ -20,6 +20,10 @@ pub struct Application {
     router: axum::Router,
     /// The delivery workers.
     dispatcher: Dispatcher,
+    /// The store, for background maintenance.
+    store: store::SharedStore,
+    /// How long events are kept.
+    retention: std::time::Duration,
     /// Cancelled to stop the server and the workers.
     shutdown: CancellationToken,
 }
@@ -55,14 +59,23 @@ impl Application {
                 .with_extra_file(path)
                 .with_context(|| format!("Failed to load the event types in {}", path.display()))?;
         }
-        let state = api::AppState::new(config.clone(), store, catalog, &admin_token, dispatcher.waker());
+        let state = api::AppState::new(config.clone(), store.clone(), catalog, &admin_token, dispatcher.waker());
         let router = api::router(state);
         let listener =
             TcpListener::bind(config.listen).await.with_context(|| format!("Failed to listen on {}", config.listen))?;
         if config.dev {
             tracing::warn!("HERALD_DEV is on: http:// endpoints and private addresses are allowed");
         }
-        Ok(Self { listener, admin_token, token_was_generated, router, dispatcher, shutdown })
+        Ok(Self {
+            listener,
+            admin_token,
+            token_was_generated,
+            router,
+            dispatcher,
+            store,
+            retention: config.retention,
+            shutdown,
+        })
     }
 
     /// The port the API listens on.
@@ -92,9 +105,10 @@ impl Application {
 
     /// Serves the API and runs the delivery workers until shut down.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let Self { listener, router, dispatcher, shutdown, .. } = self;
+        let Self { listener, router, dispatcher, store, retention, shutdown, .. } = self;
         tracing::info!(address = %listener.local_addr()?, "herald is listening");
         let workers = tokio::spawn(dispatcher.run());
+        let purger = tokio::spawn(crate::retention::run(store, retention, shutdown.clone()));
         let stop = shutdown.clone();
         let served = axum::serve(listener, router)
             .with_graceful_shutdown(async move { stop.cancelled().await })
@@ -102,6 +116,7 @@ impl Application {
             .context("The HTTP server failed");
         shutdown.cancel();
         workers.await.context("The dispatcher panicked")?;
+        purger.await.context("The retention task panicked")?;
         tracing::info!("herald stopped");
         served
     }

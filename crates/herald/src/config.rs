@@ -53,6 +53,15 @@ pub struct Config {
     #[arg(long, env = "HERALD_POLL_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub poll_interval: Duration,
 
+    /// How long events, their deliveries and attempts are kept.
+    #[arg(long, env = "HERALD_RETENTION", default_value = "30d", value_parser = humantime::parse_duration)]
+    pub retention: Duration,
+
+    /// How long a claimed delivery's lease outlives the delivery timeout; after a
+    /// crash, another worker takes the delivery over once the lease has expired.
+    #[arg(long, env = "HERALD_LEASE_MARGIN", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub lease_margin: Duration,
+
     /// How long attempts in flight may run on after a shutdown signal.
     #[arg(long, env = "HERALD_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,

@@ -12,6 +12,7 @@
 //! - [`store`]: the single truth, SQLite.
 //! - [`dispatch`]: claiming, sending, recording.
 //! - [`api`]: the HTTP API of the contract.
+//! - [`retention`]: deleting what is older than the retention period.
 
 pub mod admin_token;
 pub mod api;
@@ -19,6 +20,7 @@ pub mod app;
 pub mod config;
 pub mod dispatch;
 pub mod domain;
+pub mod retention;
 pub mod store;
 pub mod telemetry;
 

@@ -18,8 +18,6 @@ use crate::{
 
 /// The most deliveries leased in one claim.
 const CLAIM_BATCH: usize = 128;
-/// How long a lease outlives the delivery timeout, for recording the outcome.
-const LEASE_MARGIN: Duration = Duration::from_secs(30);
 
 /// Claims and sends due deliveries until shut down.
 pub struct Dispatcher {
@@ -82,7 +80,7 @@ impl Dispatcher {
             return 0;
         }
         let now = Timestamp::now();
-        let lease_until = now.plus(self.config.delivery_timeout + LEASE_MARGIN);
+        let lease_until = now.plus(self.config.delivery_timeout + self.config.lease_margin);
         let busy = self.in_flight.busy_endpoints();
         let claimed = match self.store.claim_due(now, free as u32, &busy, lease_until).await {
             Ok(claimed) => claimed,

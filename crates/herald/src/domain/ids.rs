@@ -47,6 +47,11 @@ macro_rules! prefixed_id {
                     .ok_or_else(|| IdError { what: $what, value: s.chars().take(80).collect() })
             }
 
+            /// The smallest id made at `unix_millis`: every id made before sorts below it.
+            pub fn lower_bound(unix_millis: u64) -> Self {
+                Self(format!("{}{}", $prefix, Ulid::from_parts(unix_millis, 0)))
+            }
+
             /// Rebuilds an id the store wrote; the store only holds valid ids.
             pub fn from_trusted(s: String) -> Self {
                 Self(s)

@@ -162,6 +162,10 @@ pub trait OpsStore {
     async fn ping(&self) -> StoreResult<()>;
     /// Pending deliveries and disabled endpoints, for `/metrics`.
     async fn gauges(&self) -> StoreResult<Gauges>;
+    /// Deletes up to `batch` events accepted before `cutoff`, with their
+    /// deliveries and attempts, and the idempotency keys used before it.
+    /// Returns how many events went; fewer than `batch` means done for now.
+    async fn purge_before(&self, cutoff: Timestamp, batch: u32) -> StoreResult<u64>;
 }
 
 /// Numbers `/metrics` reads from the store at scrape time.

@@ -34,6 +34,8 @@ pub struct Options {
     pub dev: bool,
     /// `--admin-token`; `None` lets Herald generate one.
     pub admin_token: Option<String>,
+    /// `--retention`.
+    pub retention: String,
 }
 
 impl Default for Options {
@@ -44,6 +46,7 @@ impl Default for Options {
             poll_interval: "50ms".into(),
             dev: true,
             admin_token: Some(ADMIN_TOKEN.into()),
+            retention: "30d".into(),
         }
     }
 }
@@ -64,6 +67,12 @@ impl Options {
     /// The same options as a production server (`--dev false`).
     pub fn production(mut self) -> Self {
         self.dev = false;
+        self
+    }
+
+    /// The same options with another retention period.
+    pub fn retention(mut self, retention: &str) -> Self {
+        self.retention = retention.into();
         self
     }
 
@@ -137,6 +146,8 @@ impl TestApp {
             o.delivery_timeout.clone(),
             "--poll-interval".into(),
             o.poll_interval.clone(),
+            "--retention".into(),
+            o.retention.clone(),
         ];
         if let Some(token) = &o.admin_token {
             args.extend(["--admin-token".into(), token.clone()]);

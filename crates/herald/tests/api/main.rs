@@ -24,6 +24,7 @@ mod idempotency;
 mod ops;
 mod publish;
 mod restart;
+mod retention;
 mod retries;
 mod rotation;
 mod tenancy;

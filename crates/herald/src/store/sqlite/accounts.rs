@@ -1,9 +1,9 @@
 //! Accounts and account keys on SQLite.
 
 use async_trait::async_trait;
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row};
 
-use super::{paged, rows, SqliteStore};
+use super::{fetch_page, rows, SqliteStore};
 use crate::{
     domain::{AccountId, KeyId, Timestamp},
     store::{Account, AccountKey, AccountStore, Page, Paged, StoreError, StoreResult},
@@ -33,16 +33,8 @@ impl AccountStore for SqliteStore {
     }
 
     async fn list_accounts(&self, page: &Page) -> StoreResult<Paged<Account>> {
-        let found = sqlx::query("SELECT * FROM accounts WHERE (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?")
-            .bind(&page.before)
-            .bind(&page.before)
-            .bind(i64::from(page.limit) + 1)
-            .fetch_all(&self.reader)
-            .await?
-            .iter()
-            .map(rows::account)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(paged(found, page, |a| a.id.to_string()))
+        let query = QueryBuilder::new("SELECT * FROM accounts WHERE 1 = 1");
+        fetch_page(&self.reader, query, page, rows::account, |a| a.id.to_string()).await
     }
 
     async fn create_key(&self, account: &AccountId, id: &KeyId, key_hash: &str, now: Timestamp) -> StoreResult<()> {

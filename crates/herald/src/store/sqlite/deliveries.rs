@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::{paged, rows, SqliteStore};
+use sqlx::QueryBuilder;
+
+use super::{fetch_page, rows, SqliteStore};
 use crate::{
     domain::{AccountId, DeliveryId, Timestamp},
     store::{Attempt, Delivery, DeliveryFilter, DeliveryStore, Page, Paged, StoreError, StoreResult},
@@ -17,30 +19,19 @@ impl DeliveryStore for SqliteStore {
         filter: &DeliveryFilter,
         page: &Page,
     ) -> StoreResult<Paged<Delivery>> {
-        let endpoint = filter.endpoint_id.as_ref().map(|e| e.as_str());
-        let event = filter.event_id.as_ref().map(|e| e.as_str());
-        let status = filter.status.map(|s| s.as_str());
-        let found = sqlx::query(
-            "SELECT * FROM deliveries WHERE account_id = ?
-               AND (? IS NULL OR endpoint_id = ?) AND (? IS NULL OR event_id = ?) AND (? IS NULL OR status = ?)
-               AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
-        )
-        .bind(account.as_str())
-        .bind(endpoint)
-        .bind(endpoint)
-        .bind(event)
-        .bind(event)
-        .bind(status)
-        .bind(status)
-        .bind(&page.before)
-        .bind(&page.before)
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(rows::delivery)
-        .collect::<StoreResult<Vec<_>>>()?;
-        Ok(paged(found, page, |d| d.id.to_string()))
+        // Only the filters given, so the planner can pick the index that fits.
+        let mut query = QueryBuilder::new("SELECT * FROM deliveries WHERE account_id = ");
+        query.push_bind(account.as_str().to_owned());
+        if let Some(endpoint) = &filter.endpoint_id {
+            query.push(" AND endpoint_id = ").push_bind(endpoint.as_str().to_owned());
+        }
+        if let Some(event) = &filter.event_id {
+            query.push(" AND event_id = ").push_bind(event.as_str().to_owned());
+        }
+        if let Some(status) = filter.status {
+            query.push(" AND status = ").push_bind(status.as_str());
+        }
+        fetch_page(&self.reader, query, page, rows::delivery, |d| d.id.to_string()).await
     }
 
     async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> StoreResult<(Delivery, Vec<Attempt>)> {

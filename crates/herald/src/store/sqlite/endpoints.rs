@@ -1,9 +1,9 @@
 //! Endpoints on SQLite: CRUD, secrets, and the disable / re-enable rules.
 
 use async_trait::async_trait;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{QueryBuilder, Row, SqliteConnection};
 
-use super::{paged, rows, SqliteStore};
+use super::{fetch_page, rows, SqliteStore};
 use crate::{
     domain::{AccountId, EndpointId, Timestamp},
     store::{
@@ -100,19 +100,9 @@ impl EndpointStore for SqliteStore {
     }
 
     async fn list_endpoints(&self, account: &AccountId, page: &Page) -> StoreResult<Paged<Endpoint>> {
-        let found = sqlx::query(
-            "SELECT * FROM endpoints WHERE account_id = ? AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
-        )
-        .bind(account.as_str())
-        .bind(&page.before)
-        .bind(&page.before)
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(rows::endpoint)
-        .collect::<StoreResult<Vec<_>>>()?;
-        Ok(paged(found, page, |e| e.id.to_string()))
+        let mut query = QueryBuilder::new("SELECT * FROM endpoints WHERE account_id = ");
+        query.push_bind(account.as_str().to_owned());
+        fetch_page(&self.reader, query, page, rows::endpoint, |e| e.id.to_string()).await
     }
 
     async fn update_endpoint(

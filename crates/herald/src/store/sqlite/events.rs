@@ -3,9 +3,9 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{QueryBuilder, Row, SqliteConnection};
 
-use super::{paged, placeholders, rows, SqliteStore};
+use super::{fetch_page, placeholders, rows, SqliteStore};
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, EventId, EventType, Timestamp, TypeFilter},
     store::{
@@ -216,22 +216,12 @@ impl EventStore for SqliteStore {
         event_type: Option<&EventType>,
         page: &Page,
     ) -> StoreResult<Paged<StoredEvent>> {
-        let found = sqlx::query(
-            "SELECT * FROM events WHERE account_id = ? AND is_test = 0 AND (? IS NULL OR event_type = ?)
-               AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?",
-        )
-        .bind(account.as_str())
-        .bind(event_type.map(EventType::as_str))
-        .bind(event_type.map(EventType::as_str))
-        .bind(&page.before)
-        .bind(&page.before)
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(rows::event)
-        .collect::<StoreResult<Vec<_>>>()?;
-        Ok(paged(found, page, |e| e.id.to_string()))
+        let mut query = QueryBuilder::new("SELECT * FROM events WHERE account_id = ");
+        query.push_bind(account.as_str().to_owned()).push(" AND is_test = 0");
+        if let Some(t) = event_type {
+            query.push(" AND event_type = ").push_bind(t.as_str().to_owned());
+        }
+        fetch_page(&self.reader, query, page, rows::event, |e| e.id.to_string()).await
     }
 
     async fn events_after(

@@ -12,8 +12,8 @@ mod rows;
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    SqlitePool,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
+    QueryBuilder, Sqlite, SqlitePool,
 };
 
 use super::{Page, Paged, StoreError, StoreResult};
@@ -47,6 +47,23 @@ impl SqliteStore {
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
         Ok(Self { writer, reader })
     }
+}
+
+/// Finishes a list query (`SELECT … WHERE <conditions>`) with the cursor,
+/// newest-first order and `limit + 1`, and reads the page.
+async fn fetch_page<T>(
+    pool: &SqlitePool,
+    mut query: QueryBuilder<'_, Sqlite>,
+    page: &Page,
+    read: fn(&SqliteRow) -> StoreResult<T>,
+    id_of: fn(&T) -> String,
+) -> StoreResult<Paged<T>> {
+    if let Some(before) = &page.before {
+        query.push(" AND id < ").push_bind(before.clone());
+    }
+    query.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(page.limit) + 1);
+    let items = query.build().fetch_all(pool).await?.iter().map(read).collect::<StoreResult<Vec<_>>>()?;
+    Ok(paged(items, page, id_of))
 }
 
 /// Turns `limit + 1` fetched rows into a page and its next cursor.

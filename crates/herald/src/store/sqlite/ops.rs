@@ -4,7 +4,10 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::SqliteStore;
-use crate::store::{Gauges, OpsStore, StoreResult};
+use crate::{
+    domain::{EventId, Timestamp},
+    store::{Gauges, OpsStore, StoreResult},
+};
 
 #[async_trait]
 impl OpsStore for SqliteStore {
@@ -24,5 +27,25 @@ impl OpsStore for SqliteStore {
             pending_deliveries: row.try_get::<i64, _>("pending")?.try_into().unwrap_or(0),
             disabled_endpoints: row.try_get::<i64, _>("disabled")?.try_into().unwrap_or(0),
         })
+    }
+
+    #[tracing::instrument(skip(self))]
+    async fn purge_before(&self, cutoff: Timestamp, batch: u32) -> StoreResult<u64> {
+        let bound = EventId::lower_bound(u64::try_from(cutoff.millis()).unwrap_or(0));
+        let mut tx = self.writer.begin().await?;
+        // Ids sort by creation time, so the primary key finds the oldest events.
+        let deleted =
+            sqlx::query("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?)")
+                .bind(bound.as_str())
+                .bind(i64::from(batch))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        sqlx::query("DELETE FROM idempotency_keys WHERE created_at < ?")
+            .bind(cutoff.millis())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(deleted)
     }
 }
