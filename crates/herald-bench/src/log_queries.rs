@@ -1,0 +1,181 @@
+//! `log-queries`: fills a fresh store with events fanned out to ten
+//! endpoints (a million deliveries by default), settles most of them as a
+//! live system would (succeeded, some failed, a few pending), then starts
+//! Herald on that store and times the list queries of the API.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use herald::{
+    domain::{envelope::envelope_bytes, AccountId, EndpointId, EndpointUrl, EventId, EventType, Timestamp, TypeFilter},
+    store::{self, Account, NewEndpoint, NewEvent, SharedStore},
+    Application, Config,
+};
+use serde_json::{json, Value};
+
+use crate::report::{self, Timings};
+
+/// Options of the scenario.
+#[derive(Debug, Parser)]
+pub struct Args {
+    /// The store to fill; a fresh SQLite file in a temporary folder by default.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Events to publish; each fans out to every endpoint.
+    #[arg(long, default_value_t = 100_000)]
+    events: usize,
+    /// Endpoints of the account.
+    #[arg(long, default_value_t = 10)]
+    endpoints: usize,
+    /// Timed runs of each query (after three untimed ones).
+    #[arg(long, default_value_t = 30)]
+    runs: usize,
+}
+
+const TYPES: [(&str, &str); 4] = [
+    ("credits.low", r#"{"balance":10,"threshold":100}"#),
+    ("project.created", r#"{"project_id":42,"project_type":"scene_project"}"#),
+    ("project.processing", r#"{"project_id":42,"project_type":"scene_project","progress":50}"#),
+    ("voice_clone.completed", r#"{"person_id":1,"voice_id":"voice_abc123"}"#),
+];
+const TOKEN: &str = "bench-admin-token";
+
+/// Runs the scenario.
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let url =
+        args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("herald.db").display()));
+    if !url.starts_with("sqlite:") {
+        bail!("log-queries settles delivery states with SQL written for SQLite; give a sqlite:// URL");
+    }
+    let store = store::open(&url).await?;
+    let started = Instant::now();
+    let (account, endpoints) = fill(&store, &args).await?;
+    let filled = started.elapsed();
+    settle(&url).await?;
+    eprintln!("filled {} deliveries in {:.1}s", args.events * args.endpoints, filled.as_secs_f64());
+
+    let config = Config::try_parse_from([
+        "herald",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+        "--admin-token",
+        TOKEN,
+        "--dev",
+        "true",
+    ])?;
+    let app = Application::build(config).await?;
+    let base = format!("http://127.0.0.1:{}/v1/accounts/{account}", app.port());
+    let handle = app.shutdown_handle();
+    let server = tokio::spawn(app.run_until_stopped());
+    let rows = time_queries(&base, &endpoints, args.runs).await;
+    handle.shutdown();
+    server.await??;
+    let rows = rows?;
+    let context = json!({"deliveries": args.events * args.endpoints, "events": args.events, "endpoints": args.endpoints, "engine": "sqlite", "fill_seconds": filled.as_secs_f64()});
+    report::print("log-queries", context, &rows);
+    Ok(())
+}
+
+/// Publishes `events` events to an account with `endpoints` endpoints, a thousand per commit.
+async fn fill(store: &SharedStore, args: &Args) -> anyhow::Result<(AccountId, Vec<EndpointId>)> {
+    let account = AccountId::parse("bench")?;
+    let now = Timestamp::now();
+    store.create_account(&Account { id: account.clone(), name: "Bench".into(), created_at: now }).await?;
+    let mut endpoints = Vec::new();
+    for i in 0..args.endpoints {
+        let new = NewEndpoint {
+            id: EndpointId::generate(),
+            url: EndpointUrl::parse(&format!("http://127.0.0.1:9/{i}"), true)?,
+            description: String::new(),
+            event_types: TypeFilter::all(),
+            secret: herald::domain::EndpointSecret::generate().expose().to_owned(),
+        };
+        endpoints.push(store.create_endpoint(&account, &new, now).await?.id);
+    }
+    let datas: Vec<(EventType, Value)> = TYPES
+        .iter()
+        .map(|(t, d)| Ok((EventType::parse(t)?, serde_json::from_str(d)?)))
+        .collect::<anyhow::Result<_>>()?;
+    let mut published = 0;
+    while published < args.events {
+        let batch = (args.events - published).min(1000);
+        let events = (published..published + batch)
+            .map(|i| {
+                let (t, data) = &datas[i % datas.len()];
+                let id = EventId::generate();
+                NewEvent { payload: envelope_bytes(&id, t, now, data), id, event_type: t.clone(), created_at: now }
+            })
+            .collect();
+        store.publish(&account, events, None, now).await.context("Failed to publish a batch")?;
+        published += batch;
+    }
+    Ok((account, endpoints))
+}
+
+/// Settles deliveries as a running system would have: 97% succeeded, 2% failed, 1% pending later.
+async fn settle(url: &str) -> anyhow::Result<()> {
+    let pool = sqlx::SqlitePool::connect(url).await?;
+    let later = Timestamp::now().plus(Duration::from_secs(86_400)).millis();
+    sqlx::query(
+        "UPDATE deliveries SET attempt_count = 1, last_response_status = 200, status = CASE
+             WHEN abs(random()) % 100 < 97 THEN 'succeeded' WHEN abs(random()) % 3 < 2 THEN 'failed' ELSE 'pending' END",
+    )
+    .execute(&pool)
+    .await?;
+    sqlx::query("UPDATE deliveries SET next_attempt_at = CASE WHEN status = 'pending' THEN ? END")
+        .bind(later)
+        .execute(&pool)
+        .await?;
+    sqlx::query("ANALYZE").execute(&pool).await?;
+    pool.close().await;
+    Ok(())
+}
+
+/// Times each list query of the API.
+async fn time_queries(base: &str, endpoints: &[EndpointId], runs: usize) -> anyhow::Result<Vec<Timings>> {
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let request = client.get(format!("{base}{path}")).bearer_auth(TOKEN);
+        async move {
+            let response = request.send().await?.error_for_status()?;
+            Ok::<Value, anyhow::Error>(response.json().await?)
+        }
+    };
+    let first = get("/deliveries".into()).await?;
+    let cursor = first["next_cursor"].as_str().context("a second page of deliveries")?.to_owned();
+    let event = first["data"][0]["event_id"].as_str().context("a delivery")?.to_owned();
+    let events = get("/events?limit=500".into()).await?;
+    let middle = events["data"][250]["id"].as_str().context("500 events")?.to_owned();
+    let endpoint = endpoints.first().context("an endpoint")?;
+    let queries = [
+        ("deliveries, newest first", "/deliveries".to_owned()),
+        ("deliveries, second page by cursor", format!("/deliveries?cursor={cursor}")),
+        ("deliveries of one endpoint", format!("/deliveries?endpoint_id={endpoint}")),
+        ("deliveries with status=failed", "/deliveries?status=failed".to_owned()),
+        ("deliveries with status=pending", "/deliveries?status=pending".to_owned()),
+        ("deliveries of one endpoint, failed", format!("/deliveries?endpoint_id={endpoint}&status=failed")),
+        ("deliveries of one event", format!("/deliveries?event_id={event}")),
+        ("deliveries, 500 per page", "/deliveries?limit=500".to_owned()),
+        ("events, newest first", "/events".to_owned()),
+        ("events of one type", "/events?type=credits.low".to_owned()),
+        ("events after one (polling)", format!("/events?after={middle}")),
+    ];
+    let mut rows = Vec::new();
+    for (name, path) in queries {
+        for _ in 0..3 {
+            get(path.clone()).await?;
+        }
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let start = Instant::now();
+            get(path.clone()).await?;
+            times.push(start.elapsed());
+        }
+        rows.push(Timings::new(name, times));
+    }
+    Ok(rows)
+}
