@@ -12,7 +12,8 @@ pub struct Config {
     #[arg(long, env = "HERALD_LISTEN", default_value = "127.0.0.1:8090")]
     pub listen: SocketAddr,
 
-    /// The store: `sqlite://path/to/file.db` (created on first start).
+    /// The store: `sqlite://path/to/file.db` (created on first start), or
+    /// `postgres://user:password@host/database` for a database several nodes share.
     #[arg(long, env = "HERALD_DATABASE_URL", default_value = "sqlite://herald-data/herald.db")]
     pub database_url: String,
 

@@ -1,9 +1,13 @@
 //! The store: the single truth for accounts, endpoints, events, deliveries
 //! and attempts. The API and the dispatcher both speak to it through the
-//! traits here; [`sqlite`] implements them.
+//! traits here; two engines implement them with the same behaviour:
+//! [`sqlite`] (embedded, one process) and [`postgres`] (shared by several
+//! `herald serve` processes). [`open`] picks one from the database URL.
 
+mod columns;
 pub mod error;
 pub mod model;
+pub mod postgres;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -190,11 +194,19 @@ impl<T> Store for T where
 /// A shared handle to the store.
 pub type SharedStore = Arc<dyn Store>;
 
-/// Opens the store named by `url`, creating and migrating it as needed.
+/// Opens the store named by `url`, creating and migrating it as needed:
+/// `sqlite:` URLs open (or create) a SQLite file, `postgres://` and
+/// `postgresql://` URLs connect to a PostgreSQL database that must exist.
 pub async fn open(url: &str) -> anyhow::Result<SharedStore> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PostgresStore::open(url).await?))
     } else {
-        anyhow::bail!("unsupported HERALD_DATABASE_URL `{url}`: use sqlite://path/to/herald.db")
+        let shown = url.split_once("://").map_or(url, |(scheme, _)| scheme);
+        anyhow::bail!(
+            "unsupported HERALD_DATABASE_URL scheme `{shown}`: use sqlite://path/to/herald.db \
+             or postgres://user:password@host:5432/database"
+        )
     }
 }

@@ -1,8 +1,9 @@
-//! Starts Herald in process (port 0, its own SQLite file in a temporary
-//! folder), stops and restarts it on the same file, and speaks its API with
-//! typed helpers that fail loudly with the response body.
+//! Starts Herald in process (port 0, its own fresh database: see
+//! [`TestDatabase`]), stops and restarts it on the same database, starts more
+//! nodes on it, and speaks its API with typed helpers that fail loudly with
+//! the response body.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use clap::Parser;
 use reqwest::{Method, RequestBuilder, Response};
@@ -10,7 +11,10 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 
-use crate::checks::{expect_json, Poll};
+use crate::{
+    checks::{expect_json, Poll},
+    database::TestDatabase,
+};
 
 /// The admin token every test app is started with (unless a test asks for a generated one).
 pub const ADMIN_TOKEN: &str = "test-admin-token";
@@ -93,8 +97,10 @@ pub struct TestApp {
     pub admin_token: String,
     /// A plain HTTP client (no default headers).
     pub client: reqwest::Client,
-    /// Holds the SQLite file; removed when the test ends.
-    pub dir: TempDir,
+    /// The store, shared by every node of this test; removed when the last one goes.
+    pub database: Arc<TestDatabase>,
+    /// Herald's data directory (`--data-dir`: the generated admin token), shared by every node.
+    pub data_dir: Arc<TempDir>,
     options: Options,
     running: Option<Running>,
 }
@@ -112,32 +118,49 @@ pub async fn spawn_app() -> TestApp {
 
 /// A Herald with the given options.
 pub async fn spawn_app_with(options: Options) -> TestApp {
-    let dir = tempfile::tempdir().expect("a temporary folder for the database");
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("an HTTP client");
-    let mut app =
-        TestApp { address: String::new(), port: 0, admin_token: String::new(), client, dir, options, running: None };
-    app.start().await;
-    app
+    let database = Arc::new(TestDatabase::create().await);
+    let data_dir = Arc::new(tempfile::tempdir().expect("a temporary data directory"));
+    TestApp::start_on(database, data_dir, options).await
 }
 
 impl TestApp {
-    fn database_url(&self) -> String {
-        format!("sqlite://{}", self.dir.path().join("herald.db").display())
+    /// Starts a node on the given database and data directory.
+    async fn start_on(database: Arc<TestDatabase>, data_dir: Arc<TempDir>, options: Options) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("an HTTP client");
+        let mut app = TestApp {
+            address: String::new(),
+            port: 0,
+            admin_token: String::new(),
+            client,
+            database,
+            data_dir,
+            options,
+            running: None,
+        };
+        app.start().await;
+        app
+    }
+
+    /// Another `herald serve` on this app's database, with the same options,
+    /// running beside this one: what a second node of a deployment is.
+    pub async fn second_node(&self) -> TestApp {
+        Self::start_on(self.database.clone(), self.data_dir.clone(), self.options.clone()).await
     }
 
     async fn start(&mut self) {
-        let database_url = self.database_url();
         let o = &self.options;
         let mut args = vec![
             "herald".to_string(),
             "--listen".into(),
             "127.0.0.1:0".into(),
             "--database-url".into(),
-            database_url,
+            self.database.url(),
+            "--data-dir".into(),
+            self.data_dir.path().display().to_string(),
             "--dev".into(),
             o.dev.to_string(),
             "--retry-schedule".into(),

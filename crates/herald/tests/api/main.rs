@@ -1,6 +1,9 @@
 //! Herald's black-box test suite: a real `herald serve` in process on port 0
-//! with its own SQLite file, real receivers on loopback, HTTP to both.
+//! with its own fresh database, real receivers on loopback, HTTP to both.
+//! The same suite runs on SQLite (the default) and, with
+//! `HERALD_TEST_ENGINE=postgres` and `HERALD_TEST_DATABASE_URL`, on PostgreSQL.
 //!
+//! `database` gives each test its database on the engine of the run,
 //! `helpers` starts and restarts Herald and speaks its API, `checks` holds the
 //! shared assertions, `fixtures` the test data, `receiver` records what Herald
 //! sends, `signature` recomputes both signature schemes from first principles;
@@ -10,6 +13,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod checks;
+mod database;
 mod fixtures;
 mod helpers;
 mod receiver;
@@ -21,6 +25,7 @@ mod deliveries;
 mod endpoints;
 mod failures;
 mod idempotency;
+mod nodes;
 mod ops;
 mod publish;
 mod restart;

@@ -108,7 +108,7 @@ async fn a_generated_admin_token_is_kept_private_and_survives_a_restart() {
 
     assert!(!token.is_empty());
     assert_ne!(token, crate::helpers::ADMIN_TOKEN);
-    let kept: Vec<_> = std::fs::read_dir(app.dir.path())
+    let kept: Vec<_> = std::fs::read_dir(app.data_dir.path())
         .unwrap()
         .filter_map(Result::ok)
         .filter(|e| std::fs::read_to_string(e.path()).is_ok_and(|content| content.trim() == token))

@@ -5,7 +5,7 @@
 use std::{
     net::SocketAddr,
     sync::{Arc, Mutex},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use axum::{
@@ -68,12 +68,19 @@ pub struct Reply {
     body: String,
     location: Option<String>,
     hang: bool,
+    delay: Duration,
 }
 
 impl Reply {
     /// An answer with this status and a short body.
     pub fn status(status: u16) -> Self {
-        Self { status, body: "ok".into(), location: None, hang: false }
+        Self { status, body: "ok".into(), location: None, hang: false, delay: Duration::ZERO }
+    }
+
+    /// The same answer, given only after `delay` (a slow receiver).
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
     }
 
     /// The same answer with this body.
@@ -138,6 +145,11 @@ impl Receiver {
     /// Always `500`.
     pub async fn failing() -> Self {
         Self::start(Script::Always(Reply::status(500))).await
+    }
+
+    /// Always `200`, each answer after `delay`.
+    pub async fn slow(delay: Duration) -> Self {
+        Self::start(Script::Always(Reply::status(200).after(delay))).await
     }
 
     /// Never answers.
@@ -220,6 +232,7 @@ async fn record(
     if reply.hang {
         std::future::pending::<()>().await;
     }
+    tokio::time::sleep(reply.delay).await;
     let status = StatusCode::from_u16(reply.status).expect("a valid status");
     match reply.location {
         Some(location) => (status, [("location", location)], reply.body).into_response(),

@@ -27,6 +27,9 @@ async fn events_older_than_the_retention_period_are_deleted_with_their_deliverie
     }
     let gone = app.get(&format!("/v1/accounts/{account}/deliveries/{delivery_id}")).await;
     assert_eq!(gone.status().as_u16(), 404, "the delivery and its attempts go with the event");
+    let attempts_left =
+        app.database.scalar_i64(&format!("SELECT COUNT(*) FROM attempts WHERE delivery_id = '{delivery_id}'")).await;
+    assert_eq!(attempts_left, 0, "no attempt outlives its delivery");
 
     let young = app.publish(&account, "credits.low", credits_low(2)).await;
     let kept = app.get(&format!("/v1/accounts/{account}/events/{}", young.id)).await;

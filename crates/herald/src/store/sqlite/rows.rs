@@ -5,33 +5,14 @@ use sqlx::{sqlite::SqliteRow, Row};
 use crate::{
     domain::{
         AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointUrl, EventId, EventType, Timestamp,
-        TypeFilter, TypePattern,
     },
     store::{Account, Attempt, Delivery, Endpoint, StoreError, StoreResult, StoredEvent},
 };
 
+pub use crate::store::columns::{type_filter, type_filter_json};
+
 fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {value}"))
-}
-
-/// Reads a stored `event_types` column.
-pub fn type_filter(json: Option<String>) -> StoreResult<TypeFilter> {
-    let Some(json) = json else {
-        return Ok(TypeFilter::all());
-    };
-    let raw: Vec<String> = serde_json::from_str(&json).map_err(|e| corrupt("event_types", e))?;
-    let patterns = raw
-        .iter()
-        .map(|p| TypePattern::parse(p).map_err(|e| corrupt("event_types", e)))
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(TypeFilter::of(patterns))
-}
-
-/// Writes an `event_types` column.
-pub fn type_filter_json(filter: &TypeFilter) -> Option<String> {
-    filter
-        .patterns()
-        .map(|ps| serde_json::to_string(&ps.iter().map(TypePattern::as_str).collect::<Vec<_>>()).unwrap_or_default())
 }
 
 pub fn account(row: &SqliteRow) -> StoreResult<Account> {

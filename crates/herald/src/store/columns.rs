@@ -1,0 +1,26 @@
+//! Column encodings both engines share: how a value that has no SQL type of
+//! its own is written to a `TEXT` column and read back.
+
+use crate::{
+    domain::{TypeFilter, TypePattern},
+    store::{StoreError, StoreResult},
+};
+
+/// Reads a stored `event_types` column: a JSON array of patterns, `NULL` for every type.
+pub fn type_filter(json: Option<String>) -> StoreResult<TypeFilter> {
+    let Some(json) = json else {
+        return Ok(TypeFilter::all());
+    };
+    let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("event_types: {e}"));
+    let raw: Vec<String> = serde_json::from_str(&json).map_err(|e| corrupt(&e))?;
+    let patterns =
+        raw.iter().map(|p| TypePattern::parse(p).map_err(|e| corrupt(&e))).collect::<StoreResult<Vec<_>>>()?;
+    Ok(TypeFilter::of(patterns))
+}
+
+/// Writes an `event_types` column.
+pub fn type_filter_json(filter: &TypeFilter) -> Option<String> {
+    filter
+        .patterns()
+        .map(|ps| serde_json::to_string(&ps.iter().map(TypePattern::as_str).collect::<Vec<_>>()).unwrap_or_default())
+}

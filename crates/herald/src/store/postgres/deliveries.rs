@@ -1,0 +1,96 @@
+//! The delivery log on PostgreSQL, and manual retries.
+
+use async_trait::async_trait;
+use sqlx::{QueryBuilder, Row};
+
+use super::{pool::fetch_page, rows, PostgresStore};
+use crate::{
+    domain::{AccountId, DeliveryId, Timestamp},
+    store::{Attempt, Delivery, DeliveryFilter, DeliveryStore, Page, Paged, StoreError, StoreResult},
+};
+
+#[async_trait]
+impl DeliveryStore for PostgresStore {
+    async fn list_deliveries(
+        &self,
+        account: &AccountId,
+        filter: &DeliveryFilter,
+        page: &Page,
+    ) -> StoreResult<Paged<Delivery>> {
+        // Only the filters given, so the planner can pick the index that fits.
+        let mut query = QueryBuilder::new("SELECT * FROM deliveries WHERE account_id = ");
+        query.push_bind(account.as_str().to_owned());
+        if let Some(endpoint) = &filter.endpoint_id {
+            query.push(" AND endpoint_id = ").push_bind(endpoint.as_str().to_owned());
+        }
+        if let Some(event) = &filter.event_id {
+            query.push(" AND event_id = ").push_bind(event.as_str().to_owned());
+        }
+        if let Some(status) = filter.status {
+            query.push(" AND status = ").push_bind(status.as_str());
+        }
+        fetch_page(&self.pool, query, page, rows::delivery, |d| d.id.to_string()).await
+    }
+
+    async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> StoreResult<(Delivery, Vec<Attempt>)> {
+        // One REPEATABLE READ transaction: the delivery and its attempts from the same snapshot.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        let row = sqlx::query("SELECT * FROM deliveries WHERE id = $1 AND account_id = $2")
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let attempts = sqlx::query("SELECT * FROM attempts WHERE delivery_id = $1 ORDER BY n")
+            .bind(id.as_str())
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(rows::attempt)
+            .collect::<StoreResult<Vec<_>>>()?;
+        tx.commit().await?;
+        Ok((rows::delivery(&row)?, attempts))
+    }
+
+    #[tracing::instrument(skip(self, now))]
+    async fn request_retry(&self, account: &AccountId, id: &DeliveryId, now: Timestamp) -> StoreResult<Delivery> {
+        let mut tx = self.pool.begin().await?;
+        let endpoint: String = sqlx::query("SELECT endpoint_id FROM deliveries WHERE id = $1 AND account_id = $2")
+            .bind(id.as_str())
+            .bind(account.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_get("endpoint_id")?;
+        // The endpoint row first (the order every transaction locks in), held
+        // so a disable cannot slip in before the retry is committed.
+        let enabled: bool = sqlx::query("SELECT enabled FROM endpoints WHERE id = $1 FOR SHARE")
+            .bind(&endpoint)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?
+            .try_get("enabled")?;
+        if !enabled {
+            return Err(StoreError::EndpointDisabled);
+        }
+        // A second retry before the first ran keeps the first one's way back.
+        // The CASEs read the row as locked by this UPDATE, so two concurrent
+        // retries cannot both record the manual state as the way back.
+        let row = sqlx::query(
+            "UPDATE deliveries SET
+                resume_status = CASE WHEN manual THEN resume_status ELSE status END,
+                resume_next_attempt_at = CASE WHEN manual THEN resume_next_attempt_at ELSE next_attempt_at END,
+                manual = TRUE, status = 'pending', next_attempt_at = $1, updated_at = $1
+             WHERE id = $2
+             RETURNING *",
+        )
+        .bind(now.millis())
+        .bind(id.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        rows::delivery(&row)
+    }
+}

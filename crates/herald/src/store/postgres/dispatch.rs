@@ -1,0 +1,189 @@
+//! The dispatcher's side of PostgreSQL: leasing due deliveries, recording
+//! attempts. Several processes claim from the same table at once: claiming
+//! locks the rows it picks with `FOR UPDATE … SKIP LOCKED` and sets their
+//! lease in the same transaction, so a row another node is leasing is skipped,
+//! and a row leased a moment ago fails the lease check when re-read under its lock.
+
+use std::borrow::Cow;
+
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::{endpoints, rows, PostgresStore};
+use crate::{
+    domain::{DeliveryId, EndpointId, EventId, Timestamp},
+    store::{Attempt, ClaimedDelivery, DispatchStore, StoreResult, Verdict},
+};
+
+/// An `INTEGER` bind from a count.
+fn int(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+#[async_trait]
+impl DispatchStore for PostgresStore {
+    async fn claim_due(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        busy: &[EndpointId],
+        lease_until: Timestamp,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        let busy: Vec<&str> = busy.iter().map(EndpointId::as_str).collect();
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(
+            "SELECT d.id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count, d.schedule_base, d.manual,
+                    e.url, e.secret, e.previous_secret, e.previous_expires_at, ev.payload
+             FROM deliveries d
+             JOIN endpoints e ON e.id = d.endpoint_id
+             JOIN events ev ON ev.id = d.event_id
+             WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+               AND (d.lease_until IS NULL OR d.lease_until < $1)
+               AND e.enabled AND d.endpoint_id <> ALL($2)
+             ORDER BY d.next_attempt_at LIMIT $3
+             FOR UPDATE OF d SKIP LOCKED",
+        )
+        .bind(now.millis())
+        .bind(&busy)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let attempt_count = i64::from(row.try_get::<i32, _>("attempt_count")?);
+            let schedule_base = i64::from(row.try_get::<i32, _>("schedule_base")?);
+            claimed.push(ClaimedDelivery {
+                id: DeliveryId::from_trusted(row.try_get("id")?),
+                endpoint_id: EndpointId::from_trusted(row.try_get("endpoint_id")?),
+                event_id: EventId::from_trusted(row.try_get("event_id")?),
+                event_type: row.try_get("event_type")?,
+                url: row.try_get("url")?,
+                secrets: rows::secrets(row)?,
+                payload: row.try_get("payload")?,
+                attempt_n: u32::try_from(attempt_count + 1).unwrap_or(u32::MAX),
+                schedule_step: u32::try_from(attempt_count - schedule_base).unwrap_or(0),
+                manual: row.try_get("manual")?,
+            });
+        }
+        let ids: Vec<&str> = claimed.iter().map(|c| c.id.as_str()).collect();
+        sqlx::query("UPDATE deliveries SET lease_until = $1 WHERE id = ANY($2)")
+            .bind(lease_until.millis())
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(claimed)
+    }
+
+    async fn release(&self, ids: &[DeliveryId]) -> StoreResult<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<&str> = ids.iter().map(DeliveryId::as_str).collect();
+        sqlx::query("UPDATE deliveries SET lease_until = NULL WHERE id = ANY($1)")
+            .bind(&ids)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(delivery = %claimed.id, n = attempt.n, ?verdict))]
+    async fn record_attempt(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        // The flag decides where the delivery goes, so it is held until commit:
+        // shared for the usual outcomes, exclusive when this attempt disables the endpoint.
+        let lock = if verdict == Verdict::Exhausted { "FOR UPDATE" } else { "FOR SHARE" };
+        let Some(endpoint) = sqlx::query(&format!("SELECT enabled FROM endpoints WHERE id = $1 {lock}"))
+            .bind(claimed.endpoint_id.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+        else {
+            return Ok(()); // deleted while the attempt was in flight: nothing left to log
+        };
+        let enabled: bool = endpoint.try_get("enabled")?;
+        // TEXT cannot hold NUL on PostgreSQL; a receiver's body may.
+        let body = if attempt.response_body.contains('\0') {
+            Cow::Owned(attempt.response_body.replace('\0', "\u{FFFD}"))
+        } else {
+            Cow::Borrowed(attempt.response_body.as_str())
+        };
+        sqlx::query(
+            "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, response_body)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        )
+        .bind(claimed.id.as_str())
+        .bind(int(attempt.n))
+        .bind(attempt.started_at.millis())
+        .bind(i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX))
+        .bind(attempt.response_status.map(i32::from))
+        .bind(attempt.error.map(|e| e.as_str()))
+        .bind(body.as_ref())
+        .execute(&mut *tx)
+        .await?;
+        let now = attempt.started_at.millis() + i64::try_from(attempt.duration_ms).unwrap_or(0);
+        // Every outcome: count the attempt, drop the lease, note the status.
+        // Binds: $1 attempt number, $2 response status, $3 now, $4 delivery id, $5 next attempt.
+        let common = "attempt_count = GREATEST(attempt_count, $1), lease_until = NULL, last_response_status = $2,
+                      updated_at = $3, manual = FALSE, resume_status = NULL, resume_next_attempt_at = NULL";
+        let (sql, at): (String, Option<i64>) = match verdict {
+            Verdict::Succeeded => (
+                format!(
+                    "UPDATE deliveries SET {common}, status = 'succeeded', next_attempt_at = NULL, missed = FALSE
+                     WHERE id = $4"
+                ),
+                None,
+            ),
+            Verdict::RetryAt(at) if enabled => (
+                format!("UPDATE deliveries SET {common}, status = 'pending', next_attempt_at = $5 WHERE id = $4"),
+                Some(at.millis()),
+            ),
+            Verdict::ManualFailed if enabled => (
+                // Back to where it stood: a pending one keeps its schedule (the
+                // manual attempt does not count against it); others are failed.
+                format!(
+                    "UPDATE deliveries SET
+                        status = CASE WHEN resume_status = 'pending' THEN 'pending' ELSE 'failed' END,
+                        next_attempt_at = CASE WHEN resume_status = 'pending' THEN resume_next_attempt_at END,
+                        schedule_base = schedule_base + 1, {common} WHERE id = $4"
+                ),
+                None,
+            ),
+            Verdict::RetryAt(_) | Verdict::ManualFailed | Verdict::Exhausted => (
+                format!(
+                    "UPDATE deliveries SET {common}, status = 'failed', next_attempt_at = NULL, missed = TRUE
+                     WHERE id = $4"
+                ),
+                None,
+            ),
+        };
+        let mut query = sqlx::query(&sql)
+            .bind(int(attempt.n))
+            .bind(attempt.response_status.map(i32::from))
+            .bind(now)
+            .bind(claimed.id.as_str());
+        if let Some(at) = at {
+            query = query.bind(at);
+        }
+        query.execute(&mut *tx).await?;
+        if verdict == Verdict::Exhausted && enabled {
+            let reason = format!("delivery {} failed its last scheduled attempt (attempt {})", claimed.id, attempt.n);
+            endpoints::disable_in(&mut tx, claimed.endpoint_id.as_str(), &reason, Timestamp::from_millis(now)).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn next_due(&self) -> StoreResult<Option<Timestamp>> {
+        let row = sqlx::query(
+            "SELECT MIN(CASE WHEN lease_until IS NULL THEN next_attempt_at
+                             ELSE GREATEST(next_attempt_at, lease_until) END) AS due
+             FROM deliveries WHERE status = 'pending'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<Option<i64>, _>("due")?.map(Timestamp::from_millis))
+    }
+}

@@ -1,0 +1,35 @@
+//! The shared store: one PostgreSQL database that several `herald serve`
+//! processes use at once. Every process sees the same world because nothing
+//! lives outside the database; workers on different nodes never lease the
+//! same delivery because claiming locks the rows it leases.
+//!
+//! The SQL is plain and written to run unchanged on engines that speak
+//! PostgreSQL's dialect (CockroachDB, YugabyteDB, AlloyDB, Neon). It relies on
+//! exactly these constructs, and nothing else beyond SQL-92:
+//!
+//! - `SELECT … FOR UPDATE OF <table> SKIP LOCKED`: claiming due deliveries;
+//! - `SELECT … FOR UPDATE` / `FOR SHARE`: read-then-write decisions (an
+//!   endpoint's enabled flag) under READ COMMITTED;
+//! - `INSERT … ON CONFLICT DO NOTHING`: idempotency keys and attempt rows;
+//! - `= ANY($1)` / `<> ALL($1)` over a text array bind;
+//! - `GREATEST`, `BOOLEAN`, `BYTEA`, `BIGINT` millisecond times;
+//! - partial indexes (`CREATE INDEX … WHERE …`).
+//!
+//! No extensions, no `LISTEN/NOTIFY`, no advisory locks of its own (sqlx's
+//! migrator takes one while migrating). Locks are always taken endpoint row
+//! first, delivery rows second, so transactions never wait on each other in a
+//! cycle.
+//!
+//! Give Herald a schema of its own with
+//! `postgres://…/db?options=-c%20search_path%3Dherald`.
+
+mod accounts;
+mod deliveries;
+mod dispatch;
+mod endpoints;
+mod events;
+mod ops;
+mod pool;
+mod rows;
+
+pub use self::pool::PostgresStore;

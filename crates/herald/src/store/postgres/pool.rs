@@ -1,0 +1,63 @@
+//! The [`PostgresStore`] itself: the connection pool, migrations, and the
+//! list-page helper every list query ends with.
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    postgres::{PgConnectOptions, PgPoolOptions, PgRow},
+    PgPool, Postgres, QueryBuilder,
+};
+
+use crate::store::{Page, Paged, StoreResult};
+
+/// Connections per process: enough for the API and the workers' writes side by
+/// side, few enough that a handful of nodes fit a default `max_connections`.
+const POOL_SIZE: u32 = 16;
+
+/// The PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    /// Every read and write goes through this pool; the database serialises
+    /// what must be serialised with row locks, not the process.
+    pub(super) pool: PgPool,
+}
+
+impl PostgresStore {
+    /// Connects to the database at `url` and brings its schema up to date.
+    /// Several processes may start at once: the migrator holds a lock while it runs.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self { pool })
+    }
+}
+
+/// Finishes a list query (`SELECT … WHERE <conditions>`) with the cursor,
+/// newest-first order and `limit + 1`, and reads the page.
+pub(super) async fn fetch_page<T>(
+    pool: &PgPool,
+    mut query: QueryBuilder<'_, Postgres>,
+    page: &Page,
+    read: fn(&PgRow) -> StoreResult<T>,
+    id_of: fn(&T) -> String,
+) -> StoreResult<Paged<T>> {
+    if let Some(before) = &page.before {
+        query.push(" AND id < ").push_bind(before.clone());
+    }
+    query.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(page.limit) + 1);
+    let items = query.build().fetch_all(pool).await?.iter().map(read).collect::<StoreResult<Vec<_>>>()?;
+    let limit = page.limit as usize;
+    let mut items = items;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(id_of)
+    } else {
+        None
+    };
+    Ok(Paged { items, next_cursor })
+}
