@@ -1,15 +1,18 @@
 //! Herald's black-box test suite: a real `herald serve` in process on port 0
-//! with its own SQLite file, real receivers on loopback, HTTP to both.
+//! with its own SQLite file, real receivers on loopback, HTTP to both; the
+//! crash tests run the `herald` binary itself, to kill it with SIGKILL.
 //!
-//! `helpers` starts and restarts Herald and speaks its API, `checks` holds the
-//! shared assertions, `fixtures` the test data, `receiver` records what Herald
-//! sends, `signature` recomputes both signature schemes from first principles;
-//! every other module is one subject of the contract.
+//! `helpers` starts and restarts Herald and speaks its API, `database` is the
+//! store a test runs on, `checks` holds the shared assertions, `fixtures` the
+//! test data, `receiver` records what Herald sends, `signature` recomputes both
+//! signature schemes from first principles; every other module is one subject
+//! of the contract.
 
 // Tests say what they expect with `unwrap`/`expect`: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
 
 mod checks;
+mod database;
 mod fixtures;
 mod helpers;
 mod receiver;
@@ -17,6 +20,7 @@ mod signature;
 
 mod bad_input;
 mod conformance;
+mod crash;
 mod deliveries;
 mod endpoints;
 mod failures;

@@ -5,7 +5,7 @@
 use std::{
     net::SocketAddr,
     sync::{Arc, Mutex},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use axum::{
@@ -68,12 +68,20 @@ pub struct Reply {
     body: String,
     location: Option<String>,
     hang: bool,
+    delay: Duration,
 }
 
 impl Reply {
     /// An answer with this status and a short body.
     pub fn status(status: u16) -> Self {
-        Self { status, body: "ok".into(), location: None, hang: false }
+        Self { status, body: "ok".into(), location: None, hang: false, delay: Duration::ZERO }
+    }
+
+    /// The same answer, given only after `delay`: a slow endpoint, so that
+    /// attempts are genuinely in flight for a while.
+    pub fn after(mut self, delay: Duration) -> Self {
+        self.delay = delay;
+        self
     }
 
     /// The same answer with this body.
@@ -219,6 +227,9 @@ async fn record(
     };
     if reply.hang {
         std::future::pending::<()>().await;
+    }
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
     }
     let status = StatusCode::from_u16(reply.status).expect("a valid status");
     match reply.location {
