@@ -7,7 +7,8 @@
 //! `helpers` starts and restarts Herald and speaks its API, `checks` holds the
 //! shared assertions, `fixtures` the test data, `receiver` records what Herald
 //! sends, `signature` recomputes both signature schemes from first principles;
-//! every other module is one subject of the contract.
+//! every other module is one subject of the contract; `crash` runs the
+//! `herald` binary itself, to kill it with SIGKILL.
 
 // Tests say what they expect with `unwrap`/`expect`: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -21,6 +22,7 @@ mod signature;
 
 mod bad_input;
 mod conformance;
+mod crash;
 mod deliveries;
 mod endpoints;
 mod failures;

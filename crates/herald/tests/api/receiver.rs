@@ -77,7 +77,8 @@ impl Reply {
         Self { status, body: "ok".into(), location: None, hang: false, delay: Duration::ZERO }
     }
 
-    /// The same answer, given only after `delay` (a slow receiver).
+    /// The same answer, given only after `delay`: a slow endpoint, so that
+    /// attempts are genuinely in flight for a while.
     pub fn after(mut self, delay: Duration) -> Self {
         self.delay = delay;
         self
@@ -232,7 +233,9 @@ async fn record(
     if reply.hang {
         std::future::pending::<()>().await;
     }
-    tokio::time::sleep(reply.delay).await;
+    if !reply.delay.is_zero() {
+        tokio::time::sleep(reply.delay).await;
+    }
     let status = StatusCode::from_u16(reply.status).expect("a valid status");
     match reply.location {
         Some(location) => (status, [("location", location)], reply.body).into_response(),
