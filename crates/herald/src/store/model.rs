@@ -264,3 +264,14 @@ pub enum Verdict {
     /// A manual retry failed: the delivery returns to where it stood.
     ManualFailed,
 }
+
+/// Where a delivery returns to after a pending manual retry, given the
+/// verdict of a scheduled attempt that finished while the retry waited:
+/// the status and, for a pending one, when its schedule continues.
+pub fn resume_point(verdict: Verdict) -> (&'static str, Option<i64>) {
+    match verdict {
+        Verdict::Succeeded => ("succeeded", None),
+        Verdict::RetryAt(at) => ("pending", Some(at.millis())),
+        Verdict::Exhausted | Verdict::ManualFailed => ("failed", None),
+    }
+}

@@ -12,7 +12,7 @@ use sqlx::Row;
 use super::{endpoints, rows, PostgresStore};
 use crate::{
     domain::{DeliveryId, EndpointId, EventId, Timestamp},
-    store::{Attempt, ClaimedDelivery, DispatchStore, StoreResult, Verdict},
+    store::{resume_point, Attempt, ClaimedDelivery, DispatchStore, StoreResult, Verdict},
 };
 
 /// An `INTEGER` bind from a count.
@@ -124,6 +124,39 @@ impl DispatchStore for PostgresStore {
         .execute(&mut *tx)
         .await?;
         let now = attempt.started_at.millis() + i64::try_from(attempt.duration_ms).unwrap_or(0);
+        if !claimed.manual {
+            let retry_requested: Option<bool> =
+                sqlx::query_scalar("SELECT manual FROM deliveries WHERE id = $1 FOR UPDATE")
+                    .bind(claimed.id.as_str())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if retry_requested == Some(true) {
+                // A manual retry was asked for while this attempt was in flight: it
+                // stays due now, and this outcome becomes where it returns to.
+                let (resume, resume_at) = resume_point(verdict);
+                sqlx::query(
+                    "UPDATE deliveries SET attempt_count = GREATEST(attempt_count, $1), lease_until = NULL,
+                        last_response_status = $2, updated_at = $3, resume_status = $4, resume_next_attempt_at = $5
+                     WHERE id = $6",
+                )
+                .bind(int(attempt.n))
+                .bind(attempt.response_status.map(i32::from))
+                .bind(now)
+                .bind(resume)
+                .bind(resume_at)
+                .bind(claimed.id.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if verdict == Verdict::Exhausted && enabled {
+                    let reason =
+                        format!("delivery {} failed its last scheduled attempt (attempt {})", claimed.id, attempt.n);
+                    endpoints::disable_in(&mut tx, claimed.endpoint_id.as_str(), &reason, Timestamp::from_millis(now))
+                        .await?;
+                }
+                tx.commit().await?;
+                return Ok(());
+            }
+        }
         // Every outcome: count the attempt, drop the lease, note the status.
         // Binds: $1 attempt number, $2 response status, $3 now, $4 delivery id, $5 next attempt.
         let common = "attempt_count = GREATEST(attempt_count, $1), lease_until = NULL, last_response_status = $2,

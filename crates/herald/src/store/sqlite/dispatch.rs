@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::{endpoints, placeholders, SqliteStore};
 use crate::{
     domain::{DeliveryId, EndpointId, EventId, Timestamp},
-    store::{Attempt, ClaimedDelivery, DispatchStore, StoreResult, Verdict},
+    store::{resume_point, Attempt, ClaimedDelivery, DispatchStore, StoreResult, Verdict},
 };
 
 #[async_trait]
@@ -104,6 +104,38 @@ impl DispatchStore for SqliteStore {
         .execute(&mut *tx)
         .await?;
         let now = attempt.started_at.millis() + i64::try_from(attempt.duration_ms).unwrap_or(0);
+        if !claimed.manual {
+            let retry_requested: Option<bool> = sqlx::query_scalar("SELECT manual FROM deliveries WHERE id = ?")
+                .bind(claimed.id.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if retry_requested == Some(true) {
+                // A manual retry was asked for while this attempt was in flight: it
+                // stays due now, and this outcome becomes where it returns to.
+                let (resume, resume_at) = resume_point(verdict);
+                sqlx::query(
+                    "UPDATE deliveries SET attempt_count = MAX(attempt_count, ?), lease_until = NULL,
+                        last_response_status = ?, updated_at = ?, resume_status = ?, resume_next_attempt_at = ?
+                     WHERE id = ?",
+                )
+                .bind(i64::from(attempt.n))
+                .bind(attempt.response_status.map(i64::from))
+                .bind(now)
+                .bind(resume)
+                .bind(resume_at)
+                .bind(claimed.id.as_str())
+                .execute(&mut *tx)
+                .await?;
+                if verdict == Verdict::Exhausted && enabled {
+                    let reason =
+                        format!("delivery {} failed its last scheduled attempt (attempt {})", claimed.id, attempt.n);
+                    endpoints::disable_in(&mut tx, claimed.endpoint_id.as_str(), &reason, Timestamp::from_millis(now))
+                        .await?;
+                }
+                tx.commit().await?;
+                return Ok(());
+            }
+        }
         // Every outcome: count the attempt, drop the lease, note the status.
         let common = "attempt_count = MAX(attempt_count, ?), lease_until = NULL, last_response_status = ?,
                       updated_at = ?, manual = 0, resume_status = NULL, resume_next_attempt_at = NULL";
