@@ -133,6 +133,11 @@ impl<'a> Fields<'a> {
 
     fn expect_str(&mut self, key: &str, value: &'a Value) -> Option<&'a str> {
         match value {
+            // PostgreSQL text cannot hold NUL, and no name, URL or note needs one.
+            Value::String(s) if s.contains('\0') => {
+                self.error(key, "must not contain NUL characters");
+                None
+            }
             Value::String(s) => Some(s),
             other => {
                 self.error(key, format!("must be a string, not {}", kind(other)));
@@ -184,6 +189,14 @@ mod tests {
         let errors = f.finish().unwrap_err();
         let pointers: Vec<_> = errors.iter().map(|e| e.pointer.clone().unwrap()).collect();
         assert_eq!(pointers, ["/2/url", "/2/name", "/2/extra"]);
+    }
+
+    #[test]
+    fn strings_with_nul_characters_are_refused() {
+        let body = json!({"name": "a\u{0}b"});
+        let mut f = Fields::new(&body, "");
+        assert_eq!(f.required_str("name"), None);
+        assert_eq!(f.finish().unwrap_err()[0].message, "must not contain NUL characters");
     }
 
     #[test]
