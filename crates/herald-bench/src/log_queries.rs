@@ -46,9 +46,13 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let url =
         args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("herald.db").display()));
-    if !url.starts_with("sqlite:") {
-        bail!("log-queries settles delivery states with SQL written for SQLite; give a sqlite:// URL");
-    }
+    let engine = if url.starts_with("sqlite:") {
+        "sqlite"
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        "postgres"
+    } else {
+        bail!("give a sqlite:// or postgres:// URL");
+    };
     let store = store::open(&url).await?;
     let started = Instant::now();
     let (account, endpoints) = fill(&store, &args).await?;
@@ -75,7 +79,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     handle.shutdown();
     server.await??;
     let rows = rows?;
-    let context = json!({"deliveries": args.events * args.endpoints, "events": args.events, "endpoints": args.endpoints, "engine": "sqlite", "fill_seconds": filled.as_secs_f64()});
+    let context = json!({"deliveries": args.events * args.endpoints, "events": args.events, "endpoints": args.endpoints, "engine": engine, "fill_seconds": filled.as_secs_f64()});
     report::print("log-queries", context, &rows);
     Ok(())
 }
@@ -118,20 +122,37 @@ async fn fill(store: &SharedStore, args: &Args) -> anyhow::Result<(AccountId, Ve
 
 /// Settles deliveries as a running system would have: 97% succeeded, 2% failed, 1% pending later.
 async fn settle(url: &str) -> anyhow::Result<()> {
-    let pool = sqlx::SqlitePool::connect(url).await?;
     let later = Timestamp::now().plus(Duration::from_secs(86_400)).millis();
-    sqlx::query(
-        "UPDATE deliveries SET attempt_count = 1, last_response_status = 200, status = CASE
-             WHEN abs(random()) % 100 < 97 THEN 'succeeded' WHEN abs(random()) % 3 < 2 THEN 'failed' ELSE 'pending' END",
-    )
-    .execute(&pool)
-    .await?;
-    sqlx::query("UPDATE deliveries SET next_attempt_at = CASE WHEN status = 'pending' THEN ? END")
-        .bind(later)
+    if url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(url).await?;
+        sqlx::query(
+            "UPDATE deliveries SET attempt_count = 1, last_response_status = 200, status = CASE
+                 WHEN abs(random()) % 100 < 97 THEN 'succeeded' WHEN abs(random()) % 3 < 2 THEN 'failed' ELSE 'pending' END",
+        )
         .execute(&pool)
         .await?;
-    sqlx::query("ANALYZE").execute(&pool).await?;
-    pool.close().await;
+        sqlx::query("UPDATE deliveries SET next_attempt_at = CASE WHEN status = 'pending' THEN ? END")
+            .bind(later)
+            .execute(&pool)
+            .await?;
+        sqlx::query("ANALYZE").execute(&pool).await?;
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(url).await?;
+        sqlx::query(
+            "UPDATE deliveries SET attempt_count = 1, last_response_status = 200, status = CASE
+                 WHEN random() < 0.97 THEN 'succeeded' WHEN random() < 0.67 THEN 'failed' ELSE 'pending' END",
+        )
+        .execute(&pool)
+        .await?;
+        sqlx::query("UPDATE deliveries SET next_attempt_at = CASE WHEN status = 'pending' THEN $1 END")
+            .bind(later)
+            .execute(&pool)
+            .await?;
+        sqlx::query("VACUUM ANALYZE deliveries").execute(&pool).await?;
+        sqlx::query("ANALYZE events").execute(&pool).await?;
+        pool.close().await;
+    }
     Ok(())
 }
 
