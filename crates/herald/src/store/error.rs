@@ -12,6 +12,9 @@ pub enum StoreError {
     /// The endpoint is disabled, so it gets no attempts.
     #[error("the endpoint is disabled")]
     EndpointDisabled,
+    /// Another process has this SQLite file open.
+    #[error("another herald process is using the SQLite database {0}; run one process per SQLite file, or use PostgreSQL for several nodes")]
+    Locked(String),
     /// The database failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),

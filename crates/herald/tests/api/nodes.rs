@@ -1,8 +1,11 @@
 //! Several nodes: two `herald serve` processes on one PostgreSQL database see
 //! the same world, and never send the same attempt twice. SQLite is one
-//! process's store, so these run only when `HERALD_TEST_ENGINE=postgres`.
+//! process's store, so these run only when `HERALD_TEST_ENGINE=postgres`, and
+//! on SQLite a second process on the same file is refused.
 
 use std::{collections::BTreeSet, time::Duration};
+
+use clap::Parser;
 
 use serde_json::{json, Value};
 
@@ -111,4 +114,22 @@ async fn two_live_nodes_never_send_the_same_attempt() {
     assert!(arrived.iter().all(|r| r.attempt() == 1));
     assert_eq!(a.database.scalar_i64("SELECT COUNT(*) FROM attempts").await, 200);
     drop(b);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_process_on_one_sqlite_file_is_refused_with_a_clear_error() {
+    let app = spawn_app().await;
+    if app.database.engine() != Engine::Sqlite {
+        println!("skipped: a SQLite case");
+        return;
+    }
+    let url = app.database.url();
+    let config = herald::Config::try_parse_from(["herald", "--listen", "127.0.0.1:0", "--database-url", &url])
+        .expect("the configuration parses");
+
+    let refused = herald::Application::build(config).await.err().expect("a second Herald on the file is refused");
+
+    let message = format!("{refused:#}");
+    assert!(message.contains("another herald process is using the SQLite database"), "{message}");
+    app.get_json("/healthz").await; // the first one goes on serving
 }

@@ -9,7 +9,13 @@ mod events;
 mod ops;
 mod rows;
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    fs::{File, TryLockError},
+    path::{Path, PathBuf},
+    str::FromStr,
+    sync::Arc,
+    time::Duration,
+};
 
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous},
@@ -25,6 +31,9 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// Connections for reads, which WAL lets run beside the writer.
     reader: SqlitePool,
+    /// An exclusive lock on `<file>.lock`, held while the store is open: one
+    /// process per SQLite file (several nodes need PostgreSQL).
+    _process_lock: Option<Arc<File>>,
 }
 
 impl SqliteStore {
@@ -42,10 +51,32 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", parent.display())))?;
         }
+        let process_lock = lock_file(options.get_filename())?;
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
-        Ok(Self { writer, reader })
+        Ok(Self { writer, reader, _process_lock: process_lock })
+    }
+}
+
+/// Takes the process lock of a database file (none for an in-memory database).
+fn lock_file(db: &Path) -> StoreResult<Option<Arc<File>>> {
+    if db.as_os_str().is_empty() || db == Path::new(":memory:") {
+        return Ok(None);
+    }
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(Arc::new(file))),
+        Err(TryLockError::WouldBlock) => Err(StoreError::Locked(db.display().to_string())),
+        Err(TryLockError::Error(e)) => Err(StoreError::Corrupt(format!("cannot lock {}: {e}", path.display()))),
     }
 }
 
