@@ -262,7 +262,7 @@ async fn enable_endpoint(
     let redeliver = f.optional_bool("redeliver_missed").unwrap_or(false);
     f.finish().map_err(ApiError::Invalid)?;
     let now = Timestamp::now();
-    let first = now.plus(state.config.retry_schedule.delay_before(0).unwrap_or_default());
+    let first = state.first_attempt_at(now);
     let enabled = state
         .store
         .enable_endpoint(&account, &endpoint, redeliver, first, now)
@@ -326,7 +326,7 @@ async fn send_test(
     let (id, created_at) = (EventId::generate(), now.truncate_to_seconds());
     let payload = envelope_bytes(&id, &entry.event_type, created_at, &entry.example);
     let event = NewEvent { id, event_type: entry.event_type, created_at, payload };
-    let first = now.plus(state.config.retry_schedule.delay_before(0).unwrap_or_default());
+    let first = state.first_attempt_at(now);
     let delivery =
         state.store.publish_test(&account, &endpoint, event, first).await.map_err(ApiError::from_store("endpoint"))?;
     state.wake.notify_one();

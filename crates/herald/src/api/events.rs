@@ -108,7 +108,7 @@ async fn commit(
     events: Vec<NewEvent>,
     idempotency: Option<IdempotencyKey>,
 ) -> Result<(StatusCode, Vec<Published>), ApiError> {
-    let first_attempt_at = Timestamp::now().plus(state.config.retry_schedule.delay_before(0).unwrap_or_default());
+    let first_attempt_at = state.first_attempt_at(Timestamp::now());
     match state
         .store
         .publish(account, events, idempotency, first_attempt_at)

@@ -22,7 +22,11 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{config::Config, domain::Catalog, store::SharedStore};
+use crate::{
+    config::Config,
+    domain::{Catalog, Timestamp},
+    store::SharedStore,
+};
 
 /// State shared by every handler.
 #[derive(Clone)]
@@ -49,6 +53,11 @@ impl AppState {
         wake: Arc<Notify>,
     ) -> Self {
         Self { config, store, catalog: Arc::new(catalog), admin_token: Arc::from(admin_token), wake }
+    }
+
+    /// When the first attempt of a delivery scheduled at `now` is due.
+    pub fn first_attempt_at(&self, now: Timestamp) -> Timestamp {
+        now.plus(self.config.retry_schedule.delay_before(0).unwrap_or_default())
     }
 }
 
