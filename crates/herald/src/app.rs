@@ -59,10 +59,15 @@ impl Application {
                 .with_extra_file(path)
                 .with_context(|| format!("Failed to load the event types in {}", path.display()))?;
         }
-        let state = api::AppState::new(config.clone(), store.clone(), catalog, &admin_token, dispatcher.waker());
-        let router = api::router(state);
         let listener =
             TcpListener::bind(config.listen).await.with_context(|| format!("Failed to listen on {}", config.listen))?;
+        let public_url = match &config.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", listener.local_addr()?),
+        };
+        let state =
+            api::AppState::new(config.clone(), store.clone(), catalog, &admin_token, &public_url, dispatcher.waker());
+        let router = api::router(state);
         if config.dev {
             tracing::warn!("HERALD_DEV is on: http:// endpoints and private addresses are allowed");
         }

@@ -42,6 +42,15 @@ pub struct Config {
     #[arg(long, env = "HERALD_EVENT_TYPES_FILE")]
     pub event_types_file: Option<PathBuf>,
 
+    /// Where people reach this Herald, for the links the portal hands out;
+    /// defaults to `http://` and the listening address.
+    #[arg(long, env = "HERALD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// How long a developer-portal session lasts.
+    #[arg(long, env = "HERALD_PORTAL_SESSION", default_value = "12h", value_parser = humantime::parse_duration)]
+    pub portal_session: Duration,
+
     /// Attempts in flight at once, over all endpoints.
     #[arg(long, env = "HERALD_MAX_IN_FLIGHT", default_value_t = 256)]
     pub max_in_flight: usize,

@@ -12,6 +12,7 @@
 //! - [`store`]: the single truth, SQLite.
 //! - [`dispatch`]: claiming, sending, recording.
 //! - [`api`]: the HTTP API of the contract.
+//! - [`portal`]: the developer portal in the browser.
 //! - [`retention`]: deleting what is older than the retention period.
 
 pub mod admin_token;
@@ -20,6 +21,7 @@ pub mod app;
 pub mod config;
 pub mod dispatch;
 pub mod domain;
+pub mod portal;
 pub mod retention;
 pub mod store;
 pub mod telemetry;

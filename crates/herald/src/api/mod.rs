@@ -11,6 +11,7 @@ pub mod error;
 mod event_types;
 mod events;
 mod ops;
+mod portal_links;
 mod query;
 mod views;
 
@@ -41,6 +42,8 @@ pub struct AppState {
     pub admin_token: Arc<str>,
     /// Wakes the dispatcher after a commit that makes work due now.
     pub wake: Arc<Notify>,
+    /// Where people reach this Herald (`HERALD_PUBLIC_URL`), for portal links.
+    pub public_url: Arc<str>,
 }
 
 impl AppState {
@@ -50,9 +53,17 @@ impl AppState {
         store: SharedStore,
         catalog: Catalog,
         admin_token: &str,
+        public_url: &str,
         wake: Arc<Notify>,
     ) -> Self {
-        Self { config, store, catalog: Arc::new(catalog), admin_token: Arc::from(admin_token), wake }
+        Self {
+            config,
+            store,
+            catalog: Arc::new(catalog),
+            admin_token: Arc::from(admin_token),
+            wake,
+            public_url: Arc::from(public_url),
+        }
     }
 
     /// When the first attempt of a delivery scheduled at `now` is due.
@@ -90,6 +101,7 @@ pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(endpoints::router())
         .merge(deliveries::router())
         .merge(event_types::router())
+        .merge(portal_links::router())
         .split_for_parts()
 }
 
@@ -98,6 +110,7 @@ pub fn router(state: AppState) -> axum::Router {
     let (api, openapi) = api_router();
     let openapi = Arc::new(openapi);
     api.merge(ops::router())
+        .merge(crate::portal::router())
         .route("/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .fallback(|| async { error::ApiError::NotFound("route") })
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))

@@ -172,6 +172,23 @@ pub trait OpsStore {
     async fn purge_before(&self, cutoff: Timestamp, batch: u32) -> StoreResult<u64>;
 }
 
+/// The developer portal's one-time links and sessions, kept by token hash.
+#[async_trait]
+pub trait PortalStore {
+    /// Stores a one-time link for an account.
+    async fn create_portal_link(&self, account: &AccountId, token_hash: &str, expires_at: Timestamp)
+        -> StoreResult<()>;
+    /// Uses up a link: the account it opens, if it exists, is unused and has not expired.
+    async fn redeem_portal_link(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<AccountId>>;
+    /// Stores a new session.
+    async fn create_portal_session(&self, session: &PortalSession, token_hash: &str, now: Timestamp)
+        -> StoreResult<()>;
+    /// The session with this token, if it exists and has not expired.
+    async fn find_portal_session(&self, token_hash: &str, now: Timestamp) -> StoreResult<Option<PortalSession>>;
+    /// Ends a session.
+    async fn delete_portal_session(&self, token_hash: &str) -> StoreResult<()>;
+}
+
 /// Numbers `/metrics` reads from the store at scrape time.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Gauges {
@@ -183,11 +200,11 @@ pub struct Gauges {
 
 /// Everything a store does.
 pub trait Store:
-    AccountStore + EndpointStore + EventStore + DeliveryStore + DispatchStore + OpsStore + Send + Sync
+    AccountStore + EndpointStore + EventStore + DeliveryStore + DispatchStore + OpsStore + PortalStore + Send + Sync
 {
 }
 impl<T> Store for T where
-    T: AccountStore + EndpointStore + EventStore + DeliveryStore + DispatchStore + OpsStore + Send + Sync
+    T: AccountStore + EndpointStore + EventStore + DeliveryStore + DispatchStore + OpsStore + PortalStore + Send + Sync
 {
 }
 

@@ -154,6 +154,17 @@ pub enum PublishOutcome {
     KeyReused,
 }
 
+/// A signed-in portal visitor: one account's customer in a browser.
+#[derive(Debug, Clone)]
+pub struct PortalSession {
+    /// The one account it may see.
+    pub account_id: AccountId,
+    /// Must come back with every state-changing request.
+    pub csrf_token: String,
+    /// When it ends.
+    pub expires_at: Timestamp,
+}
+
 /// One event for one endpoint.
 #[derive(Debug, Clone)]
 pub struct Delivery {

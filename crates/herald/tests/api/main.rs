@@ -29,6 +29,7 @@ mod failures;
 mod idempotency;
 mod nodes;
 mod ops;
+mod portal;
 mod publish;
 mod restart;
 mod retention;

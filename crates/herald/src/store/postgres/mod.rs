@@ -30,6 +30,7 @@ mod endpoints;
 mod events;
 mod ops;
 mod pool;
+mod portal;
 mod rows;
 
 pub use self::pool::PostgresStore;

@@ -7,6 +7,7 @@ mod dispatch;
 mod endpoints;
 mod events;
 mod ops;
+mod portal;
 mod rows;
 
 use std::{

@@ -1,0 +1,78 @@
+//! The portal session: a cookie holding a random token (stored hashed), as an
+//! extractor, and the CSRF check for state-changing requests.
+
+use axum::{
+    extract::FromRequestParts,
+    http::{header, request::Parts, StatusCode},
+    response::Response,
+};
+use subtle::ConstantTimeEq;
+
+use super::html::page;
+use crate::{api::AppState, domain::secret::token_hash, domain::Timestamp, store::PortalSession};
+
+/// The cookie that carries the session token.
+pub const COOKIE: &str = "herald_portal";
+
+/// A signed-in visitor.
+pub struct Visitor {
+    /// The session, with the account it may see.
+    pub session: PortalSession,
+    /// The hash the session is stored under.
+    pub token_hash: String,
+}
+
+impl Visitor {
+    /// Whether a form's CSRF token is this session's.
+    pub fn csrf_ok(&self, given: &str) -> bool {
+        bool::from(given.as_bytes().ct_eq(self.session.csrf_token.as_bytes()))
+    }
+}
+
+/// The answer to a form without this session's CSRF token.
+pub fn csrf_refused() -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        "Request refused",
+        "<p>This form has expired. Go back, reload the page and try again.</p>",
+    )
+}
+
+/// The session token in the request's cookies, if any.
+fn cookie_token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let signed_out = || {
+            page(
+                StatusCode::UNAUTHORIZED,
+                "Signed out",
+                "<p>Your portal session has ended. Ask for a new portal link to sign in again.</p>",
+            )
+        };
+        let token = cookie_token(parts).ok_or_else(signed_out)?;
+        let hash = token_hash(&token);
+        let session = state
+            .store
+            .find_portal_session(&hash, Timestamp::now())
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "failed to read a portal session");
+                page(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "<p>Please try again.</p>")
+            })?
+            .ok_or_else(signed_out)?;
+        Ok(Self { session, token_hash: hash })
+    }
+}
