@@ -83,6 +83,14 @@ fn parse_url(state: &AppState, f: &mut Fields<'_>, raw: &str) -> Option<Endpoint
     EndpointUrl::parse(raw, state.config.dev).map_err(|e| f.error("url", e.to_string())).ok()
 }
 
+/// The caller's `secret` if given (in Herald's own form), else a fresh one.
+fn parse_secret(f: &mut Fields<'_>) -> Option<EndpointSecret> {
+    match f.optional_str("secret") {
+        None => Some(EndpointSecret::generate()),
+        Some(raw) => EndpointSecret::parse(raw).map_err(|e| f.error("secret", e.to_string())).ok(),
+    }
+}
+
 fn parse_description(f: &mut Fields<'_>, raw: &str) -> Option<String> {
     if raw.chars().count() > MAX_DESCRIPTION {
         f.error("description", format!("must be at most {MAX_DESCRIPTION} characters"));
@@ -113,10 +121,7 @@ async fn create_endpoint(
     let url = f.required_str("url").and_then(|u| parse_url(&state, &mut f, u));
     let description = f.optional_str("description").map_or(Some(String::new()), |d| parse_description(&mut f, d));
     let event_types = f.raw("event_types").map_or(Some(TypeFilter::all()), |v| parse_type_filter(&state, &mut f, v));
-    let secret = match f.optional_str("secret") {
-        None => Some(EndpointSecret::generate()),
-        Some(raw) => EndpointSecret::parse(raw).map_err(|e| f.error("secret", e.to_string())).ok(),
-    };
+    let secret = parse_secret(&mut f);
     f.finish().map_err(ApiError::Invalid)?;
     let (Some(url), Some(description), Some(event_types), Some(secret)) = (url, description, event_types, secret)
     else {
@@ -230,10 +235,7 @@ async fn rotate_secret(
     if grace > MAX_GRACE_SECONDS {
         f.error("grace_seconds", format!("must be at most {MAX_GRACE_SECONDS} (30 days)"));
     }
-    let secret = match f.optional_str("secret") {
-        None => Some(EndpointSecret::generate()),
-        Some(raw) => EndpointSecret::parse(raw).map_err(|e| f.error("secret", e.to_string())).ok(),
-    };
+    let secret = parse_secret(&mut f);
     f.finish().map_err(ApiError::Invalid)?;
     let secret = secret.ok_or_else(|| ApiError::invalid("/secret", "invalid secret"))?;
     let now = Timestamp::now();

@@ -286,3 +286,8 @@ pub fn resume_point(verdict: Verdict) -> (&'static str, Option<i64>) {
         Verdict::Exhausted | Verdict::ManualFailed => ("failed", None),
     }
 }
+
+/// The `disabled_reason` of an endpoint whose delivery failed its last scheduled attempt.
+pub fn exhausted_reason(claimed: &ClaimedDelivery, attempt: &Attempt) -> String {
+    format!("delivery {} failed its last scheduled attempt (attempt {})", claimed.id, attempt.n)
+}

@@ -12,7 +12,7 @@ use sqlx::Row;
 use super::{endpoints, rows, PostgresStore};
 use crate::{
     domain::{DeliveryId, EndpointId, EventId, Timestamp},
-    store::{resume_point, Attempt, ClaimedDelivery, DispatchStore, StoreResult, Verdict},
+    store::{exhausted_reason, resume_point, Attempt, ClaimedDelivery, DispatchStore, StoreResult, Verdict},
 };
 
 /// An `INTEGER` bind from a count.
@@ -124,85 +124,79 @@ impl DispatchStore for PostgresStore {
         .execute(&mut *tx)
         .await?;
         let now = attempt.started_at.millis() + i64::try_from(attempt.duration_ms).unwrap_or(0);
-        if !claimed.manual {
+        let retry_waiting = !claimed.manual && {
             let retry_requested: Option<bool> =
                 sqlx::query_scalar("SELECT manual FROM deliveries WHERE id = $1 FOR UPDATE")
                     .bind(claimed.id.as_str())
                     .fetch_optional(&mut *tx)
                     .await?;
-            if retry_requested == Some(true) {
-                // A manual retry was asked for while this attempt was in flight: it
-                // stays due now, and this outcome becomes where it returns to.
-                let (resume, resume_at) = resume_point(verdict);
-                sqlx::query(
-                    "UPDATE deliveries SET attempt_count = GREATEST(attempt_count, $1), lease_until = NULL,
-                        last_response_status = $2, updated_at = $3, resume_status = $4, resume_next_attempt_at = $5
-                     WHERE id = $6",
-                )
-                .bind(int(attempt.n))
-                .bind(attempt.response_status.map(i32::from))
-                .bind(now)
-                .bind(resume)
-                .bind(resume_at)
-                .bind(claimed.id.as_str())
-                .execute(&mut *tx)
-                .await?;
-                if verdict == Verdict::Exhausted && enabled {
-                    let reason =
-                        format!("delivery {} failed its last scheduled attempt (attempt {})", claimed.id, attempt.n);
-                    endpoints::disable_in(&mut tx, claimed.endpoint_id.as_str(), &reason, Timestamp::from_millis(now))
-                        .await?;
-                }
-                tx.commit().await?;
-                return Ok(());
-            }
-        }
-        // Every outcome: count the attempt, drop the lease, note the status.
-        // Binds: $1 attempt number, $2 response status, $3 now, $4 delivery id, $5 next attempt.
-        let common = "attempt_count = GREATEST(attempt_count, $1), lease_until = NULL, last_response_status = $2,
-                      updated_at = $3, manual = FALSE, resume_status = NULL, resume_next_attempt_at = NULL";
-        let (sql, at): (String, Option<i64>) = match verdict {
-            Verdict::Succeeded => (
-                format!(
-                    "UPDATE deliveries SET {common}, status = 'succeeded', next_attempt_at = NULL, missed = FALSE
-                     WHERE id = $4"
-                ),
-                None,
-            ),
-            Verdict::RetryAt(at) if enabled => (
-                format!("UPDATE deliveries SET {common}, status = 'pending', next_attempt_at = $5 WHERE id = $4"),
-                Some(at.millis()),
-            ),
-            Verdict::ManualFailed if enabled => (
-                // Back to where it stood: a pending one keeps its schedule (the
-                // manual attempt does not count against it); others are failed.
-                format!(
-                    "UPDATE deliveries SET
-                        status = CASE WHEN resume_status = 'pending' THEN 'pending' ELSE 'failed' END,
-                        next_attempt_at = CASE WHEN resume_status = 'pending' THEN resume_next_attempt_at END,
-                        schedule_base = schedule_base + 1, {common} WHERE id = $4"
-                ),
-                None,
-            ),
-            Verdict::RetryAt(_) | Verdict::ManualFailed | Verdict::Exhausted => (
-                format!(
-                    "UPDATE deliveries SET {common}, status = 'failed', next_attempt_at = NULL, missed = TRUE
-                     WHERE id = $4"
-                ),
-                None,
-            ),
+            retry_requested == Some(true)
         };
-        let mut query = sqlx::query(&sql)
+        if retry_waiting {
+            // A manual retry was asked for while this attempt was in flight: it
+            // stays due now, and this outcome becomes where it returns to.
+            let (resume, resume_at) = resume_point(verdict);
+            sqlx::query(
+                "UPDATE deliveries SET attempt_count = GREATEST(attempt_count, $1), lease_until = NULL,
+                    last_response_status = $2, updated_at = $3, resume_status = $4, resume_next_attempt_at = $5
+                 WHERE id = $6",
+            )
             .bind(int(attempt.n))
             .bind(attempt.response_status.map(i32::from))
             .bind(now)
-            .bind(claimed.id.as_str());
-        if let Some(at) = at {
-            query = query.bind(at);
+            .bind(resume)
+            .bind(resume_at)
+            .bind(claimed.id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            // Every outcome: count the attempt, drop the lease, note the status.
+            // Binds: $1 attempt number, $2 response status, $3 now, $4 delivery id, $5 next attempt.
+            let common = "attempt_count = GREATEST(attempt_count, $1), lease_until = NULL, last_response_status = $2,
+                          updated_at = $3, manual = FALSE, resume_status = NULL, resume_next_attempt_at = NULL";
+            let (sql, at): (String, Option<i64>) = match verdict {
+                Verdict::Succeeded => (
+                    format!(
+                        "UPDATE deliveries SET {common}, status = 'succeeded', next_attempt_at = NULL, missed = FALSE
+                         WHERE id = $4"
+                    ),
+                    None,
+                ),
+                Verdict::RetryAt(at) if enabled => (
+                    format!("UPDATE deliveries SET {common}, status = 'pending', next_attempt_at = $5 WHERE id = $4"),
+                    Some(at.millis()),
+                ),
+                Verdict::ManualFailed if enabled => (
+                    // Back to where it stood: a pending one keeps its schedule (the
+                    // manual attempt does not count against it); others are failed.
+                    format!(
+                        "UPDATE deliveries SET
+                            status = CASE WHEN resume_status = 'pending' THEN 'pending' ELSE 'failed' END,
+                            next_attempt_at = CASE WHEN resume_status = 'pending' THEN resume_next_attempt_at END,
+                            schedule_base = schedule_base + 1, {common} WHERE id = $4"
+                    ),
+                    None,
+                ),
+                Verdict::RetryAt(_) | Verdict::ManualFailed | Verdict::Exhausted => (
+                    format!(
+                        "UPDATE deliveries SET {common}, status = 'failed', next_attempt_at = NULL, missed = TRUE
+                         WHERE id = $4"
+                    ),
+                    None,
+                ),
+            };
+            let mut query = sqlx::query(&sql)
+                .bind(int(attempt.n))
+                .bind(attempt.response_status.map(i32::from))
+                .bind(now)
+                .bind(claimed.id.as_str());
+            if let Some(at) = at {
+                query = query.bind(at);
+            }
+            query.execute(&mut *tx).await?;
         }
-        query.execute(&mut *tx).await?;
         if verdict == Verdict::Exhausted && enabled {
-            let reason = format!("delivery {} failed its last scheduled attempt (attempt {})", claimed.id, attempt.n);
+            let reason = exhausted_reason(claimed, attempt);
             endpoints::disable_in(&mut tx, claimed.endpoint_id.as_str(), &reason, Timestamp::from_millis(now)).await?;
         }
         tx.commit().await?;

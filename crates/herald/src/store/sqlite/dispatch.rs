@@ -6,7 +6,7 @@ use sqlx::Row;
 use super::{endpoints, placeholders, SqliteStore};
 use crate::{
     domain::{DeliveryId, EndpointId, EventId, Timestamp},
-    store::{resume_point, Attempt, ClaimedDelivery, DispatchStore, StoreResult, Verdict},
+    store::{exhausted_reason, resume_point, Attempt, ClaimedDelivery, DispatchStore, StoreResult, Verdict},
 };
 
 #[async_trait]
@@ -104,73 +104,68 @@ impl DispatchStore for SqliteStore {
         .execute(&mut *tx)
         .await?;
         let now = attempt.started_at.millis() + i64::try_from(attempt.duration_ms).unwrap_or(0);
-        if !claimed.manual {
+        let retry_waiting = !claimed.manual && {
             let retry_requested: Option<bool> = sqlx::query_scalar("SELECT manual FROM deliveries WHERE id = ?")
                 .bind(claimed.id.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
-            if retry_requested == Some(true) {
-                // A manual retry was asked for while this attempt was in flight: it
-                // stays due now, and this outcome becomes where it returns to.
-                let (resume, resume_at) = resume_point(verdict);
-                sqlx::query(
-                    "UPDATE deliveries SET attempt_count = MAX(attempt_count, ?), lease_until = NULL,
-                        last_response_status = ?, updated_at = ?, resume_status = ?, resume_next_attempt_at = ?
-                     WHERE id = ?",
-                )
-                .bind(i64::from(attempt.n))
-                .bind(attempt.response_status.map(i64::from))
-                .bind(now)
-                .bind(resume)
-                .bind(resume_at)
-                .bind(claimed.id.as_str())
-                .execute(&mut *tx)
-                .await?;
-                if verdict == Verdict::Exhausted && enabled {
-                    let reason =
-                        format!("delivery {} failed its last scheduled attempt (attempt {})", claimed.id, attempt.n);
-                    endpoints::disable_in(&mut tx, claimed.endpoint_id.as_str(), &reason, Timestamp::from_millis(now))
-                        .await?;
-                }
-                tx.commit().await?;
-                return Ok(());
-            }
-        }
-        // Every outcome: count the attempt, drop the lease, note the status.
-        let common = "attempt_count = MAX(attempt_count, ?), lease_until = NULL, last_response_status = ?,
-                      updated_at = ?, manual = 0, resume_status = NULL, resume_next_attempt_at = NULL";
-        let (sql, at): (String, Option<i64>) = match verdict {
-            Verdict::Succeeded => {
-                (format!("UPDATE deliveries SET {common}, status = 'succeeded', next_attempt_at = NULL, missed = 0 WHERE id = ?"), None)
-            }
-            Verdict::RetryAt(at) if enabled => {
-                (format!("UPDATE deliveries SET {common}, status = 'pending', next_attempt_at = ? WHERE id = ?"), Some(at.millis()))
-            }
-            Verdict::ManualFailed if enabled => (
-                // Back to where it stood: a pending one keeps its schedule (the
-                // manual attempt does not count against it); others are failed.
-                format!(
-                    "UPDATE deliveries SET
-                        status = CASE WHEN resume_status = 'pending' THEN 'pending' ELSE 'failed' END,
-                        next_attempt_at = CASE WHEN resume_status = 'pending' THEN resume_next_attempt_at END,
-                        schedule_base = schedule_base + 1, {common} WHERE id = ?"
-                ),
-                None,
-            ),
-            Verdict::RetryAt(_) | Verdict::ManualFailed | Verdict::Exhausted => {
-                (format!("UPDATE deliveries SET {common}, status = 'failed', next_attempt_at = NULL, missed = 1 WHERE id = ?"), None)
-            }
+            retry_requested == Some(true)
         };
-        let mut query = sqlx::query(&sql);
-        if let Some(at) = at {
-            // `next_attempt_at = ?` comes after the common part's binds.
-            query = query.bind(i64::from(attempt.n)).bind(attempt.response_status.map(i64::from)).bind(now).bind(at);
+        if retry_waiting {
+            // A manual retry was asked for while this attempt was in flight: it
+            // stays due now, and this outcome becomes where it returns to.
+            let (resume, resume_at) = resume_point(verdict);
+            sqlx::query(
+                "UPDATE deliveries SET attempt_count = MAX(attempt_count, ?), lease_until = NULL,
+                    last_response_status = ?, updated_at = ?, resume_status = ?, resume_next_attempt_at = ?
+                 WHERE id = ?",
+            )
+            .bind(i64::from(attempt.n))
+            .bind(attempt.response_status.map(i64::from))
+            .bind(now)
+            .bind(resume)
+            .bind(resume_at)
+            .bind(claimed.id.as_str())
+            .execute(&mut *tx)
+            .await?;
         } else {
-            query = query.bind(i64::from(attempt.n)).bind(attempt.response_status.map(i64::from)).bind(now);
+            // Every outcome: count the attempt, drop the lease, note the status.
+            let common = "attempt_count = MAX(attempt_count, ?), lease_until = NULL, last_response_status = ?,
+                          updated_at = ?, manual = 0, resume_status = NULL, resume_next_attempt_at = NULL";
+            let (sql, at): (String, Option<i64>) = match verdict {
+                Verdict::Succeeded => {
+                    (format!("UPDATE deliveries SET {common}, status = 'succeeded', next_attempt_at = NULL, missed = 0 WHERE id = ?"), None)
+                }
+                Verdict::RetryAt(at) if enabled => {
+                    (format!("UPDATE deliveries SET {common}, status = 'pending', next_attempt_at = ? WHERE id = ?"), Some(at.millis()))
+                }
+                Verdict::ManualFailed if enabled => (
+                    // Back to where it stood: a pending one keeps its schedule (the
+                    // manual attempt does not count against it); others are failed.
+                    format!(
+                        "UPDATE deliveries SET
+                            status = CASE WHEN resume_status = 'pending' THEN 'pending' ELSE 'failed' END,
+                            next_attempt_at = CASE WHEN resume_status = 'pending' THEN resume_next_attempt_at END,
+                            schedule_base = schedule_base + 1, {common} WHERE id = ?"
+                    ),
+                    None,
+                ),
+                Verdict::RetryAt(_) | Verdict::ManualFailed | Verdict::Exhausted => {
+                    (format!("UPDATE deliveries SET {common}, status = 'failed', next_attempt_at = NULL, missed = 1 WHERE id = ?"), None)
+                }
+            };
+            let mut query = sqlx::query(&sql);
+            if let Some(at) = at {
+                // `next_attempt_at = ?` comes after the common part's binds.
+                query =
+                    query.bind(i64::from(attempt.n)).bind(attempt.response_status.map(i64::from)).bind(now).bind(at);
+            } else {
+                query = query.bind(i64::from(attempt.n)).bind(attempt.response_status.map(i64::from)).bind(now);
+            }
+            query.bind(claimed.id.as_str()).execute(&mut *tx).await?;
         }
-        query.bind(claimed.id.as_str()).execute(&mut *tx).await?;
         if verdict == Verdict::Exhausted && enabled {
-            let reason = format!("delivery {} failed its last scheduled attempt (attempt {})", claimed.id, attempt.n);
+            let reason = exhausted_reason(claimed, attempt);
             endpoints::disable_in(&mut tx, claimed.endpoint_id.as_str(), &reason, Timestamp::from_millis(now)).await?;
         }
         tx.commit().await?;
