@@ -1,11 +1,15 @@
-//! Who is calling: the platform (admin token) or one account's key. As an
-//! extractor, so a handler's signature says who may call it.
+//! Who is calling: the platform (admin token), one account's key, or the
+//! developer portal's page scripts (session cookie plus its CSRF header).
+//! As an extractor, so a handler's signature says who may call it.
 
 use axum::{extract::FromRequestParts, http::request::Parts};
 use subtle::ConstantTimeEq;
 
 use super::{error::ApiError, AppState};
-use crate::{domain::secret::token_hash, domain::AccountId};
+use crate::{
+    domain::{secret::token_hash, AccountId, Timestamp},
+    portal::session::{cookie_token, CSRF_HEADER},
+};
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -41,14 +45,16 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
+        let bearer = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthorized)?;
+            .filter(|t| !t.is_empty());
+        let Some(token) = bearer else {
+            return portal_caller(parts, state).await;
+        };
         if bool::from(token.as_bytes().ct_eq(state.admin_token.as_bytes())) {
             return Ok(Self::Admin);
         }
@@ -63,4 +69,21 @@ impl FromRequestParts<AppState> for Caller {
             .ok_or(ApiError::Unauthorized)?;
         Ok(Self::Account(key.account_id))
     }
+}
+
+/// The portal's page scripts: a live session cookie, and the session's CSRF
+/// token in a header (which another site's page cannot set), on every method.
+async fn portal_caller(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
+    let token = cookie_token(parts).ok_or(ApiError::Unauthorized)?;
+    let session = state
+        .store
+        .find_portal_session(&token_hash(&token), Timestamp::now())
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("Failed to read a portal session")))?
+        .ok_or(ApiError::Unauthorized)?;
+    let given = parts.headers.get(CSRF_HEADER).map_or(&b""[..], |v| v.as_bytes());
+    if !bool::from(given.ct_eq(session.csrf_token.as_bytes())) {
+        return Err(ApiError::Forbidden("the portal session's CSRF token is missing or wrong (X-CSRF-Token)"));
+    }
+    Ok(Caller::Account(session.account_id))
 }

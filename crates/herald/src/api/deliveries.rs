@@ -15,7 +15,7 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{AccountId, DeliveryId, DeliveryStatus, EndpointId, EventId, Timestamp},
+    domain::{AccountId, DeliveryId, DeliveryStatus, EndpointId, EventId, EventType, Timestamp},
     store::DeliveryFilter,
 };
 
@@ -34,6 +34,7 @@ fn ids(caller: &Caller, account: &str, delivery: &str) -> Result<(AccountId, Del
 #[utoipa::path(get, path = "/v1/accounts/{account}/deliveries", tag = "deliveries",
     params(("endpoint_id" = Option<String>, Query), ("event_id" = Option<String>, Query),
         ("status" = Option<String>, Query, description = "pending, succeeded, failed or skipped"),
+        ("event_type" = Option<String>, Query, description = "only deliveries of this event type"),
         ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
     responses((status = 200, body = List<DeliveryView>), (status = 400, body = super::error::Problem)))]
 async fn list_deliveries(
@@ -49,6 +50,7 @@ async fn list_deliveries(
         event_id: params.parsed("event_id", EventId::parse)?,
         status: params
             .parsed("status", |s| DeliveryStatus::parse(s).ok_or("must be pending, succeeded, failed or skipped"))?,
+        event_type: params.parsed("event_type", EventType::parse)?,
     };
     let page = params.page(DeliveryId::parse)?;
     let found =

@@ -6,6 +6,7 @@ mod accounts;
 mod auth;
 pub mod body;
 mod deliveries;
+mod endpoint_stats;
 mod endpoints;
 pub mod error;
 mod event_types;
@@ -99,6 +100,7 @@ pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(accounts::router())
         .merge(events::router())
         .merge(endpoints::router())
+        .merge(endpoint_stats::router())
         .merge(deliveries::router())
         .merge(event_types::router())
         .merge(portal_links::router())

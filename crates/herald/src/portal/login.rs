@@ -1,4 +1,4 @@
-//! Signing in from a one-time link, the home page, and signing out.
+//! Signing in from a one-time link, and signing out.
 //!
 //! Opening a link shows a button instead of signing in at once, so that link
 //! previews (chat apps, mail scanners) cannot use the link up.
@@ -73,34 +73,12 @@ pub async fn sign_in(State(state): State<AppState>, Form(form): Form<HashMap<Str
         return failed();
     }
     let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
-    let cookie =
-        format!("{COOKIE}={token}; Path=/portal; HttpOnly; SameSite=Strict; Max-Age={}{secure}", lifetime.as_secs());
+    let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}", lifetime.as_secs());
     let mut headers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         headers.insert(header::SET_COOKIE, value);
     }
     (headers, Redirect::to("/portal/")).into_response()
-}
-
-/// `GET /portal/`: the signed-in home page.
-pub async fn home(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let account = match state.store.get_account(&visitor.session.account_id).await {
-        Ok(account) => account,
-        Err(e) => {
-            tracing::error!(error = %e, "failed to read the portal's account");
-            return failed();
-        }
-    };
-    let body = format!(
-        "<p>Signed in to <strong>{}</strong> (<code>{}</code>).</p>\n\
-         <form method=\"post\" action=\"/portal/logout\">\n\
-         <input type=\"hidden\" name=\"_csrf\" value=\"{}\">\n\
-         <button type=\"submit\">Sign out</button>\n</form>",
-        escape(&account.name),
-        escape(account.id.as_str()),
-        escape(&visitor.session.csrf_token)
-    );
-    page(StatusCode::OK, "Webhooks", &body)
 }
 
 /// `POST /portal/logout`: ends the session.
@@ -117,7 +95,7 @@ pub async fn sign_out(
         return failed();
     }
     let mut response = page(StatusCode::OK, "Signed out", "<p>You are signed out of the developer portal.</p>");
-    let clear = HeaderValue::from_str(&format!("{COOKIE}=; Path=/portal; HttpOnly; SameSite=Strict; Max-Age=0"));
+    let clear = HeaderValue::from_str(&format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
     if let Ok(value) = clear {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }

@@ -1,11 +1,14 @@
 //! The developer portal: where an account's customer signs in from a
-//! one-time link the platform hands out. Sessions are HttpOnly,
-//! SameSite=Strict cookies; every state-changing request carries the
-//! session's CSRF token.
+//! one-time link the platform hands out, then sees and fixes its webhooks.
+//! Sessions are HttpOnly, SameSite=Strict cookies; the pages' script calls
+//! the account's own `/v1` API with the session's CSRF token in a header, and
+//! the one form (sign-out) carries it as a field.
 
+mod assets;
 mod html;
 mod login;
-mod session;
+mod pages;
+pub mod session;
 
 use axum::{
     http::{header, HeaderValue},
@@ -21,11 +24,20 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/portal/login", get(login::show_login).post(login::sign_in))
         .route("/portal/logout", post(login::sign_out))
-        .route("/portal/", get(login::home))
+        .route("/portal/", get(pages::endpoints))
+        .route("/portal/endpoints/new", get(pages::new_endpoint))
+        .route("/portal/endpoints/{id}", get(pages::endpoint))
+        .route("/portal/endpoints/{id}/edit", get(pages::edit_endpoint))
+        .route("/portal/deliveries", get(pages::deliveries))
+        .route("/portal/deliveries/{id}", get(pages::delivery))
+        .route("/portal/catalog", get(pages::catalog))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
         ))
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .route("/portal/assets/portal.js", get(assets::script))
+        .route("/portal/assets/portal.css", get(assets::style))
+        .route("/portal/assets/favicon.svg", get(assets::icon))
 }

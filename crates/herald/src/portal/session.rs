@@ -13,6 +13,8 @@ use crate::{api::AppState, domain::secret::token_hash, domain::Timestamp, store:
 
 /// The cookie that carries the session token.
 pub const COOKIE: &str = "herald_portal";
+/// The header in which the portal's scripts send the session's CSRF token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// A signed-in visitor.
 pub struct Visitor {
@@ -39,7 +41,7 @@ pub fn csrf_refused() -> Response {
 }
 
 /// The session token in the request's cookies, if any.
-fn cookie_token(parts: &Parts) -> Option<String> {
+pub fn cookie_token(parts: &Parts) -> Option<String> {
     parts
         .headers
         .get_all(header::COOKIE)

@@ -136,6 +136,15 @@ pub trait DeliveryStore {
     ) -> StoreResult<Paged<Delivery>>;
     /// One delivery with its attempts, oldest first.
     async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> StoreResult<(Delivery, Vec<Attempt>)>;
+    /// An endpoint's attempts started at or after `since`, counted per hour,
+    /// oldest first; hours without attempts are left out. The log entries of
+    /// deliveries stopped by a disable are not attempts and are not counted.
+    async fn endpoint_outcomes(
+        &self,
+        account: &AccountId,
+        endpoint: &EndpointId,
+        since: Timestamp,
+    ) -> StoreResult<Vec<HourOutcomes>>;
     /// Asks for one attempt now, outside the schedule.
     async fn request_retry(&self, account: &AccountId, id: &DeliveryId, now: Timestamp) -> StoreResult<Delivery>;
 }

@@ -218,7 +218,23 @@ pub struct DeliveryFilter {
     pub event_id: Option<EventId>,
     /// Only in this status.
     pub status: Option<DeliveryStatus>,
+    /// Only of this event type.
+    pub event_type: Option<EventType>,
 }
+
+/// An endpoint's attempts in one hour: how many were answered 2xx, how many not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HourOutcomes {
+    /// The hour's first millisecond.
+    pub start: Timestamp,
+    /// Attempts answered with a 2xx status.
+    pub succeeded: u64,
+    /// Attempts that failed (any other status, or no answer).
+    pub failed: u64,
+}
+
+/// The length of one [`HourOutcomes`] bucket, in milliseconds.
+pub const HOUR_MILLIS: i64 = 3_600_000;
 
 /// A page request: at most `limit` items older than `before` (an id).
 #[derive(Debug, Clone)]

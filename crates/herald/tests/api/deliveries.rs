@@ -168,3 +168,20 @@ async fn an_unknown_delivery_is_not_found() {
         expect_problem(response, 404).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_filters_by_event_type_and_refuses_a_malformed_one() {
+    let app = spawn_app().await;
+    let receiver = Receiver::ok().await;
+    let account = app.create_account().await;
+    app.create_endpoint(&account, &receiver.url()).await;
+    let project = app.publish(&account, "project.completed", project_completed(1)).await;
+    app.publish(&account, "credits.low", credits_low(3)).await;
+
+    let listed = app.list_deliveries(&account, "event_type=project.completed").await;
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+    assert_eq!(listed[0]["event_id"], project.id.as_str());
+    assert!(app.list_deliveries(&account, "event_type=voice_clone.failed").await.is_empty());
+    let bad = app.get(&format!("/v1/accounts/{account}/deliveries?event_type=not%20a%20type")).await;
+    crate::checks::expect_parameter_error(bad, "event_type").await;
+}

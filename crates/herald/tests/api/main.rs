@@ -35,5 +35,6 @@ mod restart;
 mod retention;
 mod retries;
 mod rotation;
+mod stats;
 mod tenancy;
 mod wire_format;

@@ -4,7 +4,10 @@
 use reqwest::{header, Method, Response};
 use serde_json::{json, Value};
 
-use crate::{checks::expect_json, helpers::spawn_app, helpers::TestApp};
+use crate::{
+    checks::{expect_json, expect_problem},
+    helpers::{spawn_app, TestApp},
+};
 
 /// A portal link for a new account named `name`: (account id, link).
 async fn link_for(app: &TestApp, name: &str, body: Value) -> (String, Value) {
@@ -54,7 +57,7 @@ async fn a_portal_link_signs_in_once_with_a_strict_http_only_cookie() {
     assert_eq!(signed_in.status().as_u16(), 303);
     assert_eq!(signed_in.headers()[header::LOCATION], "/portal/");
     let set_cookie = signed_in.headers()[header::SET_COOKIE].to_str().unwrap().to_owned();
-    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/portal", "Max-Age=43200"] {
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=43200"] {
         assert!(set_cookie.contains(attribute), "{set_cookie} lacks {attribute}");
     }
     let home = portal_get(&app, "/portal/", &session_cookie(&signed_in)).await;
@@ -114,4 +117,41 @@ async fn the_portal_needs_a_session_and_links_need_the_admin_token() {
     assert_eq!(too_long.status().as_u16(), 422);
     let unknown = app.post("/v1/accounts/nobody/portal-links", &json!({})).await;
     assert_eq!(unknown.status().as_u16(), 404);
+}
+
+/// The portal's pages call the account's `/v1` API with the session cookie
+/// and its CSRF token in `X-CSRF-Token`; nothing else gets through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portal_session_reaches_its_own_accounts_api_with_its_csrf_header_only() {
+    let app = spawn_app().await;
+    let (account, link) = link_for(&app, "Acme", json!({})).await;
+    let other = app.create_account().await;
+    let endpoint = app.create_endpoint(&account, "http://127.0.0.1:9/hooks").await;
+    let cookie = session_cookie(&sign_in(&app, &token_of(&link)).await);
+    let csrf = csrf_in(&portal_get(&app, "/portal/", &cookie).await.text().await.unwrap());
+    let call = |method: Method, path: String, csrf: Option<&str>| {
+        let mut request = app.client.request(method, app.url(&path)).header(header::COOKIE, cookie.clone());
+        if let Some(csrf) = csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        request.json(&json!({})).send()
+    };
+    let own = format!("/v1/accounts/{account}/endpoints/{}", endpoint.id);
+
+    let read = expect_json(call(Method::GET, own.clone(), Some(&csrf)).await.unwrap(), 200).await;
+    assert_eq!(read["id"], endpoint.id.as_str());
+    let disabled = call(Method::POST, format!("{own}/disable"), Some(&csrf)).await.unwrap();
+    assert_eq!(expect_json(disabled, 200).await["enabled"], false);
+
+    for forged in [None, Some("forged")] {
+        let refused = call(Method::POST, format!("{own}/enable"), forged).await.unwrap();
+        assert_eq!(expect_problem(refused, 403).await["status"], 403, "CSRF token {forged:?}");
+        expect_problem(call(Method::GET, own.clone(), forged).await.unwrap(), 403).await;
+    }
+    assert_eq!(app.get_endpoint(&account, &endpoint.id).await["enabled"], false, "refused calls change nothing");
+
+    let elsewhere = call(Method::GET, format!("/v1/accounts/{other}/endpoints"), Some(&csrf)).await.unwrap();
+    expect_problem(elsewhere, 404).await;
+    let publish = call(Method::POST, format!("/v1/accounts/{account}/events"), Some(&csrf)).await.unwrap();
+    expect_problem(publish, 403).await;
 }

@@ -5,8 +5,11 @@ use sqlx::{QueryBuilder, Row};
 
 use super::{pool::fetch_page, rows, PostgresStore};
 use crate::{
-    domain::{AccountId, DeliveryId, Timestamp},
-    store::{Attempt, Delivery, DeliveryFilter, DeliveryStore, Page, Paged, StoreError, StoreResult},
+    domain::{AccountId, DeliveryId, EndpointId, Timestamp},
+    store::{
+        Attempt, Delivery, DeliveryFilter, DeliveryStore, HourOutcomes, Page, Paged, StoreError, StoreResult,
+        HOUR_MILLIS,
+    },
 };
 
 #[async_trait]
@@ -28,6 +31,9 @@ impl DeliveryStore for PostgresStore {
         }
         if let Some(status) = filter.status {
             query.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(event_type) = &filter.event_type {
+            query.push(" AND event_type = ").push_bind(event_type.as_str().to_owned());
         }
         fetch_page(&self.pool, query, page, rows::delivery, |d| d.id.to_string()).await
     }
@@ -51,6 +57,40 @@ impl DeliveryStore for PostgresStore {
             .collect::<StoreResult<Vec<_>>>()?;
         tx.commit().await?;
         Ok((rows::delivery(&row)?, attempts))
+    }
+
+    async fn endpoint_outcomes(
+        &self,
+        account: &AccountId,
+        endpoint: &EndpointId,
+        since: Timestamp,
+    ) -> StoreResult<Vec<HourOutcomes>> {
+        // A delivery with an attempt since `since` was updated since then too,
+        // so the endpoint's deliveries older than that are never joined.
+        let rows = sqlx::query(
+            "SELECT a.started_at / $1 AS hour,
+                    SUM(CASE WHEN a.response_status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) AS succeeded,
+                    SUM(CASE WHEN a.response_status BETWEEN 200 AND 299 THEN 0 ELSE 1 END) AS failed
+             FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
+             WHERE d.endpoint_id = $2 AND d.account_id = $3 AND d.updated_at >= $4 AND a.started_at >= $4
+               AND (a.error IS NULL OR a.error <> 'endpoint_disabled')
+             GROUP BY hour ORDER BY hour",
+        )
+        .bind(HOUR_MILLIS)
+        .bind(endpoint.as_str())
+        .bind(account.as_str())
+        .bind(since.millis())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(HourOutcomes {
+                    start: Timestamp::from_millis(row.try_get::<i64, _>("hour")? * HOUR_MILLIS),
+                    succeeded: u64::try_from(row.try_get::<i64, _>("succeeded")?).unwrap_or_default(),
+                    failed: u64::try_from(row.try_get::<i64, _>("failed")?).unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 
     #[tracing::instrument(skip(self, now))]

@@ -7,8 +7,11 @@ use sqlx::QueryBuilder;
 
 use super::{fetch_page, rows, SqliteStore};
 use crate::{
-    domain::{AccountId, DeliveryId, Timestamp},
-    store::{Attempt, Delivery, DeliveryFilter, DeliveryStore, Page, Paged, StoreError, StoreResult},
+    domain::{AccountId, DeliveryId, EndpointId, Timestamp},
+    store::{
+        Attempt, Delivery, DeliveryFilter, DeliveryStore, HourOutcomes, Page, Paged, StoreError, StoreResult,
+        HOUR_MILLIS,
+    },
 };
 
 #[async_trait]
@@ -31,6 +34,9 @@ impl DeliveryStore for SqliteStore {
         if let Some(status) = filter.status {
             query.push(" AND status = ").push_bind(status.as_str());
         }
+        if let Some(event_type) = &filter.event_type {
+            query.push(" AND event_type = ").push_bind(event_type.as_str().to_owned());
+        }
         fetch_page(&self.reader, query, page, rows::delivery, |d| d.id.to_string()).await
     }
 
@@ -51,6 +57,41 @@ impl DeliveryStore for SqliteStore {
             .map(rows::attempt)
             .collect::<StoreResult<Vec<_>>>()?;
         Ok((rows::delivery(&row)?, attempts))
+    }
+
+    async fn endpoint_outcomes(
+        &self,
+        account: &AccountId,
+        endpoint: &EndpointId,
+        since: Timestamp,
+    ) -> StoreResult<Vec<HourOutcomes>> {
+        // A delivery with an attempt since `since` was updated since then too,
+        // so the endpoint's deliveries older than that are never joined.
+        let rows = sqlx::query(
+            "SELECT a.started_at / ? AS hour,
+                    SUM(CASE WHEN a.response_status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) AS succeeded,
+                    SUM(CASE WHEN a.response_status BETWEEN 200 AND 299 THEN 0 ELSE 1 END) AS failed
+             FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
+             WHERE d.endpoint_id = ? AND d.account_id = ? AND d.updated_at >= ? AND a.started_at >= ?
+               AND (a.error IS NULL OR a.error <> 'endpoint_disabled')
+             GROUP BY hour ORDER BY hour",
+        )
+        .bind(HOUR_MILLIS)
+        .bind(endpoint.as_str())
+        .bind(account.as_str())
+        .bind(since.millis())
+        .bind(since.millis())
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(HourOutcomes {
+                    start: Timestamp::from_millis(row.try_get::<i64, _>("hour")? * HOUR_MILLIS),
+                    succeeded: u64::try_from(row.try_get::<i64, _>("succeeded")?).unwrap_or_default(),
+                    failed: u64::try_from(row.try_get::<i64, _>("failed")?).unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 
     #[tracing::instrument(skip(self, now))]
