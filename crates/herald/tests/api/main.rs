@@ -8,7 +8,8 @@
 //! shared assertions, `fixtures` the test data, `receiver` records what Herald
 //! sends, `signature` recomputes both signature schemes from first principles;
 //! every other module is one subject of the contract; `crash` runs the
-//! `herald` binary itself, to kill it with SIGKILL.
+//! `herald` binary itself, to kill it with SIGKILL, and `tools` runs its
+//! developer tools (`herald trigger`, `herald verify`).
 
 // Tests say what they expect with `unwrap`/`expect`: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -36,4 +37,5 @@ mod retention;
 mod retries;
 mod rotation;
 mod tenancy;
+mod tools;
 mod wire_format;
