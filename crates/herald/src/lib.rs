@@ -14,10 +14,12 @@
 //! - [`api`]: the HTTP API of the contract.
 //! - [`portal`]: the developer portal in the browser.
 //! - [`retention`]: deleting what is older than the retention period.
+//! - [`cli`]: the developer tools of the `herald` binary (`trigger`, `verify`).
 
 pub mod admin_token;
 pub mod api;
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod dispatch;
 pub mod domain;

@@ -15,6 +15,10 @@ struct Cli {
 enum Command {
     /// Run the API and the delivery workers.
     Serve(Config),
+    /// Publish one event to an account: the catalog's example, or --data.
+    Trigger(herald::cli::trigger::TriggerArgs),
+    /// Check a webhook's signature against a secret and its raw body.
+    Verify(herald::cli::verify::VerifyArgs),
 }
 
 #[tokio::main]
@@ -22,6 +26,8 @@ async fn main() -> anyhow::Result<()> {
     herald::telemetry::init();
     match Cli::parse().command {
         Command::Serve(config) => serve(config).await,
+        Command::Trigger(args) => herald::cli::finish("trigger", herald::cli::trigger::run(&args).await),
+        Command::Verify(args) => herald::cli::finish("verify", herald::cli::verify::run(&args)),
     }
 }
 

@@ -8,7 +8,9 @@
 //! shared assertions, `fixtures` the test data, `receiver` records what Herald
 //! sends, `signature` recomputes both signature schemes from first principles;
 //! every other module is one subject of the contract; `crash` runs the
-//! `herald` binary itself, to kill it with SIGKILL.
+//! `herald` binary itself, to kill it with SIGKILL, `tools` runs its developer
+//! tools (`herald trigger`, `herald verify`), and `examples` runs the receiver
+//! examples of `examples/receivers/` as child processes.
 
 // Tests say what they expect with `unwrap`/`expect`: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -25,6 +27,7 @@ mod conformance;
 mod crash;
 mod deliveries;
 mod endpoints;
+mod examples;
 mod failures;
 mod idempotency;
 mod nodes;
@@ -37,4 +40,5 @@ mod retries;
 mod rotation;
 mod stats;
 mod tenancy;
+mod tools;
 mod wire_format;

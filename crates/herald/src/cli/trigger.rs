@@ -1,0 +1,270 @@
+//! `herald trigger`: publishes one event to an account through a running
+//! Herald's API, the catalog's example of its type unless data is given, so a
+//! developer can make their receiver get a real, signed delivery in one command.
+
+use std::{path::PathBuf, time::Duration};
+
+use reqwest::{header, Method, StatusCode};
+use serde_json::{json, Value};
+use url::Url;
+
+use crate::admin_token::TOKEN_FILE;
+
+/// `herald trigger <type> [--data JSON] [--account A] [--url U] [--token T]`.
+#[derive(Debug, Clone, clap::Args)]
+#[command(about = "Publish one event (the catalog's example of its type, or --data) to an account")]
+pub struct TriggerArgs {
+    /// The event type, such as `project.completed` (`GET /v1/event-types` lists them).
+    pub event_type: String,
+
+    /// The event's `data`: a JSON object, or `@path` to read it from a file.
+    /// Without it, the catalog's example of the type is sent.
+    #[arg(long)]
+    pub data: Option<String>,
+
+    /// The account to publish for.
+    #[arg(long, env = "HERALD_ACCOUNT")]
+    pub account: String,
+
+    /// Where Herald's API is.
+    #[arg(long, env = "HERALD_URL", default_value = "http://127.0.0.1:8090")]
+    pub url: String,
+
+    /// The admin token. Without it: `HERALD_ADMIN_TOKEN`, then `HERALD_TOKEN`,
+    /// then the token Herald generated in `$HERALD_DATA_DIR/admin-token`
+    /// (`herald-data/admin-token` by default).
+    #[arg(long, env = "HERALD_ADMIN_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+}
+
+/// Why `herald trigger` published nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum TriggerError {
+    /// `--url` is not an absolute http(s) URL.
+    #[error("--url `{0}` is not an http:// or https:// URL")]
+    BadUrl(String),
+    /// No token anywhere it was looked for.
+    #[error("no admin token: pass --token, set HERALD_ADMIN_TOKEN (or HERALD_TOKEN), or run where {0} exists")]
+    NoToken(String),
+    /// `--data` is not JSON, or its file cannot be read.
+    #[error("--data: {0}")]
+    BadData(String),
+    /// Herald could not be reached at all.
+    #[error("cannot reach Herald at {url}: is `herald serve` running there?")]
+    Unreachable {
+        /// The URL asked.
+        url: String,
+        /// The transport error.
+        source: reqwest::Error,
+    },
+    /// Herald answered with a problem: its detail, as the server wrote it.
+    #[error("Herald refused ({status}): {detail}{hint}")]
+    Refused {
+        /// The HTTP status.
+        status: StatusCode,
+        /// The problem's `detail`, or the body when it is not problem+json.
+        detail: String,
+        /// Something to add, such as the known types; empty or starting with a newline.
+        hint: String,
+    },
+    /// Herald answered success with a body that is not what the API promises.
+    #[error("unexpected answer from {url}: {body}")]
+    UnexpectedAnswer {
+        /// The URL asked.
+        url: String,
+        /// The body, as text.
+        body: String,
+    },
+}
+
+/// What a successful publish answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Triggered {
+    /// `evt_…`.
+    pub event_id: String,
+    /// How many deliveries the event got: one per enabled endpoint subscribed to its type.
+    pub deliveries: u64,
+}
+
+/// Publishes the event and prints its id and delivery count.
+pub async fn run(args: &TriggerArgs) -> Result<(), TriggerError> {
+    let triggered = trigger(args).await?;
+    let plural = if triggered.deliveries == 1 { "delivery" } else { "deliveries" };
+    println!(
+        "published {} ({}) for account {}: {} {plural}",
+        triggered.event_id, args.event_type, args.account, triggered.deliveries
+    );
+    if triggered.deliveries == 0 {
+        eprintln!("herald trigger: no endpoint of {} subscribes to {}", args.account, args.event_type);
+    }
+    Ok(())
+}
+
+/// Publishes the event; returns what Herald answered.
+pub async fn trigger(args: &TriggerArgs) -> Result<Triggered, TriggerError> {
+    let api = Api::new(&args.url, resolve_token(args.token.as_deref())?)?;
+    let (data, hint) = match &args.data {
+        Some(given) => (parse_data(given)?, String::new()),
+        None => api.catalog_example(&args.event_type).await?,
+    };
+    let body = json!({ "type": args.event_type, "data": data });
+    let path = ["v1", "accounts", args.account.as_str(), "events"];
+    let answer = api.call(Method::POST, &path, Some(&body)).await.map_err(|e| e.with_hint(&hint))?;
+    let event_id = answer["event"]["id"].as_str();
+    let deliveries = answer["deliveries"].as_u64();
+    match (event_id, deliveries) {
+        (Some(id), Some(deliveries)) => Ok(Triggered { event_id: id.to_string(), deliveries }),
+        _ => Err(TriggerError::UnexpectedAnswer { url: api.url(&path).to_string(), body: answer.to_string() }),
+    }
+}
+
+/// The token: the flag (or `HERALD_ADMIN_TOKEN`), `HERALD_TOKEN`, or the generated one's file.
+fn resolve_token(given: Option<&str>) -> Result<String, TriggerError> {
+    let from_env = || std::env::var("HERALD_TOKEN").ok();
+    if let Some(token) = given.map(str::to_owned).or_else(from_env).filter(|t| !t.trim().is_empty()) {
+        return Ok(token.trim().to_owned());
+    }
+    let dir = std::env::var_os("HERALD_DATA_DIR").map_or_else(|| PathBuf::from("herald-data"), PathBuf::from);
+    let file = dir.join(TOKEN_FILE);
+    match std::fs::read_to_string(&file) {
+        Ok(token) if !token.trim().is_empty() => Ok(token.trim().to_owned()),
+        _ => Err(TriggerError::NoToken(file.display().to_string())),
+    }
+}
+
+/// `--data`: inline JSON, or `@path`.
+fn parse_data(given: &str) -> Result<Value, TriggerError> {
+    let text = match given.strip_prefix('@') {
+        Some(path) => {
+            std::fs::read_to_string(path).map_err(|e| TriggerError::BadData(format!("cannot read {path}: {e}")))?
+        }
+        None => given.to_owned(),
+    };
+    serde_json::from_str(&text).map_err(|e| TriggerError::BadData(format!("not JSON: {e}")))
+}
+
+/// A client for one Herald with one token.
+struct Api {
+    base: Url,
+    token: String,
+    client: reqwest::Client,
+}
+
+impl Api {
+    fn new(base: &str, token: String) -> Result<Self, TriggerError> {
+        let base = Url::parse(base)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base())
+            .ok_or_else(|| TriggerError::BadUrl(base.to_owned()))?;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("herald-trigger/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|source| TriggerError::Unreachable { url: base.to_string(), source })?;
+        Ok(Self { base, token, client })
+    }
+
+    /// The base URL with these path segments appended (each one escaped).
+    fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.base.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    /// One request; the JSON of a `2xx`, else the problem's detail.
+    async fn call(&self, method: Method, segments: &[&str], body: Option<&Value>) -> Result<Value, TriggerError> {
+        let url = self.url(segments);
+        let mut request = self.client.request(method, url.clone()).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.header(header::CONTENT_TYPE, "application/json").body(body.to_string());
+        }
+        let unreachable = |source| TriggerError::Unreachable { url: url.to_string(), source };
+        let response = request.send().await.map_err(unreachable)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(unreachable)?;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let parsed = serde_json::from_slice::<Value>(&bytes);
+        if !status.is_success() {
+            let detail = parsed.ok().and_then(|p| problem_detail(&p)).unwrap_or(text);
+            return Err(TriggerError::Refused { status, detail, hint: String::new() });
+        }
+        parsed.map_err(|_| TriggerError::UnexpectedAnswer { url: url.to_string(), body: text })
+    }
+
+    /// The catalog's example `data` of a type, with no hint; for a type not
+    /// in the catalog, `{}` and the list of known types, so the server's own
+    /// refusal is what the developer reads first.
+    async fn catalog_example(&self, event_type: &str) -> Result<(Value, String), TriggerError> {
+        let catalog = self.call(Method::GET, &["v1", "event-types"], None).await?;
+        let entries = catalog["data"].as_array().map(Vec::as_slice).unwrap_or_default();
+        if let Some(entry) = entries.iter().find(|e| e["type"] == event_type) {
+            return Ok((entry["example"].clone(), String::new()));
+        }
+        let known: Vec<&str> = entries.iter().filter_map(|e| e["type"].as_str()).collect();
+        Ok((json!({}), format!("\nthe catalog has: {}", known.join(", "))))
+    }
+}
+
+impl TriggerError {
+    /// The same error with a hint added to a refusal.
+    fn with_hint(self, extra: &str) -> Self {
+        match self {
+            Self::Refused { status, detail, hint } => Self::Refused { status, detail, hint: hint + extra },
+            other => other,
+        }
+    }
+}
+
+/// `detail` of a problem+json body, with each error's pointer when the detail
+/// does not already name it.
+fn problem_detail(problem: &Value) -> Option<String> {
+    let detail = problem["detail"].as_str()?.to_owned();
+    let errors = problem["errors"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let extra: Vec<String> = errors
+        .iter()
+        .filter_map(|e| {
+            let place = e["pointer"].as_str().or_else(|| e["parameter"].as_str())?;
+            let message = e["message"].as_str()?;
+            let line = format!("{place}: {message}");
+            (!detail.contains(&line)).then_some(line)
+        })
+        .collect();
+    Some(if extra.is_empty() { detail } else { format!("{detail}\n{}", extra.join("\n")) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_is_inline_json_or_a_file() {
+        assert_eq!(parse_data(r#"{"balance": 3}"#).unwrap(), json!({"balance": 3}));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("data.json");
+        std::fs::write(&file, r#"{"balance": 4}"#).unwrap();
+        assert_eq!(parse_data(&format!("@{}", file.display())).unwrap(), json!({"balance": 4}));
+        assert!(matches!(parse_data("{nope"), Err(TriggerError::BadData(_))));
+        assert!(matches!(parse_data("@/no/such/file"), Err(TriggerError::BadData(_))));
+    }
+
+    #[test]
+    fn a_problem_reads_as_its_detail_and_the_pointers_it_does_not_name() {
+        let problem =
+            json!({"detail": "invalid data", "errors": [{"pointer": "/data/balance", "message": "required"}]});
+        assert_eq!(problem_detail(&problem).unwrap(), "invalid data\n/data/balance: required");
+        let problem = json!({"detail": "/type: unknown", "errors": [{"pointer": "/type", "message": "unknown"}]});
+        assert_eq!(problem_detail(&problem).unwrap(), "/type: unknown");
+    }
+
+    #[test]
+    fn paths_are_appended_to_the_base_url_escaped() {
+        let api = Api::new("http://127.0.0.1:8090/herald/", "t".into()).unwrap();
+        assert_eq!(
+            api.url(&["v1", "accounts", "a/b", "events"]).as_str(),
+            "http://127.0.0.1:8090/herald/v1/accounts/a%2Fb/events"
+        );
+        assert!(matches!(Api::new("127.0.0.1:8090", "t".into()), Err(TriggerError::BadUrl(_))));
+    }
+}
