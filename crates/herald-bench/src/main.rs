@@ -1,10 +1,16 @@
 //! `herald-bench`: Herald's load generator and its report.
 //!
-//! Each scenario sets up what it measures through Herald's own store and API,
-//! prints a table for people and one JSON line for tools.
+//! Each scenario starts what it measures (receivers on loopback, a Herald on
+//! a fresh store, or `--url` for a running one), prints a table for people
+//! and one JSON line for tools.
 
+mod delivery;
+mod load;
 mod log_queries;
+mod measure;
 mod report;
+mod sink;
+mod target;
 
 use clap::{Parser, Subcommand};
 
@@ -18,13 +24,37 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Scenario {
+    /// 20,000 events to one endpoint, 64 clients publishing one event per request.
+    Throughput(delivery::Args),
+    /// 20,000 events to one endpoint, published in batches of 500.
+    Batch(delivery::Args),
+    /// 5,000 events to ten endpoints.
+    Fanout(delivery::Args),
+    /// A steady 500 events per second for 10 s to one endpoint: publish→receipt latency.
+    Latency(delivery::Args),
+    /// One endpoint down while 1,000,000 events are published, then up: the drain.
+    Backlog(delivery::Args),
+    /// Ten endpoints, one never answering: the other nine's latency against an all-healthy run.
+    Isolation(delivery::Args),
     /// Fill a store with a million deliveries and time the log queries of the API on it.
     LogQueries(log_queries::Args),
+    /// Run the Herald under test (started by the scenarios as a child process).
+    #[command(hide = true)]
+    Server,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    match Cli::parse().scenario {
-        Scenario::LogQueries(args) => log_queries::run(args).await,
-    }
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        match Cli::parse().scenario {
+            Scenario::Throughput(args) => delivery::throughput(args).await,
+            Scenario::Batch(args) => delivery::batch(args).await,
+            Scenario::Fanout(args) => delivery::fanout(args).await,
+            Scenario::Latency(args) => delivery::latency(args).await,
+            Scenario::Backlog(args) => delivery::backlog(args).await,
+            Scenario::Isolation(args) => delivery::isolation(args).await,
+            Scenario::LogQueries(args) => log_queries::run(args).await,
+            Scenario::Server => target::serve().await,
+        }
+    })
 }

@@ -1,5 +1,6 @@
-//! The dispatcher loop: lease due deliveries, run each attempt as a task
-//! within the overall and per-endpoint limits, record the outcome.
+//! The dispatcher loop: lease due deliveries ahead into per-endpoint queues,
+//! and run workers (within the overall and per-endpoint limits) that send
+//! one endpoint's deliveries one after another and record each outcome.
 
 use std::{sync::Arc, time::Duration};
 
@@ -7,34 +8,59 @@ use tokio::{
     sync::{Notify, OwnedSemaphorePermit, Semaphore},
     task::JoinSet,
 };
-use tokio_util::sync::CancellationToken;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
-use super::{in_flight::InFlight, in_flight::Slot, verdict::decide, Sender};
+use super::{
+    in_flight::{InFlight, Leased},
+    verdict::decide,
+    Sender,
+};
 use crate::{
     config::Config,
-    domain::{DeliveryId, Timestamp},
-    store::{ClaimedDelivery, SharedStore},
+    domain::{AttemptError, DeliveryId, EndpointId, Timestamp},
+    store::{Attempt, ClaimedDelivery, SharedStore, Verdict},
 };
 
 /// The most deliveries leased in one claim.
 const CLAIM_BATCH: usize = 128;
+/// The most deliveries leased ahead for one endpoint.
+const WAITING_PER_ENDPOINT: usize = 2 * CLAIM_BATCH;
+/// The most deliveries leased ahead over all endpoints.
+const WAITING_TOTAL: usize = 8192;
+/// How long a worker trusts what the store said about its endpoint being
+/// enabled: a disable stops the deliveries leased ahead within this time.
+const ENABLED_CHECK: Duration = Duration::from_secs(1);
+/// The most outcomes on their way to the store at once; a worker whose
+/// outcome would be one more waits.
+const RECORDING: usize = 2048;
 
 /// Claims and sends due deliveries until shut down.
 pub struct Dispatcher {
+    /// What workers share.
+    shared: Arc<Shared>,
+    /// Places for workers over all endpoints.
+    permits: Arc<Semaphore>,
+    /// Woken when new work is committed (publish, retry, re-enable).
+    wake: Arc<Notify>,
+}
+
+/// What the dispatcher and its workers share.
+struct Shared {
     /// Limits and schedule.
     config: Arc<Config>,
     /// The truth: where work is claimed from and outcomes go.
     store: SharedStore,
     /// The one HTTP client.
-    sender: Arc<Sender>,
-    /// Woken when new work is committed (publish, retry, re-enable).
-    wake: Arc<Notify>,
-    /// Woken when an attempt finishes and frees a place.
-    freed: Arc<Notify>,
-    /// Places for attempts over all endpoints.
-    permits: Arc<Semaphore>,
-    /// Attempts in flight, per endpoint.
-    in_flight: InFlight,
+    sender: Sender,
+    /// Leased deliveries and workers, per endpoint.
+    work: InFlight,
+    /// Woken when a worker makes room for more leases.
+    freed: Notify,
+    /// Outcomes being written: a worker goes on to its next delivery while
+    /// the last outcome waits for its group commit.
+    recording: Arc<Semaphore>,
+    /// The tasks writing outcomes, awaited at shutdown.
+    recorders: TaskTracker,
     /// Cancelled at shutdown.
     shutdown: CancellationToken,
 }
@@ -42,15 +68,20 @@ pub struct Dispatcher {
 impl Dispatcher {
     /// Builds the dispatcher (HTTP client, limits).
     pub fn new(config: Arc<Config>, store: SharedStore, shutdown: CancellationToken) -> anyhow::Result<Self> {
-        Ok(Self {
-            sender: Arc::new(Sender::new(config.delivery_timeout, config.dev)?),
-            permits: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
-            in_flight: InFlight::new(config.max_in_flight_per_endpoint),
-            wake: Arc::new(Notify::new()),
-            freed: Arc::new(Notify::new()),
-            config,
+        let shared = Shared {
+            sender: Sender::new(config.delivery_timeout, config.dev)?,
+            work: InFlight::new(config.max_in_flight_per_endpoint, WAITING_PER_ENDPOINT),
+            freed: Notify::new(),
+            recording: Arc::new(Semaphore::new(RECORDING)),
+            recorders: TaskTracker::new(),
+            config: config.clone(),
             store,
             shutdown,
+        };
+        Ok(Self {
+            shared: Arc::new(shared),
+            permits: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+            wake: Arc::new(Notify::new()),
         })
     }
 
@@ -62,83 +93,58 @@ impl Dispatcher {
     /// Runs until shutdown, then lets attempts in flight finish within the
     /// grace period and hands the rest back to the store.
     pub async fn run(self) {
-        let mut tasks = JoinSet::new();
-        while !self.shutdown.is_cancelled() {
-            while tasks.try_join_next().is_some() {}
-            let claimed = self.claim_and_start(&mut tasks).await;
+        let mut workers = JoinSet::new();
+        while !self.shared.shutdown.is_cancelled() {
+            while workers.try_join_next().is_some() {}
+            let claimed = self.claim().await;
+            self.start_workers(&mut workers);
             if claimed < CLAIM_BATCH {
                 self.wait_for_work().await;
             }
         }
-        self.drain(tasks).await;
+        self.drain(workers).await;
     }
 
-    /// Claims as much due work as there are free places, and starts it.
-    async fn claim_and_start(&self, tasks: &mut JoinSet<()>) -> usize {
-        let free = self.permits.available_permits().min(CLAIM_BATCH);
-        if free == 0 {
+    /// Leases due deliveries into the per-endpoint queues, as many as there is room for.
+    async fn claim(&self) -> usize {
+        let room = WAITING_TOTAL.saturating_sub(self.shared.work.waiting()).min(CLAIM_BATCH);
+        if room == 0 {
             return 0;
         }
+        let config = &self.shared.config;
         let now = Timestamp::now();
-        let lease_until = now.plus(self.config.delivery_timeout + self.config.lease_margin);
-        let busy = self.in_flight.busy_endpoints();
-        let claimed = match self.store.claim_due(now, free as u32, &busy, lease_until).await {
-            Ok(claimed) => claimed,
+        let lease_until = now.plus(config.delivery_timeout + config.lease_margin);
+        let full = self.shared.work.full_endpoints();
+        match self.shared.store.claim_due(now, room as u32, &full, lease_until).await {
+            Ok(claimed) => {
+                let count = claimed.len();
+                self.shared.work.add(claimed.into_iter().map(|delivery| Leased { delivery, lease_until }).collect());
+                count
+            }
             Err(e) => {
                 tracing::error!(error = %e, "failed to claim due deliveries");
-                return 0;
+                0
             }
-        };
-        let count = claimed.len();
-        let mut give_back = Vec::new();
-        for delivery in claimed {
-            let Some(slot) = self.in_flight.try_enter(&delivery.endpoint_id, &delivery.id) else {
-                give_back.push(delivery.id);
-                continue;
-            };
-            let Ok(permit) = self.permits.clone().try_acquire_owned() else {
-                give_back.push(delivery.id);
-                continue;
-            };
-            tasks.spawn(self.attempt(delivery, slot, permit));
-        }
-        if let Err(e) = self.store.release(&give_back).await {
-            tracing::warn!(error = %e, "failed to hand back leases; they expire by themselves");
-        }
-        count
-    }
-
-    /// One attempt, start to recorded outcome.
-    fn attempt(
-        &self,
-        delivery: ClaimedDelivery,
-        slot: Slot,
-        permit: OwnedSemaphorePermit,
-    ) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let (sender, store, freed) = (self.sender.clone(), self.store.clone(), self.freed.clone());
-        let config = self.config.clone();
-        async move {
-            let attempt = sender.send(&delivery).await;
-            let succeeded = attempt.error.is_none();
-            let finished = attempt.started_at.plus(Duration::from_millis(attempt.duration_ms));
-            let verdict = decide(succeeded, delivery.manual, delivery.schedule_step, &config.retry_schedule, finished);
-            let outcome = attempt.error.map_or("succeeded", |e| e.as_str());
-            metrics::counter!("herald_attempts_total", "outcome" => outcome).increment(1);
-            metrics::histogram!("herald_attempt_duration_seconds").record(attempt.duration_ms as f64 / 1000.0);
-            tracing::debug!(delivery = %delivery.id, n = attempt.n, outcome, ?verdict, "attempt finished");
-            record_with_retries(&store, &delivery, &attempt, verdict).await;
-            drop((slot, permit));
-            freed.notify_one();
         }
     }
 
-    /// Sleeps until new work, a freed place, the next due time or the poll interval.
+    /// Starts a worker for every endpoint with waiting deliveries and room, while places last.
+    fn start_workers(&self, workers: &mut JoinSet<()>) {
+        while let Ok(permit) = self.permits.clone().try_acquire_owned() {
+            let Some(endpoint) = self.shared.work.start_worker() else {
+                return;
+            };
+            workers.spawn(worker(self.shared.clone(), endpoint, permit));
+        }
+    }
+
+    /// Sleeps until new work, room for more leases, the next due time or the poll interval.
     async fn wait_for_work(&self) {
-        let poll = self.config.poll_interval;
+        let poll = self.shared.config.poll_interval;
         let now = Timestamp::now();
-        let until_due = match self.store.next_due().await {
+        let until_due = match self.shared.store.next_due().await {
             Ok(Some(due)) if due > now => Duration::from_millis((due.millis() - now.millis()) as u64).min(poll),
-            Ok(Some(_)) => poll, // due already, but every place or endpoint is busy
+            Ok(Some(_)) => poll, // due already, but leased or its endpoint is full
             Ok(None) => poll,
             Err(e) => {
                 tracing::error!(error = %e, "failed to read the next due time");
@@ -147,29 +153,131 @@ impl Dispatcher {
         };
         tokio::select! {
             () = self.wake.notified() => {}
-            () = self.freed.notified() => {}
+            () = self.shared.freed.notified() => {}
             () = tokio::time::sleep(until_due) => {}
-            () = self.shutdown.cancelled() => {}
+            () = self.shared.shutdown.cancelled() => {}
         }
     }
 
     /// Lets attempts in flight finish within the grace period; hands back the rest.
-    async fn drain(&self, mut tasks: JoinSet<()>) {
-        let grace = self.config.shutdown_grace;
-        let finished = tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+    async fn drain(&self, mut workers: JoinSet<()>) {
+        let mut unsent = self.shared.work.take_waiting();
+        let grace = self.shared.config.shutdown_grace;
+        let recorders = self.shared.recorders.clone();
+        recorders.close();
+        let finished = tokio::time::timeout(grace, async {
+            while workers.join_next().await.is_some() {}
+            recorders.wait().await;
+        })
+        .await;
         if finished.is_err() {
-            let unfinished: Vec<DeliveryId> = self.in_flight.deliveries();
+            let unfinished = self.shared.work.sending();
             tracing::warn!(
                 count = unfinished.len(),
                 "attempts still in flight after the grace period; handing them back"
             );
-            tasks.abort_all();
-            while tasks.join_next().await.is_some() {}
-            if let Err(e) = self.store.release(&unfinished).await {
-                tracing::warn!(error = %e, "failed to hand back leases; they expire by themselves");
-            }
+            workers.abort_all();
+            while workers.join_next().await.is_some() {}
+            unsent.extend(unfinished);
+        }
+        release(&self.shared.store, &unsent).await;
+    }
+}
+
+async fn release(store: &SharedStore, ids: &[DeliveryId]) {
+    if let Err(e) = store.release(ids).await {
+        tracing::warn!(error = %e, "failed to hand back leases; they expire by themselves");
+    }
+}
+
+/// Sends one endpoint's waiting deliveries, one after another, until none is
+/// left or the process stops.
+async fn worker(shared: Arc<Shared>, endpoint: EndpointId, permit: OwnedSemaphorePermit) {
+    while !shared.shutdown.is_cancelled() {
+        let Some(leased) = shared.work.next(&endpoint) else {
+            break;
+        };
+        // An attempt must end within its lease, or another worker may send it too.
+        if !endpoint_enabled(&shared, &endpoint).await {
+            stop(&shared, leased).await;
+        } else if Timestamp::now().plus(shared.config.delivery_timeout) < leased.lease_until {
+            attempt(&shared, leased).await;
+        } else {
+            let id = leased.delivery.id;
+            tracing::debug!(delivery = %id, "lease too short for an attempt; it lapses and is claimed again");
+            shared.work.sent(&id);
+        }
+        if shared.work.waiting_for(&endpoint) == CLAIM_BATCH {
+            shared.freed.notify_one(); // room for another claim for this endpoint
         }
     }
+    shared.work.stop_worker(&endpoint);
+    drop(permit);
+    shared.freed.notify_one();
+}
+
+/// Whether the worker's endpoint is still enabled, asking the store at most once per [`ENABLED_CHECK`].
+async fn endpoint_enabled(shared: &Shared, endpoint: &EndpointId) -> bool {
+    let now = Timestamp::now();
+    let since = Timestamp::from_millis(now.millis() - ENABLED_CHECK.as_millis() as i64);
+    if let Some(known) = shared.work.known_enabled(endpoint, since) {
+        return known;
+    }
+    match shared.store.endpoint_enabled(endpoint).await {
+        Ok(enabled) => {
+            shared.work.note_enabled(endpoint, enabled, now);
+            enabled
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "failed to read whether an endpoint is enabled; sending anyway");
+            true
+        }
+    }
+}
+
+/// A leased delivery whose endpoint was disabled meanwhile: logged and
+/// stopped as the disable stopped the others (missed, for redelivery).
+async fn stop(shared: &Arc<Shared>, leased: Leased) {
+    let delivery = leased.delivery;
+    let attempt = Attempt {
+        n: delivery.attempt_n,
+        started_at: Timestamp::now(),
+        duration_ms: 0,
+        response_status: None,
+        error: Some(AttemptError::EndpointDisabled),
+        response_body: String::new(),
+    };
+    // If the endpoint is enabled again by the time this is recorded, the
+    // delivery is simply due again; if not, it is failed and missed.
+    let now = attempt.started_at;
+    record_later(shared, delivery, attempt, Verdict::RetryAt(now)).await;
+}
+
+/// One attempt; its outcome is recorded beside the worker's next attempt.
+async fn attempt(shared: &Arc<Shared>, leased: Leased) {
+    let delivery = leased.delivery;
+    let attempt = shared.sender.send(&delivery).await;
+    let succeeded = attempt.error.is_none();
+    let finished = attempt.started_at.plus(Duration::from_millis(attempt.duration_ms));
+    let verdict = decide(succeeded, delivery.manual, delivery.schedule_step, &shared.config.retry_schedule, finished);
+    let outcome = attempt.error.map_or("succeeded", |e| e.as_str());
+    metrics::counter!("herald_attempts_total", "outcome" => outcome).increment(1);
+    metrics::histogram!("herald_attempt_duration_seconds").record(attempt.duration_ms as f64 / 1000.0);
+    tracing::debug!(delivery = %delivery.id, n = attempt.n, outcome, ?verdict, "attempt finished");
+    record_later(shared, delivery, attempt, verdict).await;
+}
+
+/// Hands an outcome to a recorder task, waiting only if too many are on their way.
+async fn record_later(shared: &Arc<Shared>, delivery: ClaimedDelivery, attempt: Attempt, verdict: Verdict) {
+    let Ok(permit) = shared.recording.clone().acquire_owned().await else {
+        return; // never closed
+    };
+    let task_shared = shared.clone();
+    shared.recorders.spawn(async move {
+        record_with_retries(&task_shared.store, &delivery, &attempt, verdict).await;
+        task_shared.work.sent(&delivery.id);
+        drop(permit);
+    });
 }
 
 /// Records an outcome, retrying briefly: if the store stays down, the lease

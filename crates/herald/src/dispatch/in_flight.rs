@@ -1,96 +1,195 @@
-//! What this process is sending right now: per-endpoint counts (the
-//! per-endpoint limit) and delivery ids (handed back at shutdown).
+//! What this process holds: deliveries it has leased, waiting per endpoint,
+//! and how many workers send to each endpoint (the per-endpoint limit).
+//! Leasing ahead lets one claim feed an endpoint for a while, and a worker
+//! goes from one attempt to the next of its endpoint without a round trip
+//! through the dispatcher.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{HashMap, HashSet, VecDeque},
     sync::{Arc, Mutex, MutexGuard},
 };
 
-use crate::domain::{DeliveryId, EndpointId};
+use crate::{
+    domain::{DeliveryId, EndpointId, Timestamp},
+    store::ClaimedDelivery,
+};
+
+/// A delivery leased by this process until `lease_until`.
+#[derive(Debug)]
+pub struct Leased {
+    /// What to send.
+    pub delivery: ClaimedDelivery,
+    /// No attempt may still run after this.
+    pub lease_until: Timestamp,
+}
+
+#[derive(Debug, Default)]
+struct Endpoint {
+    waiting: VecDeque<Leased>,
+    workers: usize,
+    /// Whether the store last said it is enabled, and when it was asked.
+    enabled: Option<(bool, Timestamp)>,
+}
 
 #[derive(Debug, Default)]
 struct Inner {
-    per_endpoint: HashMap<EndpointId, usize>,
-    deliveries: HashSet<DeliveryId>,
+    endpoints: HashMap<EndpointId, Endpoint>,
+    waiting: usize,
+    sending: HashSet<DeliveryId>,
 }
 
-/// The attempts in flight in this process.
-#[derive(Debug, Clone, Default)]
+/// The deliveries this process holds.
+#[derive(Debug, Clone)]
 pub struct InFlight {
     inner: Arc<Mutex<Inner>>,
-    /// The most attempts at once to one endpoint.
+    /// The most workers (attempts at once) per endpoint.
     per_endpoint_limit: usize,
-}
-
-/// One attempt in flight; dropping it (finished or aborted) frees its place.
-#[derive(Debug)]
-pub struct Slot {
-    owner: InFlight,
-    endpoint: EndpointId,
-    delivery: DeliveryId,
+    /// The most deliveries waiting for one endpoint before claims leave it out.
+    waiting_cap: usize,
 }
 
 impl InFlight {
-    /// Tracks attempts with this per-endpoint limit.
-    pub fn new(per_endpoint_limit: usize) -> Self {
-        Self { inner: Arc::default(), per_endpoint_limit: per_endpoint_limit.max(1) }
+    /// Tracks work with this per-endpoint limit and per-endpoint waiting cap.
+    pub fn new(per_endpoint_limit: usize, waiting_cap: usize) -> Self {
+        Self { inner: Arc::default(), per_endpoint_limit: per_endpoint_limit.max(1), waiting_cap: waiting_cap.max(1) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Endpoints at their limit: the next claim leaves them out.
-    pub fn busy_endpoints(&self) -> Vec<EndpointId> {
-        let inner = self.lock();
-        inner.per_endpoint.iter().filter(|(_, n)| **n >= self.per_endpoint_limit).map(|(e, _)| e.clone()).collect()
-    }
-
-    /// Takes a place for an attempt, unless its endpoint is at its limit.
-    pub fn try_enter(&self, endpoint: &EndpointId, delivery: &DeliveryId) -> Option<Slot> {
+    /// Queues freshly leased deliveries behind their endpoints' waiting ones.
+    pub fn add(&self, leased: Vec<Leased>) {
         let mut inner = self.lock();
-        let count = inner.per_endpoint.entry(endpoint.clone()).or_default();
-        if *count >= self.per_endpoint_limit {
-            return None;
+        inner.waiting += leased.len();
+        for l in leased {
+            inner.endpoints.entry(l.delivery.endpoint_id.clone()).or_default().waiting.push_back(l);
         }
-        *count += 1;
-        inner.deliveries.insert(delivery.clone());
-        Some(Slot { owner: self.clone(), endpoint: endpoint.clone(), delivery: delivery.clone() })
     }
 
-    /// Deliveries still in flight (to hand back at shutdown).
-    pub fn deliveries(&self) -> Vec<DeliveryId> {
-        self.lock().deliveries.iter().cloned().collect()
+    /// Endpoints with as many deliveries waiting as they may: the next claim leaves them out.
+    pub fn full_endpoints(&self) -> Vec<EndpointId> {
+        let inner = self.lock();
+        inner.endpoints.iter().filter(|(_, e)| e.waiting.len() >= self.waiting_cap).map(|(id, _)| id.clone()).collect()
     }
-}
 
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut inner = self.owner.lock();
-        if let Some(count) = inner.per_endpoint.get_mut(&self.endpoint) {
-            *count -= 1;
-            if *count == 0 {
-                inner.per_endpoint.remove(&self.endpoint);
+    /// Deliveries waiting over all endpoints.
+    pub fn waiting(&self) -> usize {
+        self.lock().waiting
+    }
+
+    /// One endpoint that has deliveries waiting and room for another worker;
+    /// counts that worker in.
+    pub fn start_worker(&self) -> Option<EndpointId> {
+        let mut inner = self.lock();
+        let limit = self.per_endpoint_limit;
+        let (id, endpoint) =
+            inner.endpoints.iter_mut().find(|(_, e)| e.workers < limit && e.workers < e.waiting.len())?;
+        endpoint.workers += 1;
+        Some(id.clone())
+    }
+
+    /// Counts a worker out of its endpoint (it did not start, or has finished).
+    pub fn stop_worker(&self, endpoint: &EndpointId) {
+        let mut inner = self.lock();
+        if let Some(e) = inner.endpoints.get_mut(endpoint) {
+            e.workers = e.workers.saturating_sub(1);
+            if e.workers == 0 && e.waiting.is_empty() {
+                inner.endpoints.remove(endpoint);
             }
         }
-        inner.deliveries.remove(&self.delivery);
+    }
+
+    /// The next delivery for a worker of `endpoint`, marked as being sent;
+    /// `None` when none waits (the worker then stops; see [`Self::stop_worker`]).
+    pub fn next(&self, endpoint: &EndpointId) -> Option<Leased> {
+        let mut inner = self.lock();
+        let leased = inner.endpoints.get_mut(endpoint)?.waiting.pop_front()?;
+        inner.waiting -= 1;
+        inner.sending.insert(leased.delivery.id.clone());
+        Some(leased)
+    }
+
+    /// Whether `endpoint` was enabled when last asked, if that was after `since`.
+    pub fn known_enabled(&self, endpoint: &EndpointId, since: Timestamp) -> Option<bool> {
+        let inner = self.lock();
+        let (enabled, at) = inner.endpoints.get(endpoint)?.enabled?;
+        (at >= since).then_some(enabled)
+    }
+
+    /// Notes what the store said about `endpoint` at `at`.
+    pub fn note_enabled(&self, endpoint: &EndpointId, enabled: bool, at: Timestamp) {
+        if let Some(e) = self.lock().endpoints.get_mut(endpoint) {
+            e.enabled = Some((enabled, at));
+        }
+    }
+
+    /// How many deliveries wait for `endpoint`.
+    pub fn waiting_for(&self, endpoint: &EndpointId) -> usize {
+        self.lock().endpoints.get(endpoint).map_or(0, |e| e.waiting.len())
+    }
+
+    /// The attempt of `delivery` is over (recorded, or given up).
+    pub fn sent(&self, delivery: &DeliveryId) {
+        self.lock().sending.remove(delivery);
+    }
+
+    /// Attempts being sent right now (to hand back at shutdown).
+    pub fn sending(&self) -> Vec<DeliveryId> {
+        self.lock().sending.iter().cloned().collect()
+    }
+
+    /// Empties every waiting queue (at shutdown, to hand the leases back).
+    pub fn take_waiting(&self) -> Vec<DeliveryId> {
+        let mut inner = self.lock();
+        inner.waiting = 0;
+        inner.endpoints.values_mut().flat_map(|e| e.waiting.drain(..)).map(|l| l.delivery.id).collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SigningSecrets;
+
+    fn leased(endpoint: &EndpointId) -> Leased {
+        Leased {
+            delivery: ClaimedDelivery {
+                id: DeliveryId::generate(),
+                endpoint_id: endpoint.clone(),
+                event_id: crate::domain::EventId::generate(),
+                event_type: "credits.low".into(),
+                url: "https://example.com/".into(),
+                secrets: SigningSecrets { current: "whsec_x".into(), previous: None },
+                payload: Vec::new(),
+                attempt_n: 1,
+                schedule_step: 0,
+                manual: false,
+            },
+            lease_until: Timestamp::from_millis(0),
+        }
+    }
 
     #[test]
-    fn an_endpoint_at_its_limit_is_busy_until_a_slot_is_dropped() {
-        let in_flight = InFlight::new(2);
-        let ep = EndpointId::generate();
-        let a = in_flight.try_enter(&ep, &DeliveryId::generate()).unwrap();
-        let _b = in_flight.try_enter(&ep, &DeliveryId::generate()).unwrap();
-        assert!(in_flight.try_enter(&ep, &DeliveryId::generate()).is_none());
-        assert_eq!(in_flight.busy_endpoints(), vec![ep.clone()]);
-        drop(a);
-        assert!(in_flight.busy_endpoints().is_empty());
-        assert_eq!(in_flight.deliveries().len(), 1);
+    fn workers_start_up_to_the_per_endpoint_limit_and_never_beyond_the_waiting_work() {
+        let work = InFlight::new(2, 3);
+        let (a, b) = (EndpointId::generate(), EndpointId::generate());
+        work.add(vec![leased(&a), leased(&a), leased(&a), leased(&b)]);
+        assert_eq!(work.full_endpoints(), vec![a.clone()]);
+        let mut started = Vec::new();
+        while let Some(e) = work.start_worker() {
+            started.push(e);
+        }
+        assert_eq!(started.iter().filter(|e| **e == a).count(), 2, "the per-endpoint limit");
+        assert_eq!(started.iter().filter(|e| **e == b).count(), 1, "one worker for one waiting delivery");
+
+        let first = work.next(&a).unwrap();
+        assert_eq!(work.waiting_for(&a), 2);
+        assert_eq!(work.sending(), vec![first.delivery.id.clone()]);
+        work.sent(&first.delivery.id);
+        assert!(work.sending().is_empty());
+        assert_eq!(work.take_waiting().len(), 3);
+        assert_eq!(work.waiting(), 0);
+        assert!(work.next(&a).is_none());
     }
 }

@@ -166,6 +166,8 @@ pub trait DispatchStore {
     async fn record_attempt(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()>;
     /// When the earliest pending delivery is due, if any.
     async fn next_due(&self) -> StoreResult<Option<Timestamp>>;
+    /// Whether an endpoint may get attempts: `false` when disabled or deleted.
+    async fn endpoint_enabled(&self, endpoint: &EndpointId) -> StoreResult<bool>;
 }
 
 /// Health and gauges.

@@ -203,6 +203,14 @@ impl DispatchStore for PostgresStore {
         Ok(())
     }
 
+    async fn endpoint_enabled(&self, endpoint: &EndpointId) -> StoreResult<bool> {
+        let enabled: Option<bool> = sqlx::query_scalar("SELECT enabled FROM endpoints WHERE id = $1")
+            .bind(endpoint.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(enabled == Some(true))
+    }
+
     async fn next_due(&self) -> StoreResult<Option<Timestamp>> {
         let row = sqlx::query(
             "SELECT MIN(CASE WHEN lease_until IS NULL THEN next_attempt_at

@@ -1,6 +1,6 @@
 //! Events on SQLite: publishing (event and deliveries in one commit) and reading.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row, SqliteConnection};
@@ -121,6 +121,70 @@ async fn replay(conn: &mut SqliteConnection, event_ids: &str) -> StoreResult<Vec
         .collect()
 }
 
+/// Publishes within the group transaction: the account's subscribers, then
+/// each event with its deliveries, and the idempotency key.
+async fn publish_in(
+    conn: &mut SqliteConnection,
+    account: &AccountId,
+    events: &[NewEvent],
+    idempotency: Option<&IdempotencyKey>,
+    first_attempt_at: Timestamp,
+) -> StoreResult<PublishOutcome> {
+    let tx = conn;
+    require_account(tx, account).await?;
+    if let Some(key) = idempotency {
+        let seen = sqlx::query("SELECT request_hash, event_ids FROM idempotency_keys WHERE account_id = ? AND key = ?")
+            .bind(account.as_str())
+            .bind(&key.key)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(seen) = seen {
+            let hash: String = seen.try_get("request_hash")?;
+            if hash != key.request_hash {
+                return Ok(PublishOutcome::KeyReused);
+            }
+            let ids: String = seen.try_get("event_ids")?;
+            return Ok(PublishOutcome::Replayed(replay(tx, &ids).await?));
+        }
+    }
+    let subscribers = sqlx::query("SELECT id, event_types, enabled FROM endpoints WHERE account_id = ?")
+        .bind(account.as_str())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Subscriber {
+                id: r.try_get("id")?,
+                filter: rows::type_filter(r.try_get("event_types")?)?,
+                enabled: r.try_get("enabled")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut published = Vec::with_capacity(events.len());
+    for event in events {
+        insert_event(tx, account, event, false).await?;
+        let mut deliveries = 0;
+        for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
+            insert_delivery(tx, account, event, &s.id, s.enabled, first_attempt_at).await?;
+            deliveries += 1;
+        }
+        let NewEvent { id, event_type, created_at, payload } = event.clone();
+        published.push(Published { event: StoredEvent { id, event_type, created_at, payload }, deliveries });
+    }
+    if let Some(key) = idempotency {
+        let ids: Vec<&str> = published.iter().map(|p| p.event.id.as_str()).collect();
+        sqlx::query("INSERT INTO idempotency_keys (account_id, key, request_hash, event_ids, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(account.as_str())
+        .bind(&key.key)
+        .bind(&key.request_hash)
+        .bind(ids.join(","))
+        .bind(Timestamp::now().millis())
+        .execute(&mut *tx)
+        .await?;
+    }
+    Ok(PublishOutcome::Created(published))
+}
+
 #[async_trait]
 impl EventStore for SqliteStore {
     #[tracing::instrument(skip_all, fields(account = %account, events = events.len()))]
@@ -131,61 +195,16 @@ impl EventStore for SqliteStore {
         idempotency: Option<IdempotencyKey>,
         first_attempt_at: Timestamp,
     ) -> StoreResult<PublishOutcome> {
-        let mut tx = self.writer.begin().await?;
-        require_account(&mut tx, account).await?;
-        if let Some(key) = &idempotency {
-            let seen =
-                sqlx::query("SELECT request_hash, event_ids FROM idempotency_keys WHERE account_id = ? AND key = ?")
-                    .bind(account.as_str())
-                    .bind(&key.key)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if let Some(seen) = seen {
-                let hash: String = seen.try_get("request_hash")?;
-                if hash != key.request_hash {
-                    return Ok(PublishOutcome::KeyReused);
-                }
-                let ids: String = seen.try_get("event_ids")?;
-                return Ok(PublishOutcome::Replayed(replay(&mut tx, &ids).await?));
-            }
-        }
-        let subscribers = sqlx::query("SELECT id, event_types, enabled FROM endpoints WHERE account_id = ?")
-            .bind(account.as_str())
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Subscriber {
-                    id: r.try_get("id")?,
-                    filter: rows::type_filter(r.try_get("event_types")?)?,
-                    enabled: r.try_get("enabled")?,
+        let request = Arc::new((account.clone(), events, idempotency));
+        self.group
+            .run(move |conn| {
+                let request = request.clone();
+                Box::pin(async move {
+                    let (account, events, idempotency) = &*request;
+                    publish_in(conn, account, events, idempotency.as_ref(), first_attempt_at).await
                 })
             })
-            .collect::<StoreResult<Vec<_>>>()?;
-        let mut published = Vec::with_capacity(events.len());
-        for event in events {
-            insert_event(&mut tx, account, &event, false).await?;
-            let mut deliveries = 0;
-            for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
-                insert_delivery(&mut tx, account, &event, &s.id, s.enabled, first_attempt_at).await?;
-                deliveries += 1;
-            }
-            let NewEvent { id, event_type, created_at, payload } = event;
-            published.push(Published { event: StoredEvent { id, event_type, created_at, payload }, deliveries });
-        }
-        if let Some(key) = &idempotency {
-            let ids: Vec<&str> = published.iter().map(|p| p.event.id.as_str()).collect();
-            sqlx::query("INSERT INTO idempotency_keys (account_id, key, request_hash, event_ids, created_at) VALUES (?, ?, ?, ?, ?)")
-                .bind(account.as_str())
-                .bind(&key.key)
-                .bind(&key.request_hash)
-                .bind(ids.join(","))
-                .bind(Timestamp::now().millis())
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(PublishOutcome::Created(published))
+            .await
     }
 
     async fn publish_test(

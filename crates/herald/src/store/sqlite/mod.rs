@@ -6,6 +6,7 @@ mod deliveries;
 mod dispatch;
 mod endpoints;
 mod events;
+mod group_commit;
 mod ops;
 mod portal;
 mod rows;
@@ -30,6 +31,8 @@ use super::{Page, Paged, StoreError, StoreResult};
 pub struct SqliteStore {
     /// The single connection every write goes through.
     writer: SqlitePool,
+    /// The hot writes, committed in groups on the writer connection.
+    group: group_commit::GroupCommit,
     /// Connections for reads, which WAL lets run beside the writer.
     reader: SqlitePool,
     /// An exclusive lock on `<file>.lock`, held while the store is open: one
@@ -56,7 +59,8 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
-        Ok(Self { writer, reader, _process_lock: process_lock })
+        let group = group_commit::GroupCommit::start(writer.clone());
+        Ok(Self { writer, group, reader, _process_lock: process_lock })
     }
 }
 

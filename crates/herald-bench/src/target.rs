@@ -1,0 +1,158 @@
+//! The Herald under test: a child process of this binary (`herald-bench
+//! server`, Herald's own `Application` on the given store) so that its memory
+//! is its own, or a Herald already running elsewhere (`--url`).
+
+use std::{process::Stdio, time::Duration};
+
+use anyhow::{bail, Context};
+use clap::Args as ClapArgs;
+use serde_json::{json, Value};
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
+
+const TOKEN: &str = "bench-admin-token";
+
+/// Where the Herald under test runs.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct TargetArgs {
+    /// A running Herald to measure instead of starting one (its admin token in --admin-token).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The admin token of the Herald at --url.
+    #[arg(long, env = "HERALD_ADMIN_TOKEN")]
+    pub admin_token: Option<String>,
+    /// The store of the Herald this starts: a fresh SQLite file by default, or a postgres:// URL.
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+/// A Herald to measure, and an admin client for it.
+pub struct Target {
+    /// `http://host:port`.
+    pub base: String,
+    /// Admin token.
+    token: String,
+    /// The child process, when this started it.
+    child: Option<Child>,
+    /// The fresh SQLite folder, removed at the end.
+    _dir: Option<tempfile::TempDir>,
+    /// Which store it runs on, for the report.
+    pub engine: String,
+    /// The HTTP client for publishing and set-up.
+    pub client: reqwest::Client,
+}
+
+impl Target {
+    /// Starts (or attaches to) the Herald under test. `env` adds `HERALD_*`
+    /// settings to a started one (a retry schedule, a timeout).
+    pub async fn start(args: &TargetArgs, env: &[(&str, &str)]) -> anyhow::Result<Self> {
+        let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+        if let Some(url) = &args.url {
+            let token = args.admin_token.clone().context("--url needs --admin-token (or HERALD_ADMIN_TOKEN)")?;
+            return Ok(Self {
+                base: url.trim_end_matches('/').to_owned(),
+                token,
+                child: None,
+                _dir: None,
+                engine: "external".into(),
+                client,
+            });
+        }
+        let dir = tempfile::tempdir()?;
+        let database_url =
+            args.database_url.clone().unwrap_or_else(|| format!("sqlite://{}", dir.path().join("herald.db").display()));
+        let engine = if database_url.starts_with("sqlite:") { "sqlite" } else { "postgres" }.to_owned();
+        let mut command = Command::new(std::env::current_exe()?);
+        command
+            .arg("server")
+            .env("HERALD_LISTEN", "127.0.0.1:0")
+            .env("HERALD_DATABASE_URL", &database_url)
+            .env("HERALD_DATA_DIR", dir.path())
+            .env("HERALD_ADMIN_TOKEN", TOKEN)
+            .env("HERALD_DEV", "true")
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().context("Failed to start the Herald under test")?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let port = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .context("the Herald under test did not start within a minute")??
+            .and_then(|line| line.strip_prefix("listening ").map(str::to_owned))
+            .context("the Herald under test did not say where it listens")?;
+        Ok(Self {
+            base: format!("http://127.0.0.1:{port}"),
+            token: TOKEN.into(),
+            child: Some(child),
+            _dir: Some(dir),
+            engine,
+            client,
+        })
+    }
+
+    /// An admin request.
+    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
+        let mut request = self.client.request(method.clone(), format!("{}{path}", self.base)).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        let text = response.text().await?;
+        if !status.is_success() {
+            bail!("{method} {path}: {status} {text}");
+        }
+        Ok(if text.is_empty() { Value::Null } else { serde_json::from_str(&text)? })
+    }
+
+    /// A publish request (`path` under the account), not yet sent.
+    pub fn publish_request(&self, account: &str, path: &str) -> reqwest::RequestBuilder {
+        self.client.post(format!("{}/v1/accounts/{account}/{path}", self.base)).bearer_auth(&self.token)
+    }
+
+    /// A new account with endpoints at `urls`; returns the account and endpoint ids.
+    pub async fn account_with(&self, urls: &[String]) -> anyhow::Result<(String, Vec<String>)> {
+        let account = self.admin(reqwest::Method::POST, "/v1/accounts", Some(json!({"name": "bench"}))).await?;
+        let account = account["id"].as_str().context("an account id")?.to_owned();
+        let mut endpoints = Vec::new();
+        for url in urls {
+            let made = self
+                .admin(reqwest::Method::POST, &format!("/v1/accounts/{account}/endpoints"), Some(json!({"url": url})))
+                .await?;
+            endpoints.push(made["id"].as_str().context("an endpoint id")?.to_owned());
+        }
+        Ok((account, endpoints))
+    }
+
+    /// The peak resident memory of the Herald under test so far, in MiB (Linux only).
+    pub fn peak_rss_mib(&self) -> Option<f64> {
+        let pid = self.child.as_ref()?.id()?;
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        let kib: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+        Some(kib / 1024.0)
+    }
+
+    /// Stops a started Herald.
+    pub async fn stop(mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill().await;
+        }
+    }
+}
+
+/// `herald-bench server`: Herald's application, configured by `HERALD_*`,
+/// printing `listening <port>` once it is ready.
+pub async fn serve() -> anyhow::Result<()> {
+    use clap::Parser;
+    let config = herald::Config::try_parse_from(["herald"])?;
+    let app = herald::Application::build(config).await?;
+    println!("listening {}", app.port());
+    app.run_until_stopped().await
+}
