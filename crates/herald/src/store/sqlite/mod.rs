@@ -9,6 +9,7 @@ mod events;
 mod ops;
 mod portal;
 mod rows;
+mod sealed;
 
 use std::{
     fs::{File, TryLockError},
@@ -23,7 +24,7 @@ use sqlx::{
     QueryBuilder, Sqlite, SqlitePool,
 };
 
-use super::{Page, Paged, StoreError, StoreResult};
+use super::{Page, Paged, Sealer, StoreError, StoreResult};
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -32,14 +33,17 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// Connections for reads, which WAL lets run beside the writer.
     reader: SqlitePool,
+    /// Seals endpoint secrets before they are written, opens them after they are read.
+    sealer: Arc<Sealer>,
     /// An exclusive lock on `<file>.lock`, held while the store is open: one
     /// process per SQLite file (several nodes need PostgreSQL).
     _process_lock: Option<Arc<File>>,
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) and migrates the database at `url`.
-    pub async fn open(url: &str) -> StoreResult<Self> {
+    /// Opens (creating if needed) and migrates the database at `url`;
+    /// endpoint secrets go through `sealer`.
+    pub async fn open(url: &str, sealer: Arc<Sealer>) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -56,7 +60,7 @@ impl SqliteStore {
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
-        Ok(Self { writer, reader, _process_lock: process_lock })
+        Ok(Self { writer, reader, sealer, _process_lock: process_lock })
     }
 }
 
