@@ -38,6 +38,7 @@ mod restart;
 mod retention;
 mod retries;
 mod rotation;
+mod secrets_at_rest;
 mod stats;
 mod tenancy;
 mod tools;
