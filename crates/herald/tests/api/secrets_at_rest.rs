@@ -181,3 +181,20 @@ async fn a_key_of_the_wrong_length_or_not_base64_is_refused_at_start_without_bei
         assert!(!message.contains(&value), "`{message}` repeats the bad value");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_with_a_bad_key_exits_at_once_and_says_what_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let short = STANDARD.encode([7u8; 16]);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_herald"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["--database-url", &format!("sqlite://{}", dir.path().join("herald.db").display())])
+        .env("HERALD_ENCRYPTION_KEY", &short)
+        .env("RUST_LOG", "info")
+        .output()
+        .expect("the herald binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "herald refused to start: {stderr}");
+    assert!(stderr.contains("HERALD_ENCRYPTION_KEY decodes to 16 bytes, not 32"), "{stderr}");
+    assert!(!stderr.contains(&short), "the key is not repeated: {stderr}");
+}
