@@ -17,7 +17,7 @@ use reqwest::{header, Client, Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::{
-    checks::{expect_json, Poll},
+    checks::Poll,
     database::TestDatabase,
     fixtures::{credits_low, free_port},
     receiver::Receiver,
