@@ -53,7 +53,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     } else {
         bail!("give a sqlite:// or postgres:// URL");
     };
-    let store = store::open(&url).await?;
+    let store = store::open(&url, store::Sealer::plain()).await?;
     let started = Instant::now();
     let (account, endpoints) = fill(&store, &args).await?;
     let filled = started.elapsed();
@@ -96,7 +96,7 @@ async fn fill(store: &SharedStore, args: &Args) -> anyhow::Result<(AccountId, Ve
             url: EndpointUrl::parse(&format!("http://127.0.0.1:9/{i}"), true)?,
             description: String::new(),
             event_types: TypeFilter::all(),
-            secret: herald::domain::EndpointSecret::generate().expose().to_owned(),
+            secret: herald::domain::EndpointSecret::generate(),
         };
         endpoints.push(store.create_endpoint(&account, &new, now).await?.id);
     }

@@ -41,15 +41,18 @@ impl ShutdownHandle {
 }
 
 impl Application {
-    /// Opens the store (creating it on first start), settles the admin token and
-    /// binds the listener.
+    /// Reads the encryption keys, opens the store (creating it on first start,
+    /// re-sealing endpoint secrets with the current key), settles the admin
+    /// token and binds the listener.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let config = Arc::new(config);
         telemetry::metrics_handle(); // installs the recorder before anything is counted
-        let store = store::open(&config.database_url).await.context("Failed to open the store")?;
+        let sealer = config.sealer().context("Failed to read the encryption keys")?;
+        let store = store::open(&config.database_url, sealer).await.context("Failed to open the store")?;
         let data_dir = config.data_dir();
-        let (admin_token, token_was_generated) = admin_token::settle(config.admin_token.as_deref(), &data_dir)
-            .context("Failed to settle the admin token")?;
+        let configured_token = config.admin_token.as_ref().map(crate::config::Hidden::expose);
+        let (admin_token, token_was_generated) =
+            admin_token::settle(configured_token, &data_dir).context("Failed to settle the admin token")?;
         let shutdown = CancellationToken::new();
         let dispatcher = Dispatcher::new(config.clone(), store.clone(), shutdown.clone())
             .context("Failed to build the dispatcher")?;

@@ -1,8 +1,11 @@
 //! Flags and `HERALD_*` variables, parsed once into one [`Config`].
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{convert::Infallible, fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
-use crate::domain::RetrySchedule;
+use crate::{
+    domain::{EncryptionKey, RetrySchedule},
+    store::Sealer,
+};
 
 /// Everything `herald serve` can be told, by flag or by environment.
 #[derive(Debug, Clone, clap::Parser)]
@@ -24,7 +27,17 @@ pub struct Config {
 
     /// The platform's admin token; generated at first start when absent.
     #[arg(long, env = "HERALD_ADMIN_TOKEN", hide_env_values = true)]
-    pub admin_token: Option<String>,
+    pub admin_token: Option<Hidden>,
+
+    /// The key that seals endpoint secrets at rest: 32 random bytes in
+    /// standard base64 (`openssl rand -base64 32`). Unset: stored unencrypted.
+    #[arg(long, env = "HERALD_ENCRYPTION_KEY", hide_env_values = true)]
+    pub encryption_key: Option<Hidden>,
+
+    /// Former encryption keys, comma-separated: they still open what they
+    /// sealed, and every start re-seals that with the current key.
+    #[arg(long, env = "HERALD_ENCRYPTION_OLD_KEYS", hide_env_values = true)]
+    pub encryption_old_keys: Option<Hidden>,
 
     /// Delays before attempts 1..N; N attempts fail before an endpoint is disabled.
     #[arg(long, env = "HERALD_RETRY_SCHEDULE", default_value = "0s,1m,5m,15m,1h,2h")]
@@ -77,6 +90,31 @@ pub struct Config {
     pub shutdown_grace: Duration,
 }
 
+/// A setting that is a secret (a token, a key): `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Hidden(String);
+
+impl Hidden {
+    /// The value itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Hidden {
+    type Err = Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl fmt::Debug for Hidden {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Hidden(…)")
+    }
+}
+
 /// Accepts the spellings people use for on and off in environment variables.
 fn parse_bool(s: &str) -> Result<bool, String> {
     match s.trim().to_ascii_lowercase().as_str() {
@@ -87,6 +125,22 @@ fn parse_bool(s: &str) -> Result<bool, String> {
 }
 
 impl Config {
+    /// The sealer of endpoint secrets the encryption keys make. An invalid
+    /// key is refused with the variable's name, never with its value.
+    pub fn sealer(&self) -> anyhow::Result<Sealer> {
+        let current = self
+            .encryption_key
+            .as_ref()
+            .map(|k| k.expose().trim())
+            .filter(|k| !k.is_empty())
+            .map(EncryptionKey::parse)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("HERALD_ENCRYPTION_KEY {e}"))?;
+        let old = EncryptionKey::parse_list(self.encryption_old_keys.as_ref().map_or("", Hidden::expose))
+            .map_err(|(n, e)| anyhow::anyhow!("key {n} of HERALD_ENCRYPTION_OLD_KEYS {e}"))?;
+        Ok(Sealer::new(current, old))
+    }
+
     /// The folder for Herald's own files.
     pub fn data_dir(&self) -> PathBuf {
         if let Some(dir) = &self.data_dir {

@@ -9,7 +9,7 @@
 //! - [`config`]: flags and `HERALD_*` variables.
 //! - [`app`]: wiring and shutdown.
 //! - [`domain`]: parsed types, no I/O.
-//! - [`store`]: the single truth, SQLite.
+//! - [`store`]: the single truth, SQLite or PostgreSQL; endpoint secrets sealed at rest.
 //! - [`dispatch`]: claiming, sending, recording.
 //! - [`api`]: the HTTP API of the contract.
 //! - [`portal`]: the developer portal in the browser.

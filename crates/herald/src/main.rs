@@ -14,7 +14,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the API and the delivery workers.
-    Serve(Config),
+    Serve(Box<Config>),
     /// Publish one event to an account: the catalog's example, or --data.
     Trigger(herald::cli::trigger::TriggerArgs),
     /// Check a webhook's signature against a secret and its raw body.
@@ -25,7 +25,7 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     herald::telemetry::init();
     match Cli::parse().command {
-        Command::Serve(config) => serve(config).await,
+        Command::Serve(config) => serve(*config).await,
         Command::Trigger(args) => herald::cli::finish("trigger", herald::cli::trigger::run(&args).await),
         Command::Verify(args) => herald::cli::finish("verify", herald::cli::verify::run(&args)),
     }

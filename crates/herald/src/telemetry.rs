@@ -1,14 +1,34 @@
 //! Logs (tracing to stderr), Prometheus metrics and the shutdown signal.
+//!
+//! Logs never carry a secret: request spans name the path without its query
+//! (`/portal/login?token=…` carries a one-time link token), headers are never
+//! recorded, and secrets, keys and tokens print as `…` in `Debug` output.
 
-use std::sync::OnceLock;
+use std::{io::IsTerminal, sync::OnceLock};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use tracing_subscriber::EnvFilter;
 
-/// Installs the log subscriber: `RUST_LOG` or `info`, to stderr.
+/// Installs the log subscriber: `RUST_LOG` or `info`, to stderr, in colour
+/// only on a terminal (a file or a log collector gets plain text).
 pub fn init() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// The span of one HTTP request: method, path and version. Unlike
+/// tower-http's default it leaves the query out, where a portal link's token travels.
+pub fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    tracing::debug_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        version = ?request.version(),
+    )
 }
 
 /// The process-wide metrics recorder, installed on first use.

@@ -3,11 +3,13 @@
 //! As an extractor, so a handler's signature says who may call it.
 
 use axum::{extract::FromRequestParts, http::request::Parts};
-use subtle::ConstantTimeEq;
 
 use super::{error::ApiError, AppState};
 use crate::{
-    domain::{secret::token_hash, AccountId, Timestamp},
+    domain::{
+        secret::{same_secret, token_hash},
+        AccountId, Timestamp,
+    },
     portal::session::{cookie_token, CSRF_HEADER},
 };
 
@@ -55,7 +57,7 @@ impl FromRequestParts<AppState> for Caller {
         let Some(token) = bearer else {
             return portal_caller(parts, state).await;
         };
-        if bool::from(token.as_bytes().ct_eq(state.admin_token.as_bytes())) {
+        if state.admin_token.matches(token) {
             return Ok(Self::Admin);
         }
         if !token.starts_with("hk_") {
@@ -81,8 +83,8 @@ async fn portal_caller(parts: &Parts, state: &AppState) -> Result<Caller, ApiErr
         .await
         .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("Failed to read a portal session")))?
         .ok_or(ApiError::Unauthorized)?;
-    let given = parts.headers.get(CSRF_HEADER).map_or(&b""[..], |v| v.as_bytes());
-    if !bool::from(given.ct_eq(session.csrf_token.as_bytes())) {
+    let given = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !same_secret(given, &session.csrf_token) {
         return Err(ApiError::Forbidden("the portal session's CSRF token is missing or wrong (X-CSRF-Token)"));
     }
     Ok(Caller::Account(session.account_id))

@@ -127,11 +127,13 @@ async fn create_endpoint(
     else {
         return Err(ApiError::invalid("", "incomplete endpoint"));
     };
-    let new =
-        NewEndpoint { id: EndpointId::generate(), url, description, event_types, secret: secret.expose().to_owned() };
+    let new = NewEndpoint { id: EndpointId::generate(), url, description, event_types, secret };
     let endpoint =
         state.store.create_endpoint(&account, &new, Timestamp::now()).await.map_err(ApiError::from_store("account"))?;
-    Ok((StatusCode::CREATED, Json(CreatedEndpointView { endpoint: endpoint.into(), secret: new.secret })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedEndpointView { endpoint: endpoint.into(), secret: new.secret.expose().to_owned() }),
+    ))
 }
 
 /// List an account's endpoints, newest first.

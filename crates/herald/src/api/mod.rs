@@ -26,7 +26,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     config::Config,
-    domain::{Catalog, Timestamp},
+    domain::{secret::SecretDigest, Catalog, Timestamp},
     store::SharedStore,
 };
 
@@ -39,8 +39,8 @@ pub struct AppState {
     pub store: SharedStore,
     /// The event types accepted at publish.
     pub catalog: Arc<Catalog>,
-    /// The platform's token, compared in constant time.
-    pub admin_token: Arc<str>,
+    /// The platform's token, kept only as its digest and compared in constant time.
+    pub admin_token: SecretDigest,
     /// Wakes the dispatcher after a commit that makes work due now.
     pub wake: Arc<Notify>,
     /// Where people reach this Herald (`HERALD_PUBLIC_URL`), for portal links.
@@ -61,7 +61,7 @@ impl AppState {
             config,
             store,
             catalog: Arc::new(catalog),
-            admin_token: Arc::from(admin_token),
+            admin_token: SecretDigest::of(admin_token),
             wake,
             public_url: Arc::from(public_url),
         }
@@ -116,6 +116,6 @@ pub fn router(state: AppState) -> axum::Router {
         .route("/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .fallback(|| async { error::ApiError::NotFound("route") })
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span::<axum::body::Body>))
         .with_state(state)
 }

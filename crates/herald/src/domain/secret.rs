@@ -1,10 +1,12 @@
-//! Endpoint secrets (`whsec_…`) and the random tokens Herald hands out.
+//! Endpoint secrets (`whsec_…`), the random tokens Herald hands out, and
+//! how a token a caller presents is compared with the one expected.
 
 use std::fmt;
 
 use base64::{engine::general_purpose::STANDARD, engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 /// An endpoint's signing secret: `whsec_` and the standard base64 of 24 to 64 bytes.
 #[derive(Clone, PartialEq, Eq)]
@@ -61,6 +63,37 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// A secret kept as its SHA-256 digest, to check what callers present in
+/// constant time: the presented value is hashed too and the digests are
+/// compared with `subtle`, so neither the secret's bytes nor its length
+/// show in how long a check takes.
+#[derive(Clone)]
+pub struct SecretDigest([u8; 32]);
+
+impl SecretDigest {
+    /// The digest of `secret`.
+    pub fn of(secret: &str) -> Self {
+        Self(Sha256::digest(secret.as_bytes()).into())
+    }
+
+    /// Whether `given` is the secret.
+    pub fn matches(&self, given: &str) -> bool {
+        let given: [u8; 32] = Sha256::digest(given.as_bytes()).into();
+        bool::from(given.ct_eq(&self.0))
+    }
+}
+
+impl fmt::Debug for SecretDigest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretDigest(…)")
+    }
+}
+
+/// Whether `given` equals `expected`, compared as [`SecretDigest`] does.
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    SecretDigest::of(expected).matches(given)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +112,18 @@ mod tests {
         assert_eq!(EndpointSecret::parse("whsec_c2hvcnQ="), Err(SecretError));
         assert_eq!(EndpointSecret::parse("secret"), Err(SecretError));
         assert_eq!(EndpointSecret::parse("whsec_not base64!"), Err(SecretError));
+    }
+
+    #[test]
+    fn presented_tokens_match_only_the_exact_secret() {
+        let digest = SecretDigest::of("hat_secret");
+        assert!(digest.matches("hat_secret"));
+        for other in ["", "hat_secre", "hat_secret ", "HAT_SECRET", "hat_secreu"] {
+            assert!(!digest.matches(other), "{other:?}");
+        }
+        assert!(same_secret("csrf", "csrf"));
+        assert!(!same_secret("", "csrf"));
+        assert_eq!(format!("{digest:?}"), "SecretDigest(…)");
     }
 
     #[test]

@@ -6,10 +6,14 @@ use axum::{
     http::{header, request::Parts, StatusCode},
     response::Response,
 };
-use subtle::ConstantTimeEq;
 
 use super::html::page;
-use crate::{api::AppState, domain::secret::token_hash, domain::Timestamp, store::PortalSession};
+use crate::{
+    api::AppState,
+    domain::secret::{same_secret, token_hash},
+    domain::Timestamp,
+    store::PortalSession,
+};
 
 /// The cookie that carries the session token.
 pub const COOKIE: &str = "herald_portal";
@@ -27,7 +31,7 @@ pub struct Visitor {
 impl Visitor {
     /// Whether a form's CSRF token is this session's.
     pub fn csrf_ok(&self, given: &str) -> bool {
-        bool::from(given.as_bytes().ct_eq(self.session.csrf_token.as_bytes()))
+        same_secret(given, &self.session.csrf_token)
     }
 }
 

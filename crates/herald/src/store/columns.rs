@@ -1,10 +1,26 @@
 //! Column encodings both engines share: how a value that has no SQL type of
-//! its own is written to a `TEXT` column and read back.
+//! its own is written to a `TEXT` column and read back, and how endpoint
+//! secrets are opened on the way out.
 
 use crate::{
-    domain::{TypeFilter, TypePattern},
-    store::{StoreError, StoreResult},
+    domain::{Timestamp, TypeFilter, TypePattern},
+    store::{Sealer, SigningSecrets, StoreError, StoreResult},
 };
+
+/// Reads the secret columns (`secret`, `previous_secret`, `previous_expires_at`),
+/// opening what the sealer sealed.
+pub fn signing_secrets(
+    sealer: &Sealer,
+    current: String,
+    previous: Option<String>,
+    until: Option<i64>,
+) -> StoreResult<SigningSecrets> {
+    let previous = match previous.zip(until) {
+        Some((secret, until)) => Some((sealer.open(&secret)?, Timestamp::from_millis(until))),
+        None => None,
+    };
+    Ok(SigningSecrets { current: sealer.open(&current)?, previous })
+}
 
 /// Reads a stored `event_types` column: a JSON array of patterns, `NULL` for every type.
 pub fn type_filter(json: Option<String>) -> StoreResult<TypeFilter> {

@@ -21,6 +21,9 @@ pub enum StoreError {
     /// Migrations failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// An endpoint secret could not be sealed or opened (a missing or unknown key).
+    #[error(transparent)]
+    Sealed(#[from] super::sealer::SealError),
     /// A stored value could not be read back.
     #[error("corrupt stored value: {0}")]
     Corrupt(String),

@@ -3,11 +3,15 @@
 //! traits here; two engines implement them with the same behaviour:
 //! [`sqlite`] (embedded, one process) and [`postgres`] (shared by several
 //! `herald serve` processes). [`open`] picks one from the database URL.
+//! Endpoint secrets pass through the [`Sealer`] on their way in and out of
+//! both engines, and [`open`] re-seals them ([`reseal`]) before handing the store out.
 
 mod columns;
 pub mod error;
 pub mod model;
 pub mod postgres;
+pub mod reseal;
+pub mod sealer;
 pub mod sqlite;
 
 use std::sync::Arc;
@@ -16,6 +20,7 @@ use async_trait::async_trait;
 
 pub use error::StoreError;
 pub use model::*;
+pub use sealer::{SealError, Sealer};
 
 use crate::domain::{AccountId, DeliveryId, EndpointId, EventId, EventType, KeyId, Timestamp};
 
@@ -225,11 +230,19 @@ pub type SharedStore = Arc<dyn Store>;
 /// Opens the store named by `url`, creating and migrating it as needed:
 /// `sqlite:` URLs open (or create) a SQLite file, `postgres://` and
 /// `postgresql://` URLs connect to a PostgreSQL database that must exist.
-pub async fn open(url: &str) -> anyhow::Result<SharedStore> {
+/// Endpoint secrets are sealed and opened by `sealer`; every stored one is
+/// brought to the form it writes before the store is handed out, and one
+/// that no key of `sealer` opens fails the open.
+pub async fn open(url: &str, sealer: Sealer) -> anyhow::Result<SharedStore> {
+    let sealer = Arc::new(sealer);
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+        let store = sqlite::SqliteStore::open(url, sealer.clone()).await?;
+        resealed(&store, &sealer).await?;
+        Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::PostgresStore::open(url).await?))
+        let store = postgres::PostgresStore::open(url, sealer.clone()).await?;
+        resealed(&store, &sealer).await?;
+        Ok(Arc::new(store))
     } else {
         let shown = url.split_once("://").map_or(url, |(scheme, _)| scheme);
         anyhow::bail!(
@@ -237,4 +250,23 @@ pub async fn open(url: &str) -> anyhow::Result<SharedStore> {
              or postgres://user:password@host:5432/database"
         )
     }
+}
+
+/// Runs the re-seal pass, and says what it did when it did anything.
+async fn resealed(store: &(impl reseal::SecretColumns + Sync), sealer: &Sealer) -> anyhow::Result<()> {
+    let report = reseal::reseal_all(store, sealer).await?;
+    if report.resealed > 0 {
+        match sealer.current_key_id() {
+            Some(key) => tracing::info!(
+                endpoints = report.resealed,
+                key,
+                "sealed endpoint secrets with the current encryption key"
+            ),
+            None => tracing::info!(
+                endpoints = report.resealed,
+                "stored endpoint secrets unencrypted (HERALD_ENCRYPTION_KEY is not set)"
+            ),
+        }
+    }
+    Ok(())
 }

@@ -1,8 +1,10 @@
 //! The records the store reads and writes: plain data, already parsed.
 
+use std::fmt;
+
 use crate::domain::{
-    AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointUrl, EventId, EventType, KeyId, Timestamp,
-    TypeFilter,
+    AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EndpointUrl, EventId, EventType,
+    KeyId, Timestamp, TypeFilter,
 };
 
 /// A customer of the platform.
@@ -50,13 +52,20 @@ pub struct Endpoint {
     pub updated_at: Timestamp,
 }
 
-/// The secrets that sign an endpoint's requests.
-#[derive(Debug, Clone)]
+/// The secrets that sign an endpoint's requests, opened. `Debug` leaves them out.
+#[derive(Clone)]
 pub struct SigningSecrets {
     /// The current secret.
     pub current: String,
     /// The secret before the last rotation, while its grace period lasts.
     pub previous: Option<(String, Timestamp)>,
+}
+
+impl fmt::Debug for SigningSecrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let previous_until = self.previous.as_ref().map(|(_, until)| until);
+        f.debug_struct("SigningSecrets").field("previous_until", &previous_until).finish_non_exhaustive()
+    }
 }
 
 impl SigningSecrets {
@@ -85,7 +94,7 @@ pub struct NewEndpoint {
     /// Which event types it receives.
     pub event_types: TypeFilter,
     /// Its signing secret.
-    pub secret: String,
+    pub secret: EndpointSecret,
 }
 
 /// A change to an endpoint; `None` leaves a field as it is.

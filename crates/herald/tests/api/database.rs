@@ -122,6 +122,27 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Runs a query that returns one text value or `NULL` (e.g. a raw
+    /// column) directly against this database.
+    pub async fn scalar_string(&self, sql: &str) -> Option<String> {
+        match self.engine() {
+            Engine::Sqlite => {
+                let mut conn = SqliteConnection::connect(&self.url).await.expect("a connection to the SQLite file");
+                let value = sqlx::query_scalar(sql).fetch_one(&mut conn).await;
+                conn.close().await.ok();
+                value.unwrap_or_else(|e| panic!("`{sql}` returns one text value: {e}"))
+            }
+            Engine::Postgres => {
+                let mut conn = PgConnection::connect(&self.url).await.expect("a connection to the test schema");
+                let value = sqlx::query_scalar(sql).fetch_one(&mut conn).await;
+                conn.close().await.ok();
+                value.unwrap_or_else(|e| panic!("`{sql}` returns one text value: {e}"))
+            }
+        }
+    }
+}
+
 /// The server URL with a search path (and an application name to find the
 /// schema's connections by) added to its query.
 fn schema_url(server: &str, schema: &str) -> String {

@@ -40,6 +40,10 @@ pub struct Options {
     pub admin_token: Option<String>,
     /// `--retention`.
     pub retention: String,
+    /// `--encryption-key`: the key that seals endpoint secrets at rest.
+    pub encryption_key: Option<String>,
+    /// `--encryption-old-keys`: keys that still open, comma-separated.
+    pub encryption_old_keys: Option<String>,
 }
 
 impl Default for Options {
@@ -51,6 +55,8 @@ impl Default for Options {
             dev: true,
             admin_token: Some(ADMIN_TOKEN.into()),
             retention: "30d".into(),
+            encryption_key: None,
+            encryption_old_keys: None,
         }
     }
 }
@@ -77,6 +83,18 @@ impl Options {
     /// The same options with another retention period.
     pub fn retention(mut self, retention: &str) -> Self {
         self.retention = retention.into();
+        self
+    }
+
+    /// The same options with this key sealing endpoint secrets (`None`: unencrypted).
+    pub fn encryption_key(mut self, key: Option<&str>) -> Self {
+        self.encryption_key = key.map(str::to_string);
+        self
+    }
+
+    /// The same options with these old keys (comma-separated) still opening secrets.
+    pub fn old_keys(mut self, keys: Option<&str>) -> Self {
+        self.encryption_old_keys = keys.map(str::to_string);
         self
     }
 
@@ -118,6 +136,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// A Herald with the given options.
 pub async fn spawn_app_with(options: Options) -> TestApp {
+    try_spawn_app_with(options).await.unwrap_or_else(|e| panic!("Herald builds: {e:#}"))
+}
+
+/// A Herald with the given options, or why it refused to start.
+pub async fn try_spawn_app_with(options: Options) -> anyhow::Result<TestApp> {
     let database = Arc::new(TestDatabase::create().await);
     let data_dir = Arc::new(tempfile::tempdir().expect("a temporary data directory"));
     TestApp::start_on(database, data_dir, options).await
@@ -125,7 +148,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 
 impl TestApp {
     /// Starts a node on the given database and data directory.
-    async fn start_on(database: Arc<TestDatabase>, data_dir: Arc<TempDir>, options: Options) -> Self {
+    async fn start_on(database: Arc<TestDatabase>, data_dir: Arc<TempDir>, options: Options) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
@@ -141,17 +164,19 @@ impl TestApp {
             options,
             running: None,
         };
-        app.start().await;
-        app
+        app.start().await?;
+        Ok(app)
     }
 
     /// Another `herald serve` on this app's database, with the same options,
     /// running beside this one: what a second node of a deployment is.
     pub async fn second_node(&self) -> TestApp {
-        Self::start_on(self.database.clone(), self.data_dir.clone(), self.options.clone()).await
+        Self::start_on(self.database.clone(), self.data_dir.clone(), self.options.clone())
+            .await
+            .unwrap_or_else(|e| panic!("the second node builds: {e:#}"))
     }
 
-    async fn start(&mut self) {
+    async fn start(&mut self) -> anyhow::Result<()> {
         let o = &self.options;
         let mut args = vec![
             "herald".to_string(),
@@ -175,14 +200,21 @@ impl TestApp {
         if let Some(token) = &o.admin_token {
             args.extend(["--admin-token".into(), token.clone()]);
         }
+        if let Some(key) = &o.encryption_key {
+            args.extend(["--encryption-key".into(), key.clone()]);
+        }
+        if let Some(keys) = &o.encryption_old_keys {
+            args.extend(["--encryption-old-keys".into(), keys.clone()]);
+        }
         let config = herald::Config::try_parse_from(&args).expect("the test configuration parses");
-        let app = herald::Application::build(config).await.expect("Herald builds");
+        let app = herald::Application::build(config).await?;
         self.port = app.port();
         self.address = format!("http://127.0.0.1:{}", self.port);
         self.admin_token = app.admin_token().to_string();
         let handle = app.shutdown_handle();
         let join = tokio::spawn(app.run_until_stopped());
         self.running = Some(Running { handle, join });
+        Ok(())
     }
 
     /// Stops Herald gracefully and waits until it has stopped.
@@ -201,7 +233,20 @@ impl TestApp {
     /// Stops Herald and starts a new one on the same database with the same options.
     pub async fn restart(&mut self) {
         self.stop().await;
-        self.start().await;
+        self.start().await.unwrap_or_else(|e| panic!("Herald builds again: {e:#}"));
+    }
+
+    /// Stops Herald and starts a new one on the same database with other
+    /// options, which the following restarts keep; returns why it refused to start.
+    pub async fn try_restart_with(&mut self, options: Options) -> anyhow::Result<()> {
+        self.stop().await;
+        self.options = options;
+        self.start().await
+    }
+
+    /// [`TestApp::try_restart_with`], expecting the start to succeed.
+    pub async fn restart_with(&mut self, options: Options) {
+        self.try_restart_with(options).await.unwrap_or_else(|e| panic!("Herald builds again: {e:#}"));
     }
 
     /// The full URL of an API path.

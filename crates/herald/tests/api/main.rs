@@ -8,7 +8,8 @@
 //! shared assertions, `fixtures` the test data, `receiver` records what Herald
 //! sends, `signature` recomputes both signature schemes from first principles;
 //! every other module is one subject of the contract; `crash` runs the
-//! `herald` binary itself, to kill it with SIGKILL, `tools` runs its developer
+//! `herald` binary itself, to kill it with SIGKILL, `logs` to search its
+//! logs for secrets, `tools` runs its developer
 //! tools (`herald trigger`, `herald verify`), and `examples` runs the receiver
 //! examples of `examples/receivers/` as child processes.
 
@@ -30,6 +31,7 @@ mod endpoints;
 mod examples;
 mod failures;
 mod idempotency;
+mod logs;
 mod nodes;
 mod ops;
 mod portal;
@@ -38,6 +40,7 @@ mod restart;
 mod retention;
 mod retries;
 mod rotation;
+mod secrets_at_rest;
 mod stats;
 mod tenancy;
 mod tools;

@@ -61,7 +61,7 @@ impl DispatchStore for PostgresStore {
                 event_id: EventId::from_trusted(row.try_get("event_id")?),
                 event_type: row.try_get("event_type")?,
                 url: row.try_get("url")?,
-                secrets: rows::secrets(row)?,
+                secrets: rows::secrets(row, &self.sealer)?,
                 payload: row.try_get("payload")?,
                 attempt_n: u32::try_from(attempt_count + 1).unwrap_or(u32::MAX),
                 schedule_step: u32::try_from(attempt_count - schedule_base).unwrap_or(0),

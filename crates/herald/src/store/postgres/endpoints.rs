@@ -92,7 +92,7 @@ impl EndpointStore for PostgresStore {
         .bind(new.url.as_str())
         .bind(&new.description)
         .bind(rows::type_filter_json(&new.event_types))
-        .bind(&new.secret)
+        .bind(self.sealer.seal(new.secret.expose())?)
         .bind(now.millis())
         .execute(&mut *tx)
         .await
@@ -159,7 +159,7 @@ impl EndpointStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(StoreError::NotFound)?;
-        rows::secrets(&row)
+        rows::secrets(&row, &self.sealer)
     }
 
     async fn rotate_secret(
@@ -178,7 +178,7 @@ impl EndpointStore for PostgresStore {
              WHERE id = $4 AND account_id = $5",
         )
         .bind(previous_until.map(Timestamp::millis))
-        .bind(new_secret)
+        .bind(self.sealer.seal(new_secret)?)
         .bind(now.millis())
         .bind(id.as_str())
         .bind(account.as_str())

@@ -11,6 +11,7 @@
 //! - `SELECT … FOR UPDATE` / `FOR SHARE`: read-then-write decisions (an
 //!   endpoint's enabled flag) under READ COMMITTED;
 //! - `INSERT … ON CONFLICT DO NOTHING`: idempotency keys and attempt rows;
+//! - `IS NOT DISTINCT FROM`: the re-seal pass's compare-and-set of secrets;
 //! - `= ANY($1)` / `<> ALL($1)` over a text array bind;
 //! - `GREATEST`, `BOOLEAN`, `BYTEA`, `BIGINT` millisecond times;
 //! - partial indexes (`CREATE INDEX … WHERE …`).
@@ -32,5 +33,6 @@ mod ops;
 mod pool;
 mod portal;
 mod rows;
+mod sealed;
 
 pub use self::pool::PostgresStore;

@@ -1,14 +1,14 @@
 //! The [`PostgresStore`] itself: the connection pool, migrations, and the
 //! list-page helper every list query ends with.
 
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions, PgRow},
     PgPool, Postgres, QueryBuilder,
 };
 
-use crate::store::{Page, Paged, StoreResult};
+use crate::store::{Page, Paged, Sealer, StoreResult};
 
 /// Connections per process: enough for the API and the workers' writes side by
 /// side, few enough that a handful of nodes fit a default `max_connections`.
@@ -20,12 +20,15 @@ pub struct PostgresStore {
     /// Every read and write goes through this pool; the database serialises
     /// what must be serialised with row locks, not the process.
     pub(super) pool: PgPool,
+    /// Seals endpoint secrets before they are written, opens them after they are read.
+    pub(super) sealer: Arc<Sealer>,
 }
 
 impl PostgresStore {
     /// Connects to the database at `url` and brings its schema up to date.
     /// Several processes may start at once: the migrator holds a lock while it runs.
-    pub async fn open(url: &str) -> StoreResult<Self> {
+    /// Endpoint secrets go through `sealer`.
+    pub async fn open(url: &str, sealer: Arc<Sealer>) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
@@ -33,7 +36,7 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self { pool, sealer })
     }
 }
 

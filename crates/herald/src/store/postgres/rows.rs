@@ -7,10 +7,10 @@ use crate::{
     domain::{
         AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointUrl, EventId, EventType, Timestamp,
     },
-    store::{Account, Attempt, Delivery, Endpoint, SigningSecrets, StoreError, StoreResult, StoredEvent},
+    store::{Account, Attempt, Delivery, Endpoint, Sealer, SigningSecrets, StoreError, StoreResult, StoredEvent},
 };
 
-pub use crate::store::columns::{type_filter, type_filter_json};
+pub use crate::store::columns::{signing_secrets, type_filter, type_filter_json};
 
 fn corrupt(what: &str, value: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{what}: {value}"))
@@ -50,11 +50,11 @@ pub fn endpoint(row: &PgRow) -> StoreResult<Endpoint> {
     })
 }
 
-/// The secret columns of an endpoint row.
-pub fn secrets(row: &PgRow) -> StoreResult<SigningSecrets> {
-    let previous: Option<String> = row.try_get("previous_secret")?;
-    let until: Option<i64> = row.try_get("previous_expires_at")?;
-    Ok(SigningSecrets { current: row.try_get("secret")?, previous: previous.zip(until.map(Timestamp::from_millis)) })
+/// The secret columns of an endpoint row, opened.
+pub fn secrets(row: &PgRow, sealer: &Sealer) -> StoreResult<SigningSecrets> {
+    let (current, previous, until) =
+        (row.try_get("secret")?, row.try_get("previous_secret")?, row.try_get("previous_expires_at")?);
+    signing_secrets(sealer, current, previous, until)
 }
 
 pub fn event(row: &PgRow) -> StoreResult<StoredEvent> {

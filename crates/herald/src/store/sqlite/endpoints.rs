@@ -7,7 +7,8 @@ use super::{fetch_page, rows, SqliteStore};
 use crate::{
     domain::{AccountId, EndpointId, Timestamp},
     store::{
-        Endpoint, EndpointPatch, EndpointStore, NewEndpoint, Page, Paged, SigningSecrets, StoreError, StoreResult,
+        columns, Endpoint, EndpointPatch, EndpointStore, NewEndpoint, Page, Paged, Sealer, SigningSecrets, StoreError,
+        StoreResult,
     },
 };
 
@@ -83,7 +84,7 @@ impl EndpointStore for SqliteStore {
         .bind(new.url.as_str())
         .bind(&new.description)
         .bind(rows::type_filter_json(&new.event_types))
-        .bind(&new.secret)
+        .bind(self.sealer.seal(new.secret.expose())?)
         .bind(now.millis())
         .bind(now.millis())
         .execute(&mut *tx)
@@ -151,7 +152,7 @@ impl EndpointStore for SqliteStore {
         .fetch_optional(&self.reader)
         .await?
         .ok_or(StoreError::NotFound)?;
-        Ok(secrets(&row)?)
+        secrets(&row, &self.sealer)
     }
 
     async fn rotate_secret(
@@ -170,7 +171,7 @@ impl EndpointStore for SqliteStore {
         )
         .bind(previous_until.map(Timestamp::millis))
         .bind(previous_until.map(Timestamp::millis))
-        .bind(new_secret)
+        .bind(self.sealer.seal(new_secret)?)
         .bind(now.millis())
         .bind(id.as_str())
         .bind(account.as_str())
@@ -234,9 +235,9 @@ impl EndpointStore for SqliteStore {
     }
 }
 
-/// Reads the secret columns of an endpoint row.
-pub(super) fn secrets(row: &sqlx::sqlite::SqliteRow) -> StoreResult<SigningSecrets> {
-    let previous: Option<String> = row.try_get("previous_secret")?;
-    let until: Option<i64> = row.try_get("previous_expires_at")?;
-    Ok(SigningSecrets { current: row.try_get("secret")?, previous: previous.zip(until.map(Timestamp::from_millis)) })
+/// Reads the secret columns of an endpoint row, opened.
+pub(super) fn secrets(row: &sqlx::sqlite::SqliteRow, sealer: &Sealer) -> StoreResult<SigningSecrets> {
+    let (current, previous, until) =
+        (row.try_get("secret")?, row.try_get("previous_secret")?, row.try_get("previous_expires_at")?);
+    columns::signing_secrets(sealer, current, previous, until)
 }

@@ -10,6 +10,7 @@ mod group_commit;
 mod ops;
 mod portal;
 mod rows;
+mod sealed;
 
 use std::{
     fs::{File, TryLockError},
@@ -24,7 +25,7 @@ use sqlx::{
     QueryBuilder, Sqlite, SqlitePool,
 };
 
-use super::{Page, Paged, StoreError, StoreResult};
+use super::{Page, Paged, Sealer, StoreError, StoreResult};
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -35,14 +36,17 @@ pub struct SqliteStore {
     group: group_commit::GroupCommit,
     /// Connections for reads, which WAL lets run beside the writer.
     reader: SqlitePool,
+    /// Seals endpoint secrets before they are written, opens them after they are read.
+    sealer: Arc<Sealer>,
     /// An exclusive lock on `<file>.lock`, held while the store is open: one
     /// process per SQLite file (several nodes need PostgreSQL).
     _process_lock: Option<Arc<File>>,
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) and migrates the database at `url`.
-    pub async fn open(url: &str) -> StoreResult<Self> {
+    /// Opens (creating if needed) and migrates the database at `url`;
+    /// endpoint secrets go through `sealer`.
+    pub async fn open(url: &str, sealer: Arc<Sealer>) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -60,7 +64,7 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
         let group = group_commit::GroupCommit::start(writer.clone());
-        Ok(Self { writer, group, reader, _process_lock: process_lock })
+        Ok(Self { writer, group, reader, sealer, _process_lock: process_lock })
     }
 }
 
