@@ -2,7 +2,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use crate::domain::RetrySchedule;
+use crate::domain::{AllowTargets, RetrySchedule, TargetPolicy};
 
 /// Everything `herald serve` can be told, by flag or by environment.
 #[derive(Debug, Clone, clap::Parser)]
@@ -37,6 +37,12 @@ pub struct Config {
     /// Development mode: `http://` URLs and loopback or private targets allowed.
     #[arg(long, env = "HERALD_DEV", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = parse_bool)]
     pub dev: bool,
+
+    /// Address blocks strict mode delivers to although they are not public:
+    /// comma-separated CIDRs, IPv4 or IPv6 (`10.1.0.0/16,fd00::/8`; a bare
+    /// address is a block of one). URLs must still be `https://`.
+    #[arg(long, env = "HERALD_ALLOW_TARGETS")]
+    pub allow_targets: Option<AllowTargets>,
 
     /// A JSON file of extra event types: `[{"type","description"?,"schema"?,"example"?}]`.
     #[arg(long, env = "HERALD_EVENT_TYPES_FILE")]
@@ -87,6 +93,15 @@ fn parse_bool(s: &str) -> Result<bool, String> {
 }
 
 impl Config {
+    /// Where deliveries may go: development mode, or strict mode with the trusted blocks.
+    pub fn target_policy(&self) -> TargetPolicy {
+        if self.dev {
+            TargetPolicy::development()
+        } else {
+            TargetPolicy::strict(self.allow_targets.clone().unwrap_or_default())
+        }
+    }
+
     /// The folder for Herald's own files.
     pub fn data_dir(&self) -> PathBuf {
         if let Some(dir) = &self.data_dir {

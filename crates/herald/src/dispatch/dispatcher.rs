@@ -43,7 +43,7 @@ impl Dispatcher {
     /// Builds the dispatcher (HTTP client, limits).
     pub fn new(config: Arc<Config>, store: SharedStore, shutdown: CancellationToken) -> anyhow::Result<Self> {
         Ok(Self {
-            sender: Arc::new(Sender::new(config.delivery_timeout, config.dev)?),
+            sender: Arc::new(Sender::new(config.delivery_timeout, config.target_policy())?),
             permits: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
             in_flight: InFlight::new(config.max_in_flight_per_endpoint),
             wake: Arc::new(Notify::new()),

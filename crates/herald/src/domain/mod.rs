@@ -1,6 +1,8 @@
 //! Parsed domain types, no I/O: ids, event types and the catalog, endpoint
-//! URLs and secrets, delivery states, the retry schedule, the envelope.
+//! URLs and secrets, the target policy (public addresses, trusted blocks),
+//! delivery states, the retry schedule, the envelope.
 
+pub mod allow_targets;
 pub mod catalog;
 pub mod delivery;
 pub mod endpoint_url;
@@ -10,8 +12,10 @@ pub mod ids;
 pub mod ip_policy;
 pub mod schedule;
 pub mod secret;
+pub mod target_policy;
 pub mod time;
 
+pub use allow_targets::AllowTargets;
 pub use catalog::Catalog;
 pub use delivery::{AttemptError, DeliveryStatus};
 pub use endpoint_url::{EndpointUrl, UrlError};
@@ -19,4 +23,5 @@ pub use event_type::{EventType, TypeFilter, TypePattern};
 pub use ids::{AccountId, DeliveryId, EndpointId, EventId, KeyId};
 pub use schedule::RetrySchedule;
 pub use secret::EndpointSecret;
+pub use target_policy::TargetPolicy;
 pub use time::Timestamp;

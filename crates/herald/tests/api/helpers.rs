@@ -40,6 +40,8 @@ pub struct Options {
     pub admin_token: Option<String>,
     /// `--retention`.
     pub retention: String,
+    /// `--allow-targets`: non-public blocks strict mode delivers to.
+    pub allow_targets: Option<String>,
 }
 
 impl Default for Options {
@@ -51,6 +53,7 @@ impl Default for Options {
             dev: true,
             admin_token: Some(ADMIN_TOKEN.into()),
             retention: "30d".into(),
+            allow_targets: None,
         }
     }
 }
@@ -71,6 +74,12 @@ impl Options {
     /// The same options as a production server (`--dev false`).
     pub fn production(mut self) -> Self {
         self.dev = false;
+        self
+    }
+
+    /// The same options trusting these blocks (`HERALD_ALLOW_TARGETS`).
+    pub fn allow_targets(mut self, blocks: &str) -> Self {
+        self.allow_targets = Some(blocks.into());
         self
     }
 
@@ -174,6 +183,9 @@ impl TestApp {
         ];
         if let Some(token) = &o.admin_token {
             args.extend(["--admin-token".into(), token.clone()]);
+        }
+        if let Some(blocks) = &o.allow_targets {
+            args.extend(["--allow-targets".into(), blocks.clone()]);
         }
         let config = herald::Config::try_parse_from(&args).expect("the test configuration parses");
         let app = herald::Application::build(config).await.expect("Herald builds");
