@@ -2,7 +2,8 @@
 //! literals outside the public internet are refused when an endpoint is
 //! created or changed, in every spelling the URL standard normalises (decimal,
 //! octal, hex); a host name is resolved at send time and never contacted if
-//! any of its addresses is refused, the attempt failing as `blocked_address`;
+//! any of its addresses is refused, the attempt failing as `blocked_address`
+//! (and as `dns` when it has none);
 //! `HERALD_ALLOW_TARGETS` lets trusted blocks through (still over `https://`),
 //! and a bad block stops Herald at start.
 
@@ -99,6 +100,25 @@ async fn a_name_that_resolves_to_loopback_is_never_contacted_and_its_attempts_fa
     let e = app.wait_for_endpoint(&account, &endpoint.id, "disabled", |e| e["enabled"] == false).await;
     assert!(e["disabled_reason"].as_str().is_some_and(|r| !r.is_empty()), "{e:#}");
     assert_eq!(server.tally().accepted, 0, "a refused address is never contacted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_that_does_not_resolve_fails_as_dns_not_as_blocked_address() {
+    // `.invalid` never resolves (RFC 6761); the long timeout leaves a slow
+    // resolver time to say so.
+    let app = spawn_app_with(Options::default().production().timeout("15s")).await;
+    let account = app.create_account().await;
+    let endpoint = app.create_endpoint(&account, "https://no-such-host.invalid/hook").await;
+
+    let published = app.publish(&account, "credits.low", credits_low(1)).await;
+
+    let d = app.delivery_of(&account, &published.id, &endpoint.id).await;
+    let d = app
+        .wait_for_delivery(&account, d["id"].as_str().unwrap(), "a first attempt", |d| {
+            d["attempts"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await;
+    assert_eq!(d["attempts"][0]["error"], "dns", "{d:#}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
