@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Parser;
 use herald::{
-    domain::{envelope::envelope_bytes, AccountId, EndpointId, EndpointUrl, EventId, EventType, Timestamp, TypeFilter},
+    domain::{
+        envelope::envelope_bytes, AccountId, EndpointId, EndpointUrl, EventId, EventType, TargetPolicy, Timestamp,
+        TypeFilter,
+    },
     store::{self, Account, NewEndpoint, NewEvent, SharedStore},
     Application, Config,
 };
@@ -93,7 +96,7 @@ async fn fill(store: &SharedStore, args: &Args) -> anyhow::Result<(AccountId, Ve
     for i in 0..args.endpoints {
         let new = NewEndpoint {
             id: EndpointId::generate(),
-            url: EndpointUrl::parse(&format!("http://127.0.0.1:9/{i}"), true)?,
+            url: EndpointUrl::parse(&format!("http://127.0.0.1:9/{i}"), &TargetPolicy::development())?,
             description: String::new(),
             event_types: TypeFilter::all(),
             secret: herald::domain::EndpointSecret::generate(),

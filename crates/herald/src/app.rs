@@ -73,6 +73,8 @@ impl Application {
         let router = api::router(state);
         if config.dev {
             tracing::warn!("HERALD_DEV is on: http:// endpoints and private addresses are allowed");
+        } else if let Some(allowed) = config.allow_targets.as_ref().filter(|a| !a.is_empty()) {
+            tracing::info!(%allowed, "HERALD_ALLOW_TARGETS: these non-public blocks may receive deliveries");
         }
         Ok(Self {
             listener,

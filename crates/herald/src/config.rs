@@ -3,7 +3,7 @@
 use std::{convert::Infallible, fmt, net::SocketAddr, path::PathBuf, str::FromStr, time::Duration};
 
 use crate::{
-    domain::{EncryptionKey, RetrySchedule},
+    domain::{AllowTargets, EncryptionKey, RetrySchedule, TargetPolicy},
     store::Sealer,
 };
 
@@ -50,6 +50,12 @@ pub struct Config {
     /// Development mode: `http://` URLs and loopback or private targets allowed.
     #[arg(long, env = "HERALD_DEV", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = parse_bool)]
     pub dev: bool,
+
+    /// Address blocks strict mode delivers to although they are not public:
+    /// comma-separated CIDRs, IPv4 or IPv6 (`10.1.0.0/16,fd00::/8`; a bare
+    /// address is a block of one). URLs must still be `https://`.
+    #[arg(long, env = "HERALD_ALLOW_TARGETS")]
+    pub allow_targets: Option<AllowTargets>,
 
     /// A JSON file of extra event types: `[{"type","description"?,"schema"?,"example"?}]`.
     #[arg(long, env = "HERALD_EVENT_TYPES_FILE")]
@@ -139,6 +145,15 @@ impl Config {
         let old = EncryptionKey::parse_list(self.encryption_old_keys.as_ref().map_or("", Hidden::expose))
             .map_err(|(n, e)| anyhow::anyhow!("key {n} of HERALD_ENCRYPTION_OLD_KEYS {e}"))?;
         Ok(Sealer::new(current, old))
+    }
+
+    /// Where deliveries may go: development mode, or strict mode with the trusted blocks.
+    pub fn target_policy(&self) -> TargetPolicy {
+        if self.dev {
+            TargetPolicy::development()
+        } else {
+            TargetPolicy::strict(self.allow_targets.clone().unwrap_or_default())
+        }
     }
 
     /// The folder for Herald's own files.

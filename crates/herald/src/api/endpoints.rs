@@ -80,7 +80,7 @@ fn parse_type_filter(state: &AppState, f: &mut Fields<'_>, value: &Value) -> Opt
 }
 
 fn parse_url(state: &AppState, f: &mut Fields<'_>, raw: &str) -> Option<EndpointUrl> {
-    EndpointUrl::parse(raw, state.config.dev).map_err(|e| f.error("url", e.to_string())).ok()
+    EndpointUrl::parse(raw, &state.config.target_policy()).map_err(|e| f.error("url", e.to_string())).ok()
 }
 
 /// The caller's `secret` if given (in Herald's own form), else a fresh one.

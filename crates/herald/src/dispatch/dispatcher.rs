@@ -69,7 +69,7 @@ impl Dispatcher {
     /// Builds the dispatcher (HTTP client, limits).
     pub fn new(config: Arc<Config>, store: SharedStore, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let shared = Shared {
-            sender: Sender::new(config.delivery_timeout, config.dev)?,
+            sender: Sender::new(config.delivery_timeout, config.target_policy())?,
             work: InFlight::new(config.max_in_flight_per_endpoint, WAITING_PER_ENDPOINT),
             freed: Notify::new(),
             recording: Arc::new(Semaphore::new(RECORDING)),

@@ -6,6 +6,7 @@ pub mod address_guard;
 mod dispatcher;
 mod in_flight;
 pub mod sender;
+mod transport_error;
 pub mod verdict;
 
 pub use dispatcher::Dispatcher;

@@ -1,14 +1,19 @@
-//! The sender: one signed POST of the stored bytes, with the delivery timeout,
-//! no redirects, and the answer read up to 64 KiB.
+//! The sender: one signed POST of the stored bytes, no redirects, no proxy,
+//! every address checked by the target policy, and the whole exchange
+//! (connection, answer, body up to 64 KiB) within the delivery timeout.
 
-use std::{error::Error as _, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use reqwest::{header, redirect, Client};
+use reqwest::{header, redirect, Client, Response};
+use tokio::time::{timeout_at, Instant};
 
-use super::address_guard::{is_public, GuardedResolver};
+use super::{
+    address_guard::{BlockedAddress, GuardedResolver},
+    transport_error::classify,
+};
 use crate::{
-    domain::{AttemptError, Timestamp},
+    domain::{AttemptError, EndpointUrl, TargetPolicy, Timestamp},
     store::{Attempt, ClaimedDelivery},
 };
 
@@ -23,80 +28,106 @@ pub fn user_agent() -> String {
 /// Sends attempts over one pooled, keep-alive HTTP client.
 #[derive(Debug, Clone)]
 pub struct Sender {
-    /// Shared by every attempt: pooled connections, no redirects.
+    /// Shared by every attempt: pooled connections, no redirects, no proxy,
+    /// and in strict mode the guarded resolver.
     client: Client,
     /// The whole attempt, connect to last byte read.
     timeout: Duration,
-    /// Development mode: any target address; otherwise public ones only.
-    dev: bool,
+    /// Which addresses attempts may reach; IP literals are checked against it here.
+    policy: TargetPolicy,
+}
+
+/// What one exchange came to.
+struct Outcome {
+    status: Option<u16>,
+    error: Option<AttemptError>,
+    body: Vec<u8>,
+}
+
+impl Outcome {
+    fn failed(error: AttemptError) -> Self {
+        Self { status: None, error: Some(error), body: Vec::new() }
+    }
 }
 
 impl Sender {
     /// Builds the client.
-    pub fn new(timeout: Duration, dev: bool) -> anyhow::Result<Self> {
+    ///
+    /// Proxies are never used, whatever `HTTP_PROXY`, `HTTPS_PROXY` or
+    /// `ALL_PROXY` say: through a proxy, the guard would check the proxy's
+    /// address instead of the endpoint's.
+    pub fn new(timeout: Duration, policy: TargetPolicy) -> anyhow::Result<Self> {
         let mut builder = Client::builder();
-        if !dev {
-            builder = builder.dns_resolver(std::sync::Arc::new(GuardedResolver));
+        if !policy.is_development() {
+            builder = builder.dns_resolver(Arc::new(GuardedResolver::new(policy.clone()))).https_only(true);
         }
         let client = builder
+            .no_proxy()
             .redirect(redirect::Policy::none())
             .user_agent(user_agent())
             .connect_timeout(timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .build()
             .context("Failed to build the HTTP client")?;
-        Ok(Self { client, timeout, dev })
+        Ok(Self { client, timeout, policy })
     }
 
     /// Makes one attempt of a claimed delivery; never fails, the outcome is the log entry.
     pub async fn send(&self, claimed: &ClaimedDelivery) -> Attempt {
         let started_at = Timestamp::now();
         let clock = std::time::Instant::now();
-        let result = if self.targets_blocked_literal(&claimed.url) {
-            Ok(Err(AttemptError::BlockedAddress))
-        } else {
-            tokio::time::timeout(self.timeout, self.post(claimed, started_at))
-                .await
-                .map(|r| r.map_err(|e| classify(&e)))
-        };
-        let (response_status, error, response_body) = match result {
-            Err(_) => (None, Some(AttemptError::Timeout), String::new()),
-            Ok(Err(error)) => (None, Some(error), String::new()),
-            Ok(Ok((status, body))) => {
-                let error = (!(200..300).contains(&status)).then_some(AttemptError::Status);
-                (Some(status), error, body)
-            }
-        };
+        let deadline = Instant::now() + self.timeout;
+        let outcome = self.exchange(claimed, started_at, deadline).await;
         Attempt {
             n: claimed.attempt_n,
             started_at,
             duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
-            response_status,
-            error,
-            response_body,
+            response_status: outcome.status,
+            error: outcome.error,
+            response_body: String::from_utf8_lossy(&outcome.body).into_owned(),
         }
     }
 
-    /// Whether the URL names a non-public IP literal (which no resolver sees).
-    fn targets_blocked_literal(&self, url: &str) -> bool {
-        if self.dev {
-            return false;
+    /// The request and its answer, all of it by `deadline`. A status that
+    /// arrived is kept even when the body then fails or runs out of time.
+    async fn exchange(&self, claimed: &ClaimedDelivery, now: Timestamp, deadline: Instant) -> Outcome {
+        let Some(url) = EndpointUrl::from_trusted(&claimed.url) else {
+            tracing::error!(delivery = %claimed.id, url = %claimed.url, "the stored endpoint URL does not parse");
+            return Outcome::failed(AttemptError::Other);
+        };
+        if let Some(ip) = url.ip_literal().filter(|ip| !self.policy.permits(*ip)) {
+            tracing::debug!(delivery = %claimed.id, blocked = %BlockedAddress(ip), "attempt refused");
+            return Outcome::failed(AttemptError::BlockedAddress);
         }
-        match reqwest::Url::parse(url).ok().and_then(|u| u.host().map(|h| h.to_owned())) {
-            Some(url::Host::Ipv4(ip)) => !is_public(ip.into()),
-            Some(url::Host::Ipv6(ip)) => !is_public(ip.into()),
-            _ => false,
-        }
+        let response = match timeout_at(deadline, self.request(claimed, &url, now).send()).await {
+            Err(_) => return Outcome::failed(AttemptError::Timeout),
+            Ok(Err(e)) => return Outcome::failed(failure(claimed, &e)),
+            Ok(Ok(response)) => response,
+        };
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        let read = timeout_at(deadline, read_capped(response, &mut body)).await;
+        let error = if !(200..300).contains(&status) {
+            Some(AttemptError::Status)
+        } else {
+            match read {
+                Err(_) => Some(AttemptError::Timeout),
+                Ok(Err(e)) => Some(failure(claimed, &e)),
+                Ok(Ok(())) => None,
+            }
+        };
+        Outcome { status: Some(status), error, body }
     }
 
-    async fn post(&self, claimed: &ClaimedDelivery, now: Timestamp) -> Result<(u16, String), reqwest::Error> {
+    /// The signed POST of the stored bytes, to the URL as parsed (no second parse).
+    fn request(&self, claimed: &ClaimedDelivery, url: &EndpointUrl, now: Timestamp) -> reqwest::RequestBuilder {
         let t = now.unix_seconds();
         let secrets = claimed.secrets.in_force(now);
         let body = claimed.payload.as_slice();
         let id = claimed.event_id.as_str();
         let mut request = self
             .client
-            .post(&claimed.url)
+            .post(url.as_url().clone())
             .header(header::CONTENT_TYPE, "application/json")
             .header("X-Webhook-ID", id)
             .header("X-Webhook-Event", &claimed.event_type)
@@ -111,43 +142,27 @@ impl Sender {
                 tracing::warn!(delivery = %claimed.id, error = %e, "secret is not base64; webhook-signature left out")
             }
         }
-        let mut response = request.body(claimed.payload.clone()).send().await?;
-        let status = response.status().as_u16();
-        let mut body = Vec::new();
-        while body.len() < MAX_LOGGED_BODY {
-            match response.chunk().await? {
-                Some(chunk) => body.extend_from_slice(&chunk),
-                None => break,
-            }
-        }
-        body.truncate(MAX_LOGGED_BODY);
-        // Dropping the response unread closes the connection instead of draining it.
-        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+        request.body(claimed.payload.clone())
     }
 }
 
-/// Names the kind of a transport failure from the error and its causes.
-fn classify(e: &reqwest::Error) -> AttemptError {
-    if e.is_timeout() {
-        return AttemptError::Timeout;
+/// Reads the body into `body` up to [`MAX_LOGGED_BODY`], then stops: the
+/// response is dropped unread, which closes the connection instead of
+/// draining whatever else the receiver would send.
+async fn read_capped(mut response: Response, body: &mut Vec<u8>) -> Result<(), reqwest::Error> {
+    while body.len() < MAX_LOGGED_BODY {
+        match response.chunk().await? {
+            Some(chunk) => body.extend_from_slice(&chunk),
+            None => break,
+        }
     }
-    let mut chain = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        chain.push_str(": ");
-        chain.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    let chain = chain.to_ascii_lowercase();
-    if chain.contains("blocked address") {
-        AttemptError::BlockedAddress
-    } else if chain.contains("dns error") || chain.contains("failed to lookup address") {
-        AttemptError::Dns
-    } else if chain.contains("certificate") || chain.contains("tls") || chain.contains("handshake") {
-        AttemptError::Tls
-    } else if e.is_connect() || chain.contains("connection") || chain.contains("reset") || chain.contains("closed") {
-        AttemptError::Connect
-    } else {
-        AttemptError::Other
-    }
+    body.truncate(MAX_LOGGED_BODY);
+    Ok(())
+}
+
+/// The kind of a transport failure, with its cause chain in the debug log.
+fn failure(claimed: &ClaimedDelivery, e: &reqwest::Error) -> AttemptError {
+    let kind = classify(e);
+    tracing::debug!(delivery = %claimed.id, error = ?e, kind = kind.as_str(), "attempt failed");
+    kind
 }

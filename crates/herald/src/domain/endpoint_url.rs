@@ -1,7 +1,13 @@
 //! Endpoint URLs: absolute `https://` (or `http://` in development mode), no
-//! credentials, no fragment, at most 2048 characters.
+//! credentials, no fragment, at most 2048 characters, and no IP literal the
+//! target policy refuses. IP literals are read after the WHATWG
+//! normalisation of the `url` crate, so `https://2130706433/`,
+//! `https://0177.0.0.1/` and `https://0x7f.1/` are all `127.0.0.1` here, as
+//! they would be on the wire.
 
-use std::fmt;
+use std::{fmt, net::IpAddr};
+
+use super::target_policy::TargetPolicy;
 
 /// A URL Herald may POST to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,9 +31,9 @@ pub enum UrlError {
     /// `#fragment` in the URL.
     #[error("must not carry a #fragment")]
     Fragment,
-    /// An IP literal outside the public internet, outside development mode.
-    #[error("points at {0}, which is not a public address (allowed only when HERALD_DEV is on)")]
-    PrivateAddress(String),
+    /// An IP literal outside the public internet that the operator does not trust.
+    #[error("points at {0}, which is not a public address: Herald delivers only to public addresses")]
+    PrivateAddress(IpAddr),
     /// Over the length limit.
     #[error("is longer than {max} characters", max = EndpointUrl::MAX_LEN)]
     TooLong,
@@ -37,30 +43,24 @@ impl EndpointUrl {
     /// The longest URL accepted.
     pub const MAX_LEN: usize = 2048;
 
-    /// Parses a URL under the target policy: `dev` allows plain `http://`.
-    pub fn parse(s: &str, dev: bool) -> Result<Self, UrlError> {
+    /// Parses a URL under the target policy: development mode allows plain
+    /// `http://`, and an IP literal must be an address the policy permits.
+    pub fn parse(s: &str, policy: &TargetPolicy) -> Result<Self, UrlError> {
         if s.len() > Self::MAX_LEN {
             return Err(UrlError::TooLong);
         }
         let url = url::Url::parse(s.trim()).map_err(|e| UrlError::Malformed(e.to_string()))?;
         match url.scheme() {
             "https" => {}
-            "http" if dev => {}
+            "http" if policy.is_development() => {}
             "http" => return Err(UrlError::NotHttps),
             _ => return Err(UrlError::Scheme),
         }
         if url.host_str().is_none_or(str::is_empty) {
             return Err(UrlError::Malformed("no host".into()));
         }
-        if !dev {
-            let ip: Option<std::net::IpAddr> = match url.host() {
-                Some(url::Host::Ipv4(ip)) => Some(ip.into()),
-                Some(url::Host::Ipv6(ip)) => Some(ip.into()),
-                _ => None,
-            };
-            if let Some(ip) = ip.filter(|ip| !super::ip_policy::is_public(*ip)) {
-                return Err(UrlError::PrivateAddress(ip.to_string()));
-            }
+        if let Some(ip) = ip_literal(&url).filter(|ip| !policy.permits(*ip)) {
+            return Err(UrlError::PrivateAddress(ip));
         }
         if !url.username().is_empty() || url.password().is_some() {
             return Err(UrlError::Credentials);
@@ -80,6 +80,24 @@ impl EndpointUrl {
     pub fn as_str(&self) -> &str {
         self.0.as_str()
     }
+
+    /// The parsed URL, to hand to the HTTP client as is (no second parse).
+    pub fn as_url(&self) -> &url::Url {
+        &self.0
+    }
+
+    /// The address the host names when it is an IP literal (which no resolver sees).
+    pub fn ip_literal(&self) -> Option<IpAddr> {
+        ip_literal(&self.0)
+    }
+}
+
+fn ip_literal(url: &url::Url) -> Option<IpAddr> {
+    match url.host()? {
+        url::Host::Ipv4(ip) => Some(ip.into()),
+        url::Host::Ipv6(ip) => Some(ip.into()),
+        url::Host::Domain(_) => None,
+    }
 }
 
 impl fmt::Display for EndpointUrl {
@@ -92,30 +110,72 @@ impl fmt::Display for EndpointUrl {
 mod tests {
     use super::*;
 
-    #[test]
-    fn https_is_required_unless_in_development() {
-        assert!(EndpointUrl::parse("https://example.com/hook", false).is_ok());
-        assert_eq!(EndpointUrl::parse("http://example.com/hook", false), Err(UrlError::NotHttps));
-        assert!(EndpointUrl::parse("http://127.0.0.1:9000/hook", true).is_ok());
+    fn strict() -> TargetPolicy {
+        TargetPolicy::strict(Default::default())
+    }
+
+    fn dev() -> TargetPolicy {
+        TargetPolicy::development()
     }
 
     #[test]
-    fn private_ip_literals_are_refused_outside_development() {
-        for url in
-            ["https://127.0.0.1/", "https://2130706433/", "https://0177.0.0.1/", "https://[::1]/", "https://10.0.0.1/"]
-        {
-            assert!(matches!(EndpointUrl::parse(url, false), Err(UrlError::PrivateAddress(_))), "{url}");
+    fn https_is_required_unless_in_development() {
+        assert!(EndpointUrl::parse("https://example.com/hook", &strict()).is_ok());
+        assert_eq!(EndpointUrl::parse("http://example.com/hook", &strict()), Err(UrlError::NotHttps));
+        assert!(EndpointUrl::parse("http://127.0.0.1:9000/hook", &dev()).is_ok());
+    }
+
+    #[test]
+    fn trusting_an_address_does_not_allow_plain_http() {
+        let trusting = TargetPolicy::strict("127.0.0.1/32".parse().expect("a valid list"));
+        assert_eq!(EndpointUrl::parse("http://127.0.0.1/hook", &trusting), Err(UrlError::NotHttps));
+        assert!(EndpointUrl::parse("https://127.0.0.1:8443/hook", &trusting).is_ok());
+        assert!(EndpointUrl::parse("https://0x7f.1/hook", &trusting).is_ok());
+        let refused = EndpointUrl::parse("https://127.0.0.2/hook", &trusting);
+        assert_eq!(refused, Err(UrlError::PrivateAddress("127.0.0.2".parse().expect("an address"))));
+    }
+
+    #[test]
+    fn private_ip_literals_are_refused_in_every_spelling_outside_development() {
+        for (url, seen) in [
+            ("https://127.0.0.1/", "127.0.0.1"),
+            ("https://2130706433/", "127.0.0.1"),
+            ("https://0177.0.0.1/", "127.0.0.1"),
+            ("https://0x7f.1/", "127.0.0.1"),
+            ("https://0x7f000001/", "127.0.0.1"),
+            ("https://127.1/", "127.0.0.1"),
+            ("https://127.0.0.1./", "127.0.0.1"),
+            ("https://0/", "0.0.0.0"),
+            ("https://0251.0376.0251.0376/", "169.254.169.254"),
+            ("https://[::1]/", "::1"),
+            ("https://[::ffff:127.0.0.1]/", "::ffff:127.0.0.1"),
+            ("https://[::ffff:7f00:1]/", "::ffff:127.0.0.1"),
+            ("https://[64:ff9b::a9fe:a9fe]/", "64:ff9b::a9fe:a9fe"),
+            ("https://[fe80::1]/", "fe80::1"),
+            ("https://10.0.0.1/", "10.0.0.1"),
+        ] {
+            let refused = EndpointUrl::parse(url, &strict());
+            assert_eq!(refused, Err(UrlError::PrivateAddress(seen.parse().expect("an address"))), "{url}");
+            assert!(EndpointUrl::parse(url, &dev()).is_ok(), "{url} in development mode");
         }
-        assert!(EndpointUrl::parse("https://93.184.216.34/", false).is_ok());
+        assert!(EndpointUrl::parse("https://93.184.216.34/", &strict()).is_ok());
+    }
+
+    #[test]
+    fn the_literal_is_the_normalised_address() {
+        let url = EndpointUrl::parse("https://0x7f.1:8443/hook", &dev()).expect("a URL");
+        assert_eq!(url.as_str(), "https://127.0.0.1:8443/hook");
+        assert_eq!(url.ip_literal(), Some("127.0.0.1".parse().expect("an address")));
+        assert_eq!(EndpointUrl::parse("https://example.com/", &dev()).expect("a URL").ip_literal(), None);
     }
 
     #[test]
     fn odd_urls_are_refused_with_a_reason() {
-        assert!(matches!(EndpointUrl::parse("not a url", true), Err(UrlError::Malformed(_))));
-        assert_eq!(EndpointUrl::parse("ftp://example.com/", true), Err(UrlError::Scheme));
-        assert_eq!(EndpointUrl::parse("https://u:p@example.com/", false), Err(UrlError::Credentials));
-        assert_eq!(EndpointUrl::parse("https://example.com/#x", false), Err(UrlError::Fragment));
+        assert!(matches!(EndpointUrl::parse("not a url", &dev()), Err(UrlError::Malformed(_))));
+        assert_eq!(EndpointUrl::parse("ftp://example.com/", &dev()), Err(UrlError::Scheme));
+        assert_eq!(EndpointUrl::parse("https://u:p@example.com/", &strict()), Err(UrlError::Credentials));
+        assert_eq!(EndpointUrl::parse("https://example.com/#x", &strict()), Err(UrlError::Fragment));
         let long = format!("https://example.com/{}", "a".repeat(2048));
-        assert_eq!(EndpointUrl::parse(&long, false), Err(UrlError::TooLong));
+        assert_eq!(EndpointUrl::parse(&long, &strict()), Err(UrlError::TooLong));
     }
 }

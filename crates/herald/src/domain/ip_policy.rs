@@ -1,4 +1,12 @@
-//! Which target addresses are public: the rule behind strict mode's address guard.
+//! Which target addresses are public: the rule behind strict mode's address
+//! guard. Pure, no I/O.
+//!
+//! IPv4 refuses the special-purpose ranges of the IANA registry (RFC 6890 and
+//! successors). IPv6 is judged by allow-list: only global unicast
+//! (`2000::/3`) can be public, minus the special blocks inside it; addresses
+//! that carry an IPv4 address (IPv4-mapped, NAT64 `64:ff9b::/96`, 6to4
+//! `2002::/16`) are judged by that IPv4 address, so `::ffff:127.0.0.1` and
+//! `2002:7f00:1::` are refused like `127.0.0.1`.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -6,40 +14,61 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 pub fn is_public(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public_v4(v4),
-            None => is_public_v6(v6),
-        },
+        IpAddr::V6(v6) => is_public_v6(v6),
     }
 }
 
 fn is_public_v4(ip: Ipv4Addr) -> bool {
     let [a, b, c, _] = ip.octets();
-    !(ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_broadcast()
-        || ip.is_documentation()
-        || ip.is_multicast()
-        || a == 0
-        || (a == 100 && (64..128).contains(&b)) // CGNAT 100.64/10
-        || (a == 192 && b == 0 && c == 0) // 192.0.0/24
+    !(a == 0 // "this network" 0/8, unspecified included
+        || a == 10 // private 10/8
+        || a == 127 // loopback 127/8
+        || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT) 100.64/10
+        || (a == 169 && b == 254) // link-local 169.254/16, cloud metadata 169.254.169.254 included
+        || (a == 172 && (16..32).contains(&b)) // private 172.16/12
+        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments 192.0.0/24
+        || (a == 192 && b == 0 && c == 2) // documentation TEST-NET-1 192.0.2/24
+        || (a == 192 && b == 88 && c == 99) // deprecated 6to4 relay anycast 192.88.99/24
+        || (a == 192 && b == 168) // private 192.168/16
         || (a == 198 && (b == 18 || b == 19)) // benchmarking 198.18/15
-        || a >= 240) // reserved 240/4
+        || (a == 198 && b == 51 && c == 100) // documentation TEST-NET-2 198.51.100/24
+        || (a == 203 && b == 0 && c == 113) // documentation TEST-NET-3 203.0.113/24
+        || a >= 224) // multicast 224/4, reserved 240/4, broadcast 255.255.255.255
 }
 
 fn is_public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = embedded_v4(ip) {
+        return is_public_v4(v4);
+    }
     let s = ip.segments();
-    !(ip.is_unspecified()
-        || ip.is_loopback()
-        || ip.is_multicast()
-        || (s[0] & 0xfe00) == 0xfc00 // ULA fc00::/7
-        || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
-        || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
-        || (s[0] == 0x0064 && s[1] == 0xff9b) // NAT64
-        || s[0] == 0x2002 // 6to4
-        || (s[0] == 0x2001 && s[1] == 0)) // Teredo
+    let global_unicast = (s[0] & 0xe000) == 0x2000; // 2000::/3
+    let special = match s[0] {
+        // IETF protocol assignments 2001::/23 (Teredo 2001::/32, benchmarking, ORCHID),
+        // documentation 2001:db8::/32
+        0x2001 => s[1] < 0x0200 || s[1] == 0x0db8,
+        0x3ff0..=0x3fff => true, // documentation 3fff::/20
+        _ => false,
+    };
+    global_unicast && !special
+}
+
+/// The IPv4 address an IPv6 address stands for, in the forms that route to it:
+/// IPv4-mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::a.b.c.d` and 6to4
+/// `2002:aabb:ccdd::/48`.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let [.., w, x, y, z] = ip.octets();
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    if s[..6] == [0x0064, 0xff9b, 0, 0, 0, 0] {
+        return Some(Ipv4Addr::new(w, x, y, z));
+    }
+    if s[0] == 0x2002 {
+        let [hi, lo] = [s[1].to_be_bytes(), s[2].to_be_bytes()];
+        return Some(Ipv4Addr::new(hi[0], hi[1], lo[0], lo[1]));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -47,43 +76,83 @@ mod tests {
     use super::*;
 
     fn public(s: &str) -> bool {
-        is_public(s.parse().unwrap())
+        is_public(s.parse().expect("an IP address in the table"))
     }
 
+    /// Every refused range, with an address at its start, inside and at its end.
+    const REFUSED: &[(&str, &[&str])] = &[
+        ("0/8 this network", &["0.0.0.0", "0.1.2.3", "0.255.255.255"]),
+        ("10/8 private", &["10.0.0.0", "10.1.2.3", "10.255.255.255"]),
+        ("100.64/10 CGNAT", &["100.64.0.0", "100.100.100.100", "100.127.255.255"]),
+        ("127/8 loopback", &["127.0.0.1", "127.1.2.3", "127.255.255.255"]),
+        ("169.254/16 link-local", &["169.254.0.0", "169.254.169.254", "169.254.255.255"]),
+        ("172.16/12 private", &["172.16.0.0", "172.20.1.1", "172.31.255.255"]),
+        ("192.0.0/24 protocol assignments", &["192.0.0.0", "192.0.0.8", "192.0.0.255"]),
+        ("192.0.2/24 documentation", &["192.0.2.0", "192.0.2.1", "192.0.2.255"]),
+        ("192.88.99/24 6to4 relay", &["192.88.99.0", "192.88.99.1", "192.88.99.255"]),
+        ("192.168/16 private", &["192.168.0.0", "192.168.1.1", "192.168.255.255"]),
+        ("198.18/15 benchmarking", &["198.18.0.0", "198.18.0.1", "198.19.255.255"]),
+        ("198.51.100/24 documentation", &["198.51.100.0", "198.51.100.7", "198.51.100.255"]),
+        ("203.0.113/24 documentation", &["203.0.113.0", "203.0.113.9", "203.0.113.255"]),
+        ("224/4 multicast", &["224.0.0.0", "224.0.0.1", "239.255.255.255"]),
+        ("240/4 reserved", &["240.0.0.0", "250.1.2.3", "255.255.255.254"]),
+        ("broadcast", &["255.255.255.255"]),
+        ("::1 loopback", &["::1"]),
+        (":: unspecified", &["::"]),
+        ("::/96 IPv4-compatible (deprecated)", &["::7f00:1", "::808:808"]),
+        ("::ffff:0:0/96 IPv4-mapped non-public", &["::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254"]),
+        ("64:ff9b::/96 NAT64 of non-public", &["64:ff9b::7f00:1", "64:ff9b::a00:1", "64:ff9b::a9fe:a9fe"]),
+        ("64:ff9b:1::/48 local-use NAT64", &["64:ff9b:1::808:808"]),
+        ("100::/64 discard", &["100::", "100::1"]),
+        ("2001::/32 Teredo", &["2001::", "2001::1", "2001:0:ffff:ffff:ffff:ffff:ffff:ffff"]),
+        ("2001::/23 protocol assignments", &["2001:2::1", "2001:10::1", "2001:1ff::1"]),
+        ("2001:db8::/32 documentation", &["2001:db8::", "2001:db8::1", "2001:db8:ffff:ffff:ffff:ffff:ffff:ffff"]),
+        ("2002::/16 6to4 of non-public", &["2002:7f00:1::", "2002:a00:1::1", "2002:c0a8:101::", "2002::"]),
+        ("3fff::/20 documentation", &["3fff::1", "3fff:fff::1"]),
+        ("fc00::/7 unique local", &["fc00::", "fd12:3456::1", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"]),
+        ("fe80::/10 link-local", &["fe80::", "fe80::1", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff"]),
+        ("fec0::/10 site-local (deprecated)", &["fec0::1"]),
+        ("ff00::/8 multicast", &["ff00::", "ff02::1", "ff0e::1"]),
+        ("outside 2000::/3", &["4000::1", "5f00::1", "e000::1"]),
+    ];
+
     #[test]
-    fn private_and_special_addresses_are_not_public() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.1.2.3",
-            "192.0.0.8",
-            "198.18.0.1",
-            "240.0.0.1",
-            "255.255.255.255",
-            "224.0.0.1",
-            "192.0.2.1",
-            "::1",
-            "::",
-            "fc00::1",
-            "fe80::1",
-            "ff02::1",
-            "2001:db8::1",
-            "64:ff9b::7f00:1",
-            "2002:7f00:1::",
-            "2001::1",
-            "::ffff:127.0.0.1",
-        ] {
-            assert!(!public(ip), "{ip} should be refused");
+    fn every_special_range_is_refused() {
+        for (range, addresses) in REFUSED {
+            for ip in *addresses {
+                assert!(!public(ip), "{ip} ({range}) should be refused");
+            }
         }
     }
 
     #[test]
     fn ordinary_internet_addresses_are_public() {
-        for ip in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:93.184.216.34"] {
+        for ip in [
+            "1.1.1.1",
+            "8.8.8.8",
+            "93.184.216.34",
+            "9.255.255.255",
+            "11.0.0.0",
+            "100.63.255.255",
+            "100.128.0.0",
+            "169.253.255.255",
+            "172.15.255.255",
+            "172.32.0.0",
+            "192.0.1.255",
+            "192.0.3.0",
+            "192.167.255.255",
+            "192.169.0.0",
+            "198.17.255.255",
+            "198.20.0.0",
+            "223.255.255.255",
+            "2606:4700::1111",
+            "2a00:1450:4001:80b::200e",
+            "2001:200::1",
+            "2001:db9::1",
+            "::ffff:93.184.216.34",
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
+        ] {
             assert!(public(ip), "{ip} should be allowed");
         }
     }

@@ -1,6 +1,9 @@
 //! Parsed domain types, no I/O: ids, event types and the catalog, endpoint
-//! URLs, secrets and the keys that seal them at rest, delivery states, the retry schedule, the envelope.
+//! URLs and secrets, the keys that seal secrets at rest, the target policy
+//! (public addresses, trusted blocks), delivery states, the retry schedule,
+//! the envelope.
 
+pub mod allow_targets;
 pub mod catalog;
 pub mod delivery;
 pub mod encryption_key;
@@ -11,8 +14,10 @@ pub mod ids;
 pub mod ip_policy;
 pub mod schedule;
 pub mod secret;
+pub mod target_policy;
 pub mod time;
 
+pub use allow_targets::AllowTargets;
 pub use catalog::Catalog;
 pub use delivery::{AttemptError, DeliveryStatus};
 pub use encryption_key::EncryptionKey;
@@ -21,4 +26,5 @@ pub use event_type::{EventType, TypeFilter, TypePattern};
 pub use ids::{AccountId, DeliveryId, EndpointId, EventId, KeyId};
 pub use schedule::RetrySchedule;
 pub use secret::EndpointSecret;
+pub use target_policy::TargetPolicy;
 pub use time::Timestamp;

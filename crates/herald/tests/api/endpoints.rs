@@ -110,31 +110,6 @@ async fn http_urls_are_accepted_in_dev_mode_and_refused_without_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_loopback_target_is_never_contacted_without_dev_mode() {
-    let app = spawn_app_with(Options::default().production()).await;
-    let receiver = Receiver::ok().await;
-    let account = app.create_account().await;
-    let url = format!("https://127.0.0.1:{}/hook", receiver.addr.port());
-
-    let response = app.post(&format!("/v1/accounts/{account}/endpoints"), &json!({ "url": url })).await;
-
-    if response.status().as_u16() == 422 {
-        expect_field_error(response, 422, "/url").await;
-        return;
-    }
-    let endpoint = expect_json(response, 201).await;
-    let published = app.publish(&account, "credits.low", credits_low(1)).await;
-    let d = app.delivery_of(&account, &published.id, endpoint["id"].as_str().unwrap()).await;
-    let d = app
-        .wait_for_delivery(&account, d["id"].as_str().unwrap(), "a first attempt", |d| {
-            d["attempts"].as_array().is_some_and(|a| !a.is_empty())
-        })
-        .await;
-    assert_eq!(d["attempts"][0]["error"], "blocked_address", "{d:#}");
-    assert_eq!(receiver.count(), 0, "a blocked address is never contacted");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endpoints_are_listed() {
     let app = spawn_app().await;
     let account = app.create_account().await;

@@ -44,6 +44,8 @@ pub struct Options {
     pub encryption_key: Option<String>,
     /// `--encryption-old-keys`: keys that still open, comma-separated.
     pub encryption_old_keys: Option<String>,
+    /// `--allow-targets`: non-public blocks strict mode delivers to.
+    pub allow_targets: Option<String>,
 }
 
 impl Default for Options {
@@ -57,6 +59,7 @@ impl Default for Options {
             retention: "30d".into(),
             encryption_key: None,
             encryption_old_keys: None,
+            allow_targets: None,
         }
     }
 }
@@ -77,6 +80,12 @@ impl Options {
     /// The same options as a production server (`--dev false`).
     pub fn production(mut self) -> Self {
         self.dev = false;
+        self
+    }
+
+    /// The same options trusting these blocks (`HERALD_ALLOW_TARGETS`).
+    pub fn allow_targets(mut self, blocks: &str) -> Self {
+        self.allow_targets = Some(blocks.into());
         self
     }
 
@@ -205,6 +214,9 @@ impl TestApp {
         }
         if let Some(keys) = &o.encryption_old_keys {
             args.extend(["--encryption-old-keys".into(), keys.clone()]);
+        }
+        if let Some(blocks) = &o.allow_targets {
+            args.extend(["--allow-targets".into(), blocks.clone()]);
         }
         let config = herald::Config::try_parse_from(&args).expect("the test configuration parses");
         let app = herald::Application::build(config).await?;

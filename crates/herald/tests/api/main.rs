@@ -6,7 +6,8 @@
 //! `database` gives each test its database on the engine of the run,
 //! `helpers` starts and restarts Herald and speaks its API, `checks` holds the
 //! shared assertions, `fixtures` the test data, `receiver` records what Herald
-//! sends, `signature` recomputes both signature schemes from first principles;
+//! sends, `hostile_servers` and `self_signed` are receivers that misbehave on
+//! purpose, `signature` recomputes both signature schemes from first principles;
 //! every other module is one subject of the contract; `crash` runs the
 //! `herald` binary itself, to kill it with SIGKILL, `logs` to search its
 //! logs for secrets, `tools` runs its developer
@@ -20,9 +21,12 @@ mod checks;
 mod database;
 mod fixtures;
 mod helpers;
+mod hostile_servers;
 mod receiver;
+mod self_signed;
 mod signature;
 
+mod address_guard;
 mod bad_input;
 mod conformance;
 mod crash;
@@ -30,6 +34,7 @@ mod deliveries;
 mod endpoints;
 mod examples;
 mod failures;
+mod hostile;
 mod idempotency;
 mod logs;
 mod nodes;

@@ -92,7 +92,13 @@ impl Reply {
 
     /// A `302` to another URL.
     pub fn redirect_to(location: &str) -> Self {
-        Self { location: Some(location.into()), ..Self::status(302) }
+        Self::status(302).with_location(location)
+    }
+
+    /// The same answer with a `Location` header: with a `3xx`, a redirect.
+    pub fn with_location(mut self, location: &str) -> Self {
+        self.location = Some(location.into());
+        self
     }
 
     /// Never answers (the request is recorded, then held until the client gives up).

@@ -66,11 +66,13 @@ impl DeliveryStore for PostgresStore {
         since: Timestamp,
     ) -> StoreResult<Vec<HourOutcomes>> {
         // A delivery with an attempt since `since` was updated since then too,
-        // so the endpoint's deliveries older than that are never joined.
+        // so the endpoint's deliveries older than that are never joined. An
+        // attempt succeeded when it has no error: a 2xx whose body then timed
+        // out keeps its status but failed.
         let rows = sqlx::query(
             "SELECT a.started_at / $1 AS hour,
-                    SUM(CASE WHEN a.response_status BETWEEN 200 AND 299 THEN 1 ELSE 0 END) AS succeeded,
-                    SUM(CASE WHEN a.response_status BETWEEN 200 AND 299 THEN 0 ELSE 1 END) AS failed
+                    SUM(CASE WHEN a.error IS NULL THEN 1 ELSE 0 END) AS succeeded,
+                    SUM(CASE WHEN a.error IS NULL THEN 0 ELSE 1 END) AS failed
              FROM deliveries d JOIN attempts a ON a.delivery_id = d.id
              WHERE d.endpoint_id = $2 AND d.account_id = $3 AND d.updated_at >= $4 AND a.started_at >= $4
                AND (a.error IS NULL OR a.error <> 'endpoint_disabled')

@@ -1,0 +1,73 @@
+//! Names the kind of a failed HTTP exchange (`timeout`, `blocked_address`,
+//! `dns`, `tls`, `connect`, `other`) from a client error and its causes.
+//!
+//! Typed causes decide first (the guard's [`BlockedAddress`], I/O error kinds,
+//! rustls errors); the messages of hyper's private error types decide the
+//! rest. The top-level error's own text is never read: it carries the
+//! endpoint URL, which must not decide anything.
+
+use std::{error::Error, io};
+
+use super::address_guard::BlockedAddress;
+use crate::domain::AttemptError;
+
+/// The kind of a transport failure.
+///
+/// `connect` covers a connection that could not be made or was cut before
+/// the answer was complete (refused, reset, closed early); `other` is
+/// whatever is left, an answer that is not HTTP above all.
+pub fn classify(e: &reqwest::Error) -> AttemptError {
+    let causes = causes(e);
+    if causes.iter().any(|c| c.downcast_ref::<BlockedAddress>().is_some()) {
+        return AttemptError::BlockedAddress;
+    }
+    if e.is_timeout() || causes.iter().any(|c| io_kind(*c) == Some(io::ErrorKind::TimedOut)) {
+        return AttemptError::Timeout;
+    }
+    let text: Vec<String> = causes.iter().map(|c| c.to_string().to_ascii_lowercase()).collect();
+    let says = |needle: &str| text.iter().any(|t| t.contains(needle));
+    if says("dns error") || says("failed to lookup address") {
+        return AttemptError::Dns;
+    }
+    if causes.iter().any(|c| c.downcast_ref::<rustls::Error>().is_some()) {
+        return AttemptError::Tls;
+    }
+    let cut = [
+        io::ErrorKind::ConnectionRefused,
+        io::ErrorKind::ConnectionReset,
+        io::ErrorKind::ConnectionAborted,
+        io::ErrorKind::NotConnected,
+        io::ErrorKind::BrokenPipe,
+        io::ErrorKind::UnexpectedEof,
+    ];
+    if causes.iter().any(|c| io_kind(*c).is_some_and(|kind| cut.contains(&kind)))
+        || says("connection closed before message completed")
+        || says("tcp connect error")
+    {
+        return AttemptError::Connect;
+    }
+    if e.is_connect() {
+        return AttemptError::Connect;
+    }
+    AttemptError::Other
+}
+
+/// Every cause below `e`, outermost first. An I/O error is followed into the
+/// error it wraps (a rustls error, another I/O error), which its `source()`
+/// skips.
+fn causes<'a>(e: &'a reqwest::Error) -> Vec<&'a (dyn Error + 'static)> {
+    let mut found = Vec::new();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        found.push(cause);
+        next = match cause.downcast_ref::<io::Error>() {
+            Some(io) => io.get_ref().map(|inner| inner as &(dyn Error + 'static)),
+            None => cause.source(),
+        };
+    }
+    found
+}
+
+fn io_kind(e: &(dyn Error + 'static)) -> Option<io::ErrorKind> {
+    e.downcast_ref::<io::Error>().map(io::Error::kind)
+}
