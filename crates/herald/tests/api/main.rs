@@ -6,7 +6,8 @@
 //! `database` gives each test its database on the engine of the run,
 //! `helpers` starts and restarts Herald and speaks its API, `checks` holds the
 //! shared assertions, `fixtures` the test data, `receiver` records what Herald
-//! sends, `signature` recomputes both signature schemes from first principles;
+//! sends, `signature` recomputes both signature schemes from first principles,
+//! `sse` reads the live stream;
 //! every other module is one subject of the contract; `crash` runs the
 //! `herald` binary itself, to kill it with SIGKILL.
 
@@ -19,6 +20,7 @@ mod fixtures;
 mod helpers;
 mod receiver;
 mod signature;
+mod sse;
 
 mod bad_input;
 mod conformance;
@@ -29,11 +31,14 @@ mod failures;
 mod idempotency;
 mod nodes;
 mod ops;
+mod polling;
 mod portal;
 mod publish;
 mod restart;
 mod retention;
 mod retries;
 mod rotation;
+mod stream;
+mod stream_lag;
 mod tenancy;
 mod wire_format;
