@@ -9,15 +9,17 @@
 //! - [`config`]: flags and `HERALD_*` variables.
 //! - [`app`]: wiring and shutdown.
 //! - [`domain`]: parsed types, no I/O.
-//! - [`store`]: the single truth, SQLite.
+//! - [`store`]: the single truth, SQLite or PostgreSQL.
 //! - [`dispatch`]: claiming, sending, recording.
 //! - [`api`]: the HTTP API of the contract.
 //! - [`portal`]: the developer portal in the browser.
 //! - [`retention`]: deleting what is older than the retention period.
+//! - [`cli`]: the developer tools of the binary (`herald listen`).
 
 pub mod admin_token;
 pub mod api;
 pub mod app;
+pub mod cli;
 pub mod config;
 pub mod dispatch;
 pub mod domain;

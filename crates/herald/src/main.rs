@@ -1,7 +1,7 @@
 //! The `herald` command line.
 
 use clap::{Parser, Subcommand};
-use herald::{Application, Config};
+use herald::{cli::listen::ListenArgs, Application, Config};
 
 /// Herald, a webhook delivery service.
 #[derive(Parser)]
@@ -15,6 +15,8 @@ struct Cli {
 enum Command {
     /// Run the API and the delivery workers.
     Serve(Config),
+    /// Forward an account's live events to a local URL, signed as deliveries.
+    Listen(ListenArgs),
 }
 
 #[tokio::main]
@@ -22,6 +24,14 @@ async fn main() -> anyhow::Result<()> {
     herald::telemetry::init();
     match Cli::parse().command {
         Command::Serve(config) => serve(config).await,
+        Command::Listen(args) => listen(args).await,
+    }
+}
+
+async fn listen(args: ListenArgs) -> anyhow::Result<()> {
+    tokio::select! {
+        done = herald::cli::listen::run(args) => Ok(done?),
+        () = herald::telemetry::shutdown_signal() => Ok(()),
     }
 }
 

@@ -228,6 +228,14 @@ impl TestApp {
         self.start("127.0.0.1:0").await;
     }
 
+    /// Stops Herald and starts a new one on the same database, options and
+    /// port: what a client that keeps its server URL sees of a restart.
+    pub async fn restart_on_same_port(&mut self) {
+        self.stop().await;
+        let listen = format!("127.0.0.1:{}", self.port);
+        self.start(&listen).await;
+    }
+
     /// The full URL of an API path.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)

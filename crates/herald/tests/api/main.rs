@@ -9,7 +9,8 @@
 //! sends, `signature` recomputes both signature schemes from first principles,
 //! `sse` reads the live stream;
 //! every other module is one subject of the contract; `crash` runs the
-//! `herald` binary itself, to kill it with SIGKILL.
+//! `herald` binary itself, to kill it with SIGKILL, and `listen` runs
+//! `herald listen`.
 
 // Tests say what they expect with `unwrap`/`expect`: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -19,6 +20,7 @@ mod database;
 mod fixtures;
 mod helpers;
 mod receiver;
+mod sample;
 mod signature;
 mod sse;
 
@@ -29,6 +31,7 @@ mod deliveries;
 mod endpoints;
 mod failures;
 mod idempotency;
+mod listen;
 mod nodes;
 mod ops;
 mod polling;
