@@ -1,10 +1,10 @@
 //! Wiring: store + dispatcher + router in one [`Application`], with graceful shutdown.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{future::IntoFuture, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{admin_token, api, config::Config, dispatch::Dispatcher, domain::Catalog, store, telemetry};
 
@@ -24,8 +24,12 @@ pub struct Application {
     store: store::SharedStore,
     /// How long events are kept.
     retention: std::time::Duration,
+    /// How long open connections may finish after a shutdown signal.
+    shutdown_grace: std::time::Duration,
     /// Cancelled to stop the server and the workers.
     shutdown: CancellationToken,
+    /// The live streams' readers, waited for at the stop.
+    streams: TaskTracker,
 }
 
 /// Stops a running [`Application`] from outside (tests, signal handlers).
@@ -68,8 +72,16 @@ impl Application {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", listener.local_addr()?),
         };
-        let state =
-            api::AppState::new(config.clone(), store.clone(), catalog, &admin_token, &public_url, dispatcher.waker());
+        let state = api::AppState::new(
+            config.clone(),
+            store.clone(),
+            catalog,
+            &admin_token,
+            &public_url,
+            dispatcher.waker(),
+            shutdown.clone(),
+        );
+        let streams = state.streams.clone();
         let router = api::router(state);
         if config.dev {
             tracing::warn!("HERALD_DEV is on: http:// endpoints and private addresses are allowed");
@@ -84,7 +96,9 @@ impl Application {
             dispatcher,
             store,
             retention: config.retention,
+            shutdown_grace: config.shutdown_grace,
             shutdown,
+            streams,
         })
     }
 
@@ -115,16 +129,31 @@ impl Application {
 
     /// Serves the API and runs the delivery workers until shut down.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let Self { listener, router, dispatcher, store, retention, shutdown, .. } = self;
+        let Self { listener, router, dispatcher, store, retention, shutdown_grace, shutdown, streams, .. } = self;
         tracing::info!(address = %listener.local_addr()?, "herald is listening");
         let workers = tokio::spawn(dispatcher.run());
         let purger = tokio::spawn(crate::retention::run(store, retention, shutdown.clone()));
         let stop = shutdown.clone();
-        let served = axum::serve(listener, router)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
-            .await
-            .context("The HTTP server failed");
+        let server = axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await });
+        // Live streams end at the signal, but a client that reads nothing
+        // would hold its connection open forever: the grace period bounds it.
+        let served = tokio::select! {
+            served = server.into_future() => served.context("The HTTP server failed"),
+            () = async {
+                shutdown.cancelled().await;
+                tokio::time::sleep(shutdown_grace).await;
+            } => {
+                tracing::warn!(grace = ?shutdown_grace, "connections still open after the shutdown grace period are dropped");
+                Ok(())
+            }
+        };
         shutdown.cancel();
+        // The stream readers end at the signal; once they are gone, nothing of
+        // this run holds the store (a restart on the same SQLite file needs that).
+        streams.close();
+        if tokio::time::timeout(shutdown_grace, streams.wait()).await.is_err() {
+            tracing::warn!(open = streams.len(), "live-stream readers still running after the shutdown grace period");
+        }
         workers.await.context("The dispatcher panicked")?;
         purger.await.context("The retention task panicked")?;
         tracing::info!("herald stopped");

@@ -91,6 +91,20 @@ pub struct Config {
     #[arg(long, env = "HERALD_LEASE_MARGIN", default_value = "30s", value_parser = humantime::parse_duration)]
     pub lease_margin: Duration,
 
+    /// How long a live stream stays silent before it sends a `: keep-alive` comment.
+    #[arg(long, env = "HERALD_STREAM_HEARTBEAT", default_value = "15s", value_parser = positive_duration)]
+    pub stream_heartbeat: Duration,
+
+    /// How often a live stream reads the store when no publish on this node
+    /// woke it: how soon it sees events published through another node.
+    #[arg(long, env = "HERALD_STREAM_POLL", default_value = "1s", value_parser = positive_duration)]
+    pub stream_poll: Duration,
+
+    /// How long a live stream waits for a reader that takes nothing before it
+    /// ends the stream, naming where to resume (`Last-Event-ID`).
+    #[arg(long, env = "HERALD_STREAM_WRITE_TIMEOUT", default_value = "30s", value_parser = positive_duration)]
+    pub stream_write_timeout: Duration,
+
     /// How long attempts in flight may run on after a shutdown signal.
     #[arg(long, env = "HERALD_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
@@ -118,6 +132,15 @@ impl FromStr for Hidden {
 impl fmt::Debug for Hidden {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Hidden(…)")
+    }
+}
+
+/// A duration such as `15s` or `250ms`, more than zero: it paces a loop.
+fn positive_duration(s: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(s) {
+        Ok(d) if d.is_zero() => Err("must be more than zero".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(e.to_string()),
     }
 }
 

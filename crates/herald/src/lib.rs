@@ -14,7 +14,7 @@
 //! - [`api`]: the HTTP API of the contract.
 //! - [`portal`]: the developer portal in the browser.
 //! - [`retention`]: deleting what is older than the retention period.
-//! - [`cli`]: the developer tools of the `herald` binary (`trigger`, `verify`).
+//! - [`cli`]: the developer tools of the `herald` binary (`listen`, `trigger`, `verify`).
 
 pub mod admin_token;
 pub mod api;

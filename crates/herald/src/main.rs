@@ -1,7 +1,7 @@
 //! The `herald` command line.
 
 use clap::{Parser, Subcommand};
-use herald::{Application, Config};
+use herald::{cli::listen::ListenArgs, Application, Config};
 
 /// Herald, a webhook delivery service.
 #[derive(Parser)]
@@ -19,6 +19,8 @@ enum Command {
     Trigger(herald::cli::trigger::TriggerArgs),
     /// Check a webhook's signature against a secret and its raw body.
     Verify(herald::cli::verify::VerifyArgs),
+    /// Forward an account's live events to a local URL, signed as deliveries.
+    Listen(ListenArgs),
 }
 
 #[tokio::main]
@@ -28,6 +30,14 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve(config) => serve(*config).await,
         Command::Trigger(args) => herald::cli::finish("trigger", herald::cli::trigger::run(&args).await),
         Command::Verify(args) => herald::cli::finish("verify", herald::cli::verify::run(&args)),
+        Command::Listen(args) => listen(args).await,
+    }
+}
+
+async fn listen(args: ListenArgs) -> anyhow::Result<()> {
+    tokio::select! {
+        done = herald::cli::listen::run(args) => Ok(done?),
+        () = herald::telemetry::shutdown_signal() => Ok(()),
     }
 }
 

@@ -118,6 +118,7 @@ async fn commit(
         PublishOutcome::Created(published) => {
             metrics::counter!("herald_events_published_total").increment(published.len() as u64);
             state.wake.notify_one();
+            state.new_events.ring();
             Ok((StatusCode::ACCEPTED, published))
         }
         PublishOutcome::Replayed(published) => Ok((StatusCode::OK, published)),

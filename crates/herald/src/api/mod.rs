@@ -14,12 +14,14 @@ mod events;
 mod ops;
 mod portal_links;
 mod query;
+pub mod stream;
 mod views;
 
 use std::sync::Arc;
 
 use axum::{extract::DefaultBodyLimit, routing::get, Json};
 use tokio::sync::Notify;
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -45,6 +47,13 @@ pub struct AppState {
     pub wake: Arc<Notify>,
     /// Where people reach this Herald (`HERALD_PUBLIC_URL`), for portal links.
     pub public_url: Arc<str>,
+    /// Rung after each commit of new events, so live streams read at once.
+    pub new_events: stream::NewEvents,
+    /// Cancelled when the server stops: live streams end, naming where to resume.
+    pub shutdown: CancellationToken,
+    /// The live streams' reader tasks, which the server waits for when it
+    /// stops, so that none outlives it holding the store.
+    pub streams: TaskTracker,
 }
 
 impl AppState {
@@ -56,6 +65,7 @@ impl AppState {
         admin_token: &str,
         public_url: &str,
         wake: Arc<Notify>,
+        shutdown: CancellationToken,
     ) -> Self {
         Self {
             config,
@@ -64,6 +74,9 @@ impl AppState {
             admin_token: SecretDigest::of(admin_token),
             wake,
             public_url: Arc::from(public_url),
+            new_events: stream::NewEvents::new(),
+            shutdown,
+            streams: TaskTracker::new(),
         }
     }
 
@@ -99,6 +112,7 @@ pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(accounts::router())
         .merge(events::router())
+        .merge(stream::router())
         .merge(endpoints::router())
         .merge(endpoint_stats::router())
         .merge(deliveries::router())

@@ -1,7 +1,11 @@
-//! The developer tools of the `herald` binary, one module per subcommand:
-//! each holds its clap arguments and its `run`, so `main.rs` only dispatches.
+//! The developer tools of the `herald` binary, one module per subcommand,
+//! each speaking to a running Herald over its public API (or to nothing:
+//! `verify`); each holds its clap arguments and its `run`, so `main.rs` only
+//! dispatches.
 //! [`finish`] turns a tool's outcome into its exit status.
 
+pub mod listen;
+mod sse;
 pub mod trigger;
 pub mod verify;
 

@@ -4,6 +4,7 @@
 
 pub mod address_guard;
 mod dispatcher;
+pub mod headers;
 mod in_flight;
 pub mod sender;
 mod transport_error;

@@ -5,11 +5,12 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use reqwest::{header, redirect, Client, Response};
+use reqwest::{redirect, Client, Response};
 use tokio::time::{timeout_at, Instant};
 
 use super::{
     address_guard::{BlockedAddress, GuardedResolver},
+    headers::{user_agent, webhook_headers, WebhookRequest},
     transport_error::classify,
 };
 use crate::{
@@ -19,11 +20,6 @@ use crate::{
 
 /// The most of a response body that is read and logged.
 pub const MAX_LOGGED_BODY: usize = 64 * 1024;
-
-/// The `User-Agent` of every attempt.
-pub fn user_agent() -> String {
-    format!("Herald/{}", env!("CARGO_PKG_VERSION"))
-}
 
 /// Sends attempts over one pooled, keep-alive HTTP client.
 #[derive(Debug, Clone)]
@@ -121,26 +117,19 @@ impl Sender {
 
     /// The signed POST of the stored bytes, to the URL as parsed (no second parse).
     fn request(&self, claimed: &ClaimedDelivery, url: &EndpointUrl, now: Timestamp) -> reqwest::RequestBuilder {
-        let t = now.unix_seconds();
         let secrets = claimed.secrets.in_force(now);
-        let body = claimed.payload.as_slice();
-        let id = claimed.event_id.as_str();
-        let mut request = self
-            .client
-            .post(url.as_url().clone())
-            .header(header::CONTENT_TYPE, "application/json")
-            .header("X-Webhook-ID", id)
-            .header("X-Webhook-Event", &claimed.event_type)
-            .header("X-Webhook-Signature", herald_signature::signature_header(&secrets, t, body))
-            .header("X-Webhook-Attempt", claimed.attempt_n.to_string())
-            .header("X-Webhook-Delivery", claimed.id.as_str())
-            .header("webhook-id", id)
-            .header("webhook-timestamp", t.to_string());
-        match herald_signature::standard::signature_header(&secrets, id, t, body) {
-            Ok(signature) => request = request.header("webhook-signature", signature),
-            Err(e) => {
-                tracing::warn!(delivery = %claimed.id, error = %e, "secret is not base64; webhook-signature left out")
-            }
+        let headers = webhook_headers(&WebhookRequest {
+            event_id: claimed.event_id.as_str(),
+            event_type: &claimed.event_type,
+            delivery_id: claimed.id.as_str(),
+            attempt: claimed.attempt_n,
+            secrets: &secrets,
+            timestamp: now.unix_seconds(),
+            body: &claimed.payload,
+        });
+        let mut request = self.client.post(url.as_url().clone());
+        for (name, value) in headers {
+            request = request.header(name, value);
         }
         request.body(claimed.payload.clone())
     }

@@ -1,7 +1,7 @@
 //! Parsed domain types, no I/O: ids, event types and the catalog, endpoint
 //! URLs and secrets, the keys that seal secrets at rest, the target policy
 //! (public addresses, trusted blocks), delivery states, the retry schedule,
-//! the envelope.
+//! the envelope, and the filters live-stream readers choose events with.
 
 pub mod allow_targets;
 pub mod catalog;
@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod encryption_key;
 pub mod endpoint_url;
 pub mod envelope;
+pub mod event_filter;
 pub mod event_type;
 pub mod ids;
 pub mod ip_policy;
@@ -22,6 +23,7 @@ pub use catalog::Catalog;
 pub use delivery::{AttemptError, DeliveryStatus};
 pub use encryption_key::EncryptionKey;
 pub use endpoint_url::{EndpointUrl, UrlError};
+pub use event_filter::{DataField, EventFilter};
 pub use event_type::{EventType, TypeFilter, TypePattern};
 pub use ids::{AccountId, DeliveryId, EndpointId, EventId, KeyId};
 pub use schedule::RetrySchedule;

@@ -117,7 +117,11 @@ pub trait EventStore {
         event_type: Option<&EventType>,
         page: &Page,
     ) -> StoreResult<Paged<StoredEvent>>;
-    /// Events after `after`, oldest first (polling).
+    /// Events committed after `after`, in commit order: what polling and the
+    /// live stream follow, so that an event committed after another is never
+    /// listed before it, whatever their ids. An `after` this account does not
+    /// hold (purged, or not its own) stands for the moment its id was made:
+    /// the events with later ids. The next cursor is the last event returned.
     async fn events_after(
         &self,
         account: &AccountId,
@@ -125,6 +129,9 @@ pub trait EventStore {
         after: &EventId,
         limit: u32,
     ) -> StoreResult<Paged<StoredEvent>>;
+    /// The account's last committed event (test events included), if any:
+    /// where a live stream that names no position starts.
+    async fn last_event_id(&self, account: &AccountId) -> StoreResult<Option<EventId>>;
     /// One event.
     async fn get_event(&self, account: &AccountId, id: &EventId) -> StoreResult<StoredEvent>;
 }

@@ -46,6 +46,10 @@ pub struct Options {
     pub encryption_old_keys: Option<String>,
     /// `--allow-targets`: non-public blocks strict mode delivers to.
     pub allow_targets: Option<String>,
+    /// `--stream-heartbeat`.
+    pub stream_heartbeat: String,
+    /// `--stream-write-timeout`.
+    pub stream_write_timeout: String,
 }
 
 impl Default for Options {
@@ -60,6 +64,8 @@ impl Default for Options {
             encryption_key: None,
             encryption_old_keys: None,
             allow_targets: None,
+            stream_heartbeat: "15s".into(),
+            stream_write_timeout: "30s".into(),
         }
     }
 }
@@ -104,6 +110,18 @@ impl Options {
     /// The same options with these old keys (comma-separated) still opening secrets.
     pub fn old_keys(mut self, keys: Option<&str>) -> Self {
         self.encryption_old_keys = keys.map(str::to_string);
+        self
+    }
+
+    /// The same options with another live-stream heartbeat interval.
+    pub fn stream_heartbeat(mut self, interval: &str) -> Self {
+        self.stream_heartbeat = interval.into();
+        self
+    }
+
+    /// The same options with another live-stream write timeout.
+    pub fn stream_write_timeout(mut self, timeout: &str) -> Self {
+        self.stream_write_timeout = timeout.into();
         self
     }
 
@@ -173,7 +191,7 @@ impl TestApp {
             options,
             running: None,
         };
-        app.start().await?;
+        app.start("127.0.0.1:0").await?;
         Ok(app)
     }
 
@@ -185,12 +203,12 @@ impl TestApp {
             .unwrap_or_else(|e| panic!("the second node builds: {e:#}"))
     }
 
-    async fn start(&mut self) -> anyhow::Result<()> {
+    async fn start(&mut self, listen: &str) -> anyhow::Result<()> {
         let o = &self.options;
         let mut args = vec![
             "herald".to_string(),
             "--listen".into(),
-            "127.0.0.1:0".into(),
+            listen.into(),
             "--database-url".into(),
             self.database.url(),
             "--data-dir".into(),
@@ -205,6 +223,12 @@ impl TestApp {
             o.poll_interval.clone(),
             "--retention".into(),
             o.retention.clone(),
+            "--stream-heartbeat".into(),
+            o.stream_heartbeat.clone(),
+            "--stream-poll".into(),
+            o.poll_interval.clone(),
+            "--stream-write-timeout".into(),
+            o.stream_write_timeout.clone(),
         ];
         if let Some(token) = &o.admin_token {
             args.extend(["--admin-token".into(), token.clone()]);
@@ -245,7 +269,7 @@ impl TestApp {
     /// Stops Herald and starts a new one on the same database with the same options.
     pub async fn restart(&mut self) {
         self.stop().await;
-        self.start().await.unwrap_or_else(|e| panic!("Herald builds again: {e:#}"));
+        self.start("127.0.0.1:0").await.unwrap_or_else(|e| panic!("Herald builds again: {e:#}"));
     }
 
     /// Stops Herald and starts a new one on the same database with other
@@ -253,12 +277,20 @@ impl TestApp {
     pub async fn try_restart_with(&mut self, options: Options) -> anyhow::Result<()> {
         self.stop().await;
         self.options = options;
-        self.start().await
+        self.start("127.0.0.1:0").await
     }
 
     /// [`TestApp::try_restart_with`], expecting the start to succeed.
     pub async fn restart_with(&mut self, options: Options) {
         self.try_restart_with(options).await.unwrap_or_else(|e| panic!("Herald builds again: {e:#}"));
+    }
+
+    /// Stops Herald and starts a new one on the same database, options and
+    /// port: what a client that keeps its server URL sees of a restart.
+    pub async fn restart_on_same_port(&mut self) {
+        self.stop().await;
+        let listen = format!("127.0.0.1:{}", self.port);
+        self.start(&listen).await.unwrap_or_else(|e| panic!("Herald builds again: {e:#}"));
     }
 
     /// The full URL of an API path.
@@ -338,6 +370,11 @@ impl TestApp {
         Published::from_body(&body)
     }
 
+    /// A publisher for this app that tasks of their own can own.
+    pub fn publisher(&self) -> Publisher {
+        Publisher { client: self.client.clone(), address: self.address.clone(), token: self.admin_token.clone() }
+    }
+
     /// Sends a publish request as is, for tests of its refusals.
     pub async fn post_publish(&self, account: &str, body: &Value) -> Response {
         self.post(&format!("/v1/accounts/{account}/events"), body).await
@@ -366,6 +403,22 @@ impl TestApp {
     pub async fn list_events(&self, account: &str) -> Vec<Value> {
         let body = self.get_json(&format!("/v1/accounts/{account}/events?limit=500")).await;
         body["data"].as_array().expect("an event list").clone()
+    }
+
+    /// Every event after `after`, oldest first, read page by page with `after=`
+    /// as a poller does (the next `after` is the last id of a page).
+    pub async fn events_after(&self, account: &str, after: &str) -> Vec<Value> {
+        let mut events = Vec::new();
+        let mut after = after.to_string();
+        loop {
+            let page = self.get_json(&format!("/v1/accounts/{account}/events?after={after}&limit=500")).await;
+            let data = page["data"].as_array().expect("a page of events");
+            events.extend(data.iter().cloned());
+            match page["next_cursor"].as_str() {
+                Some(next) => after = next.to_string(),
+                None => return events,
+            }
+        }
     }
 
     /// Waits until the delivery has the given status; returns it.
@@ -421,6 +474,43 @@ impl Drop for TestApp {
         if let Some(running) = &self.running {
             running.handle.shutdown();
         }
+    }
+}
+
+/// Publishes through the API from a task of its own (cloneable, `'static`).
+#[derive(Clone)]
+pub struct Publisher {
+    client: reqwest::Client,
+    address: String,
+    token: String,
+}
+
+impl Publisher {
+    /// Publishes one event, expecting `202`.
+    pub async fn publish(&self, account: &str, event_type: &str, data: Value) -> Published {
+        let response = self
+            .client
+            .post(format!("{}/v1/accounts/{account}/events", self.address))
+            .bearer_auth(&self.token)
+            .json(&json!({"type": event_type, "data": data}))
+            .send()
+            .await
+            .expect("POST …/events sent");
+        Published::from_body(&expect_json(response, 202).await)
+    }
+
+    /// Publishes events in one batch, expecting `202`; returns their envelopes.
+    pub async fn publish_batch(&self, account: &str, events: &[(&str, Value)]) -> Vec<Value> {
+        let body: Vec<Value> = events.iter().map(|(t, data)| json!({"type": t, "data": data})).collect();
+        let response = self
+            .client
+            .post(format!("{}/v1/accounts/{account}/events/batch", self.address))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .expect("POST …/events/batch sent");
+        expect_json(response, 202).await["events"].as_array().expect("the batch's events").clone()
     }
 }
 

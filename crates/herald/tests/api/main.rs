@@ -7,12 +7,13 @@
 //! `helpers` starts and restarts Herald and speaks its API, `checks` holds the
 //! shared assertions, `fixtures` the test data, `receiver` records what Herald
 //! sends, `hostile_servers` and `self_signed` are receivers that misbehave on
-//! purpose, `signature` recomputes both signature schemes from first principles;
-//! every other module is one subject of the contract; `crash` runs the
-//! `herald` binary itself, to kill it with SIGKILL, `logs` to search its
-//! logs for secrets, `tools` runs its developer
-//! tools (`herald trigger`, `herald verify`), and `examples` runs the receiver
-//! examples of `examples/receivers/` as child processes.
+//! purpose, `signature` recomputes both signature schemes from first principles,
+//! `sse` reads the live stream; every other module is one subject of the
+//! contract; `crash` runs the `herald` binary itself, to kill it with SIGKILL,
+//! `logs` to search its logs for secrets, `tools` runs its developer tools
+//! (`herald trigger`, `herald verify`), `listen` runs `herald listen`, and
+//! `examples` runs the receiver examples of `examples/receivers/` as child
+//! processes.
 
 // Tests say what they expect with `unwrap`/`expect`: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -23,8 +24,10 @@ mod fixtures;
 mod helpers;
 mod hostile_servers;
 mod receiver;
+mod sample;
 mod self_signed;
 mod signature;
+mod sse;
 
 mod address_guard;
 mod bad_input;
@@ -36,9 +39,11 @@ mod examples;
 mod failures;
 mod hostile;
 mod idempotency;
+mod listen;
 mod logs;
 mod nodes;
 mod ops;
+mod polling;
 mod portal;
 mod publish;
 mod restart;
@@ -47,6 +52,8 @@ mod retries;
 mod rotation;
 mod secrets_at_rest;
 mod stats;
+mod stream;
+mod stream_lag;
 mod tenancy;
 mod tools;
 mod wire_format;

@@ -46,22 +46,43 @@ async fn require_account(conn: &mut PgConnection, account: &AccountId) -> StoreR
         .ok_or(StoreError::NotFound)
 }
 
+/// Takes the next `events` positions of the account's events; returns the
+/// first. The account row stays locked until this transaction ends, so the
+/// next publish of the account takes its positions after this one committed:
+/// positions follow commit order. Taken last before the inserts, so the lock
+/// is held as briefly as it can be, and while no other lock is awaited.
+async fn claim_positions(conn: &mut PgConnection, account: &AccountId, events: usize) -> StoreResult<i64> {
+    let n = i64::try_from(events).map_err(|_| StoreError::Corrupt("too many events in one commit".into()))?;
+    let last: i64 =
+        sqlx::query_scalar("UPDATE accounts SET event_seq = event_seq + $1 WHERE id = $2 RETURNING event_seq")
+            .bind(n)
+            .bind(account.as_str())
+            .fetch_optional(conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    Ok(last - n + 1)
+}
+
+/// Inserts events numbered from `first` in the order given.
 async fn insert_events(
     conn: &mut PgConnection,
     account: &AccountId,
     events: &[NewEvent],
+    first: i64,
     is_test: bool,
 ) -> StoreResult<()> {
-    for chunk in events.chunks(INSERT_CHUNK) {
+    let numbered: Vec<(i64, &NewEvent)> = (first..).zip(events).collect();
+    for chunk in numbered.chunks(INSERT_CHUNK) {
         let mut query =
-            QueryBuilder::new("INSERT INTO events (id, account_id, event_type, created_at, payload, is_test) ");
-        query.push_values(chunk, |mut row, event| {
+            QueryBuilder::new("INSERT INTO events (id, account_id, event_type, created_at, payload, is_test, seq) ");
+        query.push_values(chunk, |mut row, (seq, event)| {
             row.push_bind(event.id.as_str())
                 .push_bind(account.as_str())
                 .push_bind(event.event_type.as_str())
                 .push_bind(event.created_at.millis())
                 .push_bind(&event.payload)
-                .push_bind(is_test);
+                .push_bind(is_test)
+                .push_bind(*seq);
         });
         query.build().execute(&mut *conn).await.map_err(StoreError::from_insert)?;
     }
@@ -205,7 +226,8 @@ impl EventStore for PostgresStore {
             }
             counts.push((deliveries.len() - before) as u64);
         }
-        insert_events(&mut tx, account, &events, false).await?;
+        let first = claim_positions(&mut tx, account, events.len()).await?;
+        insert_events(&mut tx, account, &events, first, false).await?;
         insert_deliveries(&mut tx, account, &deliveries, first_attempt_at).await?;
         drop(deliveries);
         if let Some(key) = &idempotency {
@@ -245,7 +267,8 @@ impl EventStore for PostgresStore {
             .ok_or(StoreError::NotFound)?;
         let enabled: bool = found.try_get("enabled")?;
         let id = DeliveryId::generate();
-        insert_events(&mut tx, account, std::slice::from_ref(&event), true).await?;
+        let seq = claim_positions(&mut tx, account, 1).await?;
+        insert_events(&mut tx, account, std::slice::from_ref(&event), seq, true).await?;
         let delivery = NewDelivery { id, event: &event, endpoint: endpoint.as_str(), enabled };
         insert_deliveries(&mut tx, account, std::slice::from_ref(&delivery), first_attempt_at).await?;
         let row = sqlx::query("SELECT * FROM deliveries WHERE id = $1")
@@ -282,8 +305,11 @@ impl EventStore for PostgresStore {
         if let Some(t) = event_type {
             query.push(" AND event_type = ").push_bind(t.as_str());
         }
+        query.push(" AND seq > COALESCE((SELECT seq FROM events WHERE account_id = ").push_bind(account.as_str());
+        query.push(" AND id = ").push_bind(after.as_str());
+        query.push("), (SELECT MIN(seq) - 1 FROM events WHERE account_id = ").push_bind(account.as_str());
         query.push(" AND id > ").push_bind(after.as_str());
-        query.push(" ORDER BY id ASC LIMIT ").push_bind(i64::from(limit) + 1);
+        query.push("), 9223372036854775807) ORDER BY seq ASC LIMIT ").push_bind(i64::from(limit) + 1);
         let mut found =
             query.build().fetch_all(&self.pool).await?.iter().map(rows::event).collect::<StoreResult<Vec<_>>>()?;
         let more = found.len() > limit as usize;
@@ -291,6 +317,15 @@ impl EventStore for PostgresStore {
         // Polling resumes from the last event it saw, so the cursor of the next page is that id.
         let next_cursor = if more { found.last().map(|e| e.id.to_string()) } else { None };
         Ok(Paged { items: found, next_cursor })
+    }
+
+    async fn last_event_id(&self, account: &AccountId) -> StoreResult<Option<EventId>> {
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT id FROM events WHERE account_id = $1 ORDER BY seq DESC LIMIT 1")
+                .bind(account.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(id.map(EventId::from_trusted))
     }
 
     async fn get_event(&self, account: &AccountId, id: &EventId) -> StoreResult<StoredEvent> {

@@ -12,6 +12,8 @@
 //!   endpoint's enabled flag) under READ COMMITTED;
 //! - `INSERT … ON CONFLICT DO NOTHING`: idempotency keys and attempt rows;
 //! - `IS NOT DISTINCT FROM`: the re-seal pass's compare-and-set of secrets;
+//! - `UPDATE … RETURNING`: an account's event positions, taken under the
+//!   account row's lock so that they follow commit order;
 //! - `= ANY($1)` / `<> ALL($1)` over a text array bind;
 //! - `GREATEST`, `BOOLEAN`, `BYTEA`, `BIGINT` millisecond times;
 //! - partial indexes (`CREATE INDEX … WHERE …`).
@@ -19,7 +21,8 @@
 //! No extensions, no `LISTEN/NOTIFY`, no advisory locks of its own (sqlx's
 //! migrator takes one while migrating). Locks are always taken endpoint row
 //! first, delivery rows second, so transactions never wait on each other in a
-//! cycle.
+//! cycle; publishing takes the account row's lock after its endpoint rows, and
+//! waits on nothing else while holding it.
 //!
 //! Give Herald a schema of its own with
 //! `postgres://…/db?options=-c%20search_path%3Dherald`.

@@ -30,14 +30,30 @@ async fn require_account(conn: &mut SqliteConnection, account: &AccountId) -> St
         .ok_or(StoreError::NotFound)
 }
 
+/// Takes the next `n` positions of the account's events; returns the first.
+/// Only the writer calls this, so positions follow commit order.
+async fn claim_positions(conn: &mut SqliteConnection, account: &AccountId, n: usize) -> StoreResult<i64> {
+    let n = i64::try_from(n).map_err(|_| StoreError::Corrupt("too many events in one commit".into()))?;
+    let last: i64 =
+        sqlx::query_scalar("UPDATE accounts SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq")
+            .bind(n)
+            .bind(account.as_str())
+            .fetch_optional(conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+    Ok(last - n + 1)
+}
+
 async fn insert_event(
     conn: &mut SqliteConnection,
     account: &AccountId,
     event: &NewEvent,
+    seq: i64,
     is_test: bool,
 ) -> StoreResult<()> {
     sqlx::query(
-        "INSERT INTO events (id, account_id, event_type, created_at, payload, is_test) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO events (id, account_id, event_type, created_at, payload, is_test, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(event.id.as_str())
     .bind(account.as_str())
@@ -45,6 +61,7 @@ async fn insert_event(
     .bind(event.created_at.millis())
     .bind(&event.payload)
     .bind(is_test)
+    .bind(seq)
     .execute(conn)
     .await
     .map_err(StoreError::from_insert)?;
@@ -160,9 +177,10 @@ async fn publish_in(
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
+    let first = claim_positions(&mut *tx, account, events.len()).await?;
     let mut published = Vec::with_capacity(events.len());
-    for event in events {
-        insert_event(tx, account, event, false).await?;
+    for (seq, event) in (first..).zip(events) {
+        insert_event(tx, account, event, seq, false).await?;
         let mut deliveries = 0;
         for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
             insert_delivery(tx, account, event, &s.id, s.enabled, first_attempt_at).await?;
@@ -222,7 +240,8 @@ impl EventStore for SqliteStore {
             .await?
             .ok_or(StoreError::NotFound)?;
         let enabled: bool = found.try_get("enabled")?;
-        insert_event(&mut tx, account, &event, true).await?;
+        let seq = claim_positions(&mut tx, account, 1).await?;
+        insert_event(&mut tx, account, &event, seq, true).await?;
         let id = insert_delivery(&mut tx, account, &event, endpoint.as_str(), enabled, first_attempt_at).await?;
         let row = sqlx::query("SELECT * FROM deliveries WHERE id = ?").bind(id.as_str()).fetch_one(&mut *tx).await?;
         tx.commit().await?;
@@ -252,11 +271,17 @@ impl EventStore for SqliteStore {
     ) -> StoreResult<Paged<StoredEvent>> {
         let mut found = sqlx::query(
             "SELECT * FROM events WHERE account_id = ? AND is_test = 0 AND (? IS NULL OR event_type = ?)
-               AND id > ? ORDER BY id ASC LIMIT ?",
+               AND seq > COALESCE((SELECT seq FROM events WHERE account_id = ? AND id = ?),
+                                  (SELECT MIN(seq) - 1 FROM events WHERE account_id = ? AND id > ?),
+                                  9223372036854775807)
+             ORDER BY seq ASC LIMIT ?",
         )
         .bind(account.as_str())
         .bind(event_type.map(EventType::as_str))
         .bind(event_type.map(EventType::as_str))
+        .bind(account.as_str())
+        .bind(after.as_str())
+        .bind(account.as_str())
         .bind(after.as_str())
         .bind(i64::from(limit) + 1)
         .fetch_all(&self.reader)
@@ -269,6 +294,15 @@ impl EventStore for SqliteStore {
         // Polling resumes from the last event it saw, so the cursor of the next page is that id.
         let next_cursor = if more { found.last().map(|e| e.id.to_string()) } else { None };
         Ok(Paged { items: found, next_cursor })
+    }
+
+    async fn last_event_id(&self, account: &AccountId) -> StoreResult<Option<EventId>> {
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT id FROM events WHERE account_id = ? ORDER BY seq DESC LIMIT 1")
+                .bind(account.as_str())
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(id.map(EventId::from_trusted))
     }
 
     async fn get_event(&self, account: &AccountId, id: &EventId) -> StoreResult<StoredEvent> {
