@@ -18,6 +18,12 @@ pub enum StoreError {
     /// The database failed.
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// The embedded database failed on the writer's own connection.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// The writer thread is gone, or a commit failed after the write succeeded.
+    #[error("the store's writer failed: {0}")]
+    Writer(String),
     /// Migrations failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -30,6 +36,14 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Maps a constraint violation on the writer's connection to [`StoreError::Conflict`].
+    pub fn from_sqlite_insert(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ConstraintViolation) => Self::Conflict,
+            _ => Self::Sqlite(e),
+        }
+    }
+
     /// Maps a unique-constraint violation to [`StoreError::Conflict`].
     pub fn from_insert(e: sqlx::Error) -> Self {
         match &e {

@@ -212,13 +212,16 @@ impl DispatchStore for PostgresStore {
     }
 
     async fn next_due(&self) -> StoreResult<Option<Timestamp>> {
-        let row = sqlx::query(
-            "SELECT MIN(CASE WHEN lease_until IS NULL THEN next_attempt_at
-                             ELSE GREATEST(next_attempt_at, lease_until) END) AS due
-             FROM deliveries WHERE status = 'pending'",
+        // The due index gives the earliest at once. A leased delivery may
+        // make this earlier than what can be claimed; the dispatcher then
+        // waits its poll interval, which is also how soon an expired lease
+        // is noticed.
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT next_attempt_at FROM deliveries WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1",
         )
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(row.try_get::<Option<i64>, _>("due")?.map(Timestamp::from_millis))
+        .fetch_optional(&self.pool)
+        .await?
+        .flatten();
+        Ok(due.map(Timestamp::from_millis))
     }
 }

@@ -98,7 +98,7 @@ impl DeliveryStore for SqliteStore {
 
     #[tracing::instrument(skip(self, now))]
     async fn request_retry(&self, account: &AccountId, id: &DeliveryId, now: Timestamp) -> StoreResult<Delivery> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let found = sqlx::query(
             "SELECT e.enabled FROM deliveries d JOIN endpoints e ON e.id = d.endpoint_id
              WHERE d.id = ? AND d.account_id = ?",

@@ -3,7 +3,11 @@
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row, SqliteConnection};
 
-use super::{fetch_page, rows, SqliteStore};
+use super::{
+    fetch_page,
+    hot_dispatch::{DISABLE_SQL, STOP_LOG_SQL, STOP_SQL},
+    rows, SqliteStore,
+};
 use crate::{
     domain::{AccountId, EndpointId, Timestamp},
     store::{
@@ -20,36 +24,10 @@ pub(super) async fn disable_in(
     reason: &str,
     now: Timestamp,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "UPDATE endpoints SET enabled = 0, disabled_reason = ?, disabled_at = ?, updated_at = ?
-         WHERE id = ? AND enabled = 1",
-    )
-    .bind(reason)
-    .bind(now.millis())
-    .bind(now.millis())
-    .bind(endpoint)
-    .execute(&mut *conn)
-    .await?;
-    let stoppable = "endpoint_id = ? AND status = 'pending' AND (lease_until IS NULL OR lease_until < ?)";
-    sqlx::query(&format!(
-        "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, response_body)
-         SELECT id, attempt_count + 1, ?, 0, NULL, 'endpoint_disabled', '' FROM deliveries WHERE {stoppable}"
-    ))
-    .bind(now.millis())
-    .bind(endpoint)
-    .bind(now.millis())
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(&format!(
-        "UPDATE deliveries SET status = 'failed', attempt_count = attempt_count + 1, next_attempt_at = NULL,
-                missed = 1, manual = 0, resume_status = NULL, resume_next_attempt_at = NULL, updated_at = ?
-         WHERE {stoppable}"
-    ))
-    .bind(now.millis())
-    .bind(endpoint)
-    .bind(now.millis())
-    .execute(&mut *conn)
-    .await?;
+    let now = now.millis();
+    sqlx::query(DISABLE_SQL).bind(reason).bind(now).bind(now).bind(endpoint).execute(&mut *conn).await?;
+    sqlx::query(STOP_LOG_SQL).bind(now).bind(endpoint).bind(now).execute(&mut *conn).await?;
+    sqlx::query(STOP_SQL).bind(now).bind(endpoint).bind(now).execute(&mut *conn).await?;
     Ok(())
 }
 
@@ -69,7 +47,7 @@ impl SqliteStore {
 impl EndpointStore for SqliteStore {
     #[tracing::instrument(skip_all, fields(account = %account, endpoint = %new.id))]
     async fn create_endpoint(&self, account: &AccountId, new: &NewEndpoint, now: Timestamp) -> StoreResult<Endpoint> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let exists =
             sqlx::query("SELECT 1 FROM accounts WHERE id = ?").bind(account.as_str()).fetch_optional(&mut *tx).await?;
         if exists.is_none() {
@@ -113,7 +91,7 @@ impl EndpointStore for SqliteStore {
         patch: &EndpointPatch,
         now: Timestamp,
     ) -> StoreResult<Endpoint> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let current = Self::endpoint_in(&mut tx, account, id).await?;
         let url = patch.url.as_ref().unwrap_or(&current.url);
         let description = patch.description.as_ref().unwrap_or(&current.description);
@@ -191,7 +169,7 @@ impl EndpointStore for SqliteStore {
         reason: &str,
         now: Timestamp,
     ) -> StoreResult<Endpoint> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         Self::endpoint_in(&mut tx, account, id).await?;
         disable_in(&mut tx, id.as_str(), reason, now).await?;
         let endpoint = Self::endpoint_in(&mut tx, account, id).await?;
@@ -208,7 +186,7 @@ impl EndpointStore for SqliteStore {
         first_attempt_at: Timestamp,
         now: Timestamp,
     ) -> StoreResult<Endpoint> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         Self::endpoint_in(&mut tx, account, id).await?;
         sqlx::query(
             "UPDATE endpoints SET enabled = 1, disabled_reason = NULL, disabled_at = NULL, updated_at = ? WHERE id = ?",

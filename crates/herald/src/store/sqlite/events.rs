@@ -1,104 +1,22 @@
 //! Events on SQLite: publishing (event and deliveries in one commit) and reading.
 
-use std::{collections::HashMap, sync::Arc};
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row, SqliteConnection};
 
-use super::{fetch_page, placeholders, rows, SqliteStore};
+use super::{
+    fetch_page,
+    hot_events::{self, Publishing},
+    placeholders, rows, SqliteStore,
+};
 use crate::{
-    domain::{AccountId, DeliveryId, EndpointId, EventId, EventType, Timestamp, TypeFilter},
+    domain::{AccountId, EndpointId, EventId, EventType, Timestamp},
     store::{
         Delivery, EventStore, IdempotencyKey, NewEvent, Page, Paged, PublishOutcome, Published, StoreError,
         StoreResult, StoredEvent,
     },
 };
-
-/// An endpoint as publishing sees it.
-struct Subscriber {
-    id: String,
-    filter: TypeFilter,
-    enabled: bool,
-}
-
-async fn require_account(conn: &mut SqliteConnection, account: &AccountId) -> StoreResult<()> {
-    sqlx::query("SELECT 1 FROM accounts WHERE id = ?")
-        .bind(account.as_str())
-        .fetch_optional(conn)
-        .await?
-        .map(|_| ())
-        .ok_or(StoreError::NotFound)
-}
-
-/// Takes the next `n` positions of the account's events; returns the first.
-/// Only the writer calls this, so positions follow commit order.
-async fn claim_positions(conn: &mut SqliteConnection, account: &AccountId, n: usize) -> StoreResult<i64> {
-    let n = i64::try_from(n).map_err(|_| StoreError::Corrupt("too many events in one commit".into()))?;
-    let last: i64 =
-        sqlx::query_scalar("UPDATE accounts SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq")
-            .bind(n)
-            .bind(account.as_str())
-            .fetch_optional(conn)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-    Ok(last - n + 1)
-}
-
-async fn insert_event(
-    conn: &mut SqliteConnection,
-    account: &AccountId,
-    event: &NewEvent,
-    seq: i64,
-    is_test: bool,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO events (id, account_id, event_type, created_at, payload, is_test, seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(event.id.as_str())
-    .bind(account.as_str())
-    .bind(event.event_type.as_str())
-    .bind(event.created_at.millis())
-    .bind(&event.payload)
-    .bind(is_test)
-    .bind(seq)
-    .execute(conn)
-    .await
-    .map_err(StoreError::from_insert)?;
-    Ok(())
-}
-
-/// Inserts one delivery: pending for an enabled endpoint, skipped (and missed) otherwise.
-async fn insert_delivery(
-    conn: &mut SqliteConnection,
-    account: &AccountId,
-    event: &NewEvent,
-    endpoint: &str,
-    enabled: bool,
-    first_attempt_at: Timestamp,
-) -> StoreResult<DeliveryId> {
-    let id = DeliveryId::generate();
-    let (status, next, missed) =
-        if enabled { ("pending", Some(first_attempt_at.millis()), false) } else { ("skipped", None, true) };
-    sqlx::query(
-        "INSERT INTO deliveries (id, account_id, event_id, endpoint_id, event_type, status, next_attempt_at, missed,
-                                 created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(id.as_str())
-    .bind(account.as_str())
-    .bind(event.id.as_str())
-    .bind(endpoint)
-    .bind(event.event_type.as_str())
-    .bind(status)
-    .bind(next)
-    .bind(missed)
-    .bind(event.created_at.millis())
-    .bind(event.created_at.millis())
-    .execute(conn)
-    .await?;
-    Ok(id)
-}
 
 /// Rebuilds the answer of an earlier publish from the events it stored.
 async fn replay(conn: &mut SqliteConnection, event_ids: &str) -> StoreResult<Vec<Published>> {
@@ -138,71 +56,6 @@ async fn replay(conn: &mut SqliteConnection, event_ids: &str) -> StoreResult<Vec
         .collect()
 }
 
-/// Publishes within the group transaction: the account's subscribers, then
-/// each event with its deliveries, and the idempotency key.
-async fn publish_in(
-    conn: &mut SqliteConnection,
-    account: &AccountId,
-    events: &[NewEvent],
-    idempotency: Option<&IdempotencyKey>,
-    first_attempt_at: Timestamp,
-) -> StoreResult<PublishOutcome> {
-    let tx = conn;
-    require_account(tx, account).await?;
-    if let Some(key) = idempotency {
-        let seen = sqlx::query("SELECT request_hash, event_ids FROM idempotency_keys WHERE account_id = ? AND key = ?")
-            .bind(account.as_str())
-            .bind(&key.key)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if let Some(seen) = seen {
-            let hash: String = seen.try_get("request_hash")?;
-            if hash != key.request_hash {
-                return Ok(PublishOutcome::KeyReused);
-            }
-            let ids: String = seen.try_get("event_ids")?;
-            return Ok(PublishOutcome::Replayed(replay(tx, &ids).await?));
-        }
-    }
-    let subscribers = sqlx::query("SELECT id, event_types, enabled FROM endpoints WHERE account_id = ?")
-        .bind(account.as_str())
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Subscriber {
-                id: r.try_get("id")?,
-                filter: rows::type_filter(r.try_get("event_types")?)?,
-                enabled: r.try_get("enabled")?,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-    let first = claim_positions(&mut *tx, account, events.len()).await?;
-    let mut published = Vec::with_capacity(events.len());
-    for (seq, event) in (first..).zip(events) {
-        insert_event(tx, account, event, seq, false).await?;
-        let mut deliveries = 0;
-        for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
-            insert_delivery(tx, account, event, &s.id, s.enabled, first_attempt_at).await?;
-            deliveries += 1;
-        }
-        let NewEvent { id, event_type, created_at, payload } = event.clone();
-        published.push(Published { event: StoredEvent { id, event_type, created_at, payload }, deliveries });
-    }
-    if let Some(key) = idempotency {
-        let ids: Vec<&str> = published.iter().map(|p| p.event.id.as_str()).collect();
-        sqlx::query("INSERT INTO idempotency_keys (account_id, key, request_hash, event_ids, created_at) VALUES (?, ?, ?, ?, ?)")
-        .bind(account.as_str())
-        .bind(&key.key)
-        .bind(&key.request_hash)
-        .bind(ids.join(","))
-        .bind(Timestamp::now().millis())
-        .execute(&mut *tx)
-        .await?;
-    }
-    Ok(PublishOutcome::Created(published))
-}
-
 #[async_trait]
 impl EventStore for SqliteStore {
     #[tracing::instrument(skip_all, fields(account = %account, events = events.len()))]
@@ -213,16 +66,19 @@ impl EventStore for SqliteStore {
         idempotency: Option<IdempotencyKey>,
         first_attempt_at: Timestamp,
     ) -> StoreResult<PublishOutcome> {
-        let request = Arc::new((account.clone(), events, idempotency));
-        self.group
-            .run(move |conn| {
-                let request = request.clone();
-                Box::pin(async move {
-                    let (account, events, idempotency) = &*request;
-                    publish_in(conn, account, events, idempotency.as_ref(), first_attempt_at).await
-                })
-            })
-            .await
+        let account = account.clone();
+        let publishing = self
+            .hot
+            .run(move |tx| hot_events::publish(tx, &account, &events, idempotency.as_ref(), first_attempt_at))
+            .await?;
+        match publishing {
+            Publishing::Created(published) => Ok(PublishOutcome::Created(published)),
+            Publishing::KeyReused => Ok(PublishOutcome::KeyReused),
+            Publishing::Replay(ids) => {
+                let mut conn = self.reader.acquire().await?;
+                Ok(PublishOutcome::Replayed(replay(&mut conn, &ids).await?))
+            }
+        }
     }
 
     async fn publish_test(
@@ -232,19 +88,11 @@ impl EventStore for SqliteStore {
         event: NewEvent,
         first_attempt_at: Timestamp,
     ) -> StoreResult<Delivery> {
-        let mut tx = self.writer.begin().await?;
-        let found = sqlx::query("SELECT enabled FROM endpoints WHERE id = ? AND account_id = ?")
-            .bind(endpoint.as_str())
-            .bind(account.as_str())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let enabled: bool = found.try_get("enabled")?;
-        let seq = claim_positions(&mut tx, account, 1).await?;
-        insert_event(&mut tx, account, &event, seq, true).await?;
-        let id = insert_delivery(&mut tx, account, &event, endpoint.as_str(), enabled, first_attempt_at).await?;
-        let row = sqlx::query("SELECT * FROM deliveries WHERE id = ?").bind(id.as_str()).fetch_one(&mut *tx).await?;
-        tx.commit().await?;
+        let (account, endpoint) = (account.clone(), endpoint.clone());
+        let id =
+            self.hot.run(move |tx| hot_events::publish_test(tx, &account, &endpoint, &event, first_attempt_at)).await?;
+        let row =
+            sqlx::query("SELECT * FROM deliveries WHERE id = ?").bind(id.as_str()).fetch_one(&self.reader).await?;
         rows::delivery(&row)
     }
 

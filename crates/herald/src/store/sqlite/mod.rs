@@ -6,7 +6,9 @@ mod deliveries;
 mod dispatch;
 mod endpoints;
 mod events;
-mod group_commit;
+mod hot_dispatch;
+mod hot_events;
+mod hot_writer;
 mod ops;
 mod portal;
 mod rows;
@@ -32,8 +34,9 @@ use super::{Page, Paged, Sealer, StoreError, StoreResult};
 pub struct SqliteStore {
     /// The single connection every write goes through.
     writer: SqlitePool,
-    /// The hot writes, committed in groups on the writer connection.
-    group: group_commit::GroupCommit,
+    /// The hot writes (publishing, leasing, attempt logs), committed in
+    /// groups on a connection of their own.
+    hot: hot_writer::HotWriter,
     /// Connections for reads, which WAL lets run beside the writer.
     reader: SqlitePool,
     /// Seals endpoint secrets before they are written, opens them after they are read.
@@ -62,9 +65,9 @@ impl SqliteStore {
         let process_lock = lock_file(options.get_filename())?;
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
-        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
-        let group = group_commit::GroupCommit::start(writer.clone());
-        Ok(Self { writer, group, reader, sealer, _process_lock: process_lock })
+        let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true)).await?;
+        let hot = hot_writer::HotWriter::start(options.get_filename())?;
+        Ok(Self { writer, hot, reader, sealer, _process_lock: process_lock })
     }
 }
 

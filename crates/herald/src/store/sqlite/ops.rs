@@ -32,7 +32,7 @@ impl OpsStore for SqliteStore {
     #[tracing::instrument(skip(self))]
     async fn purge_before(&self, cutoff: Timestamp, batch: u32) -> StoreResult<u64> {
         let bound = EventId::lower_bound(u64::try_from(cutoff.millis()).unwrap_or(0));
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         // Ids sort by creation time, so the primary key finds the oldest events.
         let deleted =
             sqlx::query("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE id < ? ORDER BY id LIMIT ?)")

@@ -29,7 +29,7 @@ impl SecretColumns for SqliteStore {
     }
 
     async fn replace_stored_secrets(&self, changes: &[Resealed]) -> StoreResult<u64> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let mut written = 0;
         for Resealed { before, after } in changes {
             let done = sqlx::query(

@@ -1,0 +1,163 @@
+//! Publishing on the hot writer's connection: an event and its deliveries,
+//! with the account's commit-order positions and the idempotency key.
+
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use crate::{
+    domain::{AccountId, DeliveryId, EndpointId, Timestamp, TypeFilter},
+    store::{columns, IdempotencyKey, NewEvent, Published, StoreError, StoreResult, StoredEvent},
+};
+
+/// What a publish came to inside the transaction.
+pub enum Publishing {
+    /// The events are stored, with their deliveries.
+    Created(Vec<Published>),
+    /// The idempotency key was used before with another request.
+    KeyReused,
+    /// The idempotency key was used before with this request: these events (comma-separated ids).
+    Replay(String),
+}
+
+/// An endpoint as publishing sees it.
+struct Subscriber {
+    id: String,
+    filter: TypeFilter,
+    enabled: bool,
+}
+
+/// Publishes `events` for `account` within the group transaction.
+pub fn publish(
+    tx: &Transaction<'_>,
+    account: &AccountId,
+    events: &[NewEvent],
+    idempotency: Option<&IdempotencyKey>,
+    first_attempt_at: Timestamp,
+) -> StoreResult<Publishing> {
+    if let Some(key) = idempotency {
+        let seen: Option<(String, String)> = tx
+            .prepare_cached("SELECT request_hash, event_ids FROM idempotency_keys WHERE account_id = ? AND key = ?")?
+            .query_row(params![account.as_str(), key.key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        if let Some((hash, ids)) = seen {
+            return Ok(if hash == key.request_hash { Publishing::Replay(ids) } else { Publishing::KeyReused });
+        }
+    }
+    let first = claim_positions(tx, account, events.len())?;
+    let subscribers = subscribers(tx, account)?;
+    let mut published = Vec::with_capacity(events.len());
+    for (seq, event) in (first..).zip(events) {
+        insert_event(tx, account, event, seq, false)?;
+        let mut deliveries = 0;
+        for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
+            insert_delivery(tx, account, event, &s.id, s.enabled, first_attempt_at)?;
+            deliveries += 1;
+        }
+        let NewEvent { id, event_type, created_at, payload } = event.clone();
+        published.push(Published { event: StoredEvent { id, event_type, created_at, payload }, deliveries });
+    }
+    if let Some(key) = idempotency {
+        let ids: Vec<&str> = published.iter().map(|p| p.event.id.as_str()).collect();
+        tx.prepare_cached(
+            "INSERT INTO idempotency_keys (account_id, key, request_hash, event_ids, created_at) VALUES (?, ?, ?, ?, ?)",
+        )?
+        .execute(params![account.as_str(), key.key, key.request_hash, ids.join(","), Timestamp::now().millis()])?;
+    }
+    Ok(Publishing::Created(published))
+}
+
+/// Stores a test event and its one delivery, to `endpoint` alone; the delivery's id.
+pub fn publish_test(
+    tx: &Transaction<'_>,
+    account: &AccountId,
+    endpoint: &EndpointId,
+    event: &NewEvent,
+    first_attempt_at: Timestamp,
+) -> StoreResult<DeliveryId> {
+    let enabled: bool = tx
+        .prepare_cached("SELECT enabled FROM endpoints WHERE id = ? AND account_id = ?")?
+        .query_row(params![endpoint.as_str(), account.as_str()], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    let seq = claim_positions(tx, account, 1)?;
+    insert_event(tx, account, event, seq, true)?;
+    insert_delivery(tx, account, event, endpoint.as_str(), enabled, first_attempt_at)
+}
+
+/// Takes the next `n` commit-order positions of the account's events; the first of them.
+fn claim_positions(tx: &Transaction<'_>, account: &AccountId, n: usize) -> StoreResult<i64> {
+    let n = i64::try_from(n).map_err(|_| StoreError::Corrupt("too many events in one commit".into()))?;
+    let last: i64 = tx
+        .prepare_cached("UPDATE accounts SET event_seq = event_seq + ? WHERE id = ? RETURNING event_seq")?
+        .query_row(params![n, account.as_str()], |r| r.get(0))
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    Ok(last - n + 1)
+}
+
+fn subscribers(tx: &Transaction<'_>, account: &AccountId) -> StoreResult<Vec<Subscriber>> {
+    let mut statement = tx.prepare_cached("SELECT id, event_types, enabled FROM endpoints WHERE account_id = ?")?;
+    let rows = statement.query_map(params![account.as_str()], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, bool>(2)?))
+    })?;
+    rows.map(|row| {
+        let (id, types, enabled) = row?;
+        Ok(Subscriber { id, filter: columns::type_filter(types)?, enabled })
+    })
+    .collect()
+}
+
+fn insert_event(
+    tx: &Transaction<'_>,
+    account: &AccountId,
+    event: &NewEvent,
+    seq: i64,
+    is_test: bool,
+) -> StoreResult<()> {
+    tx.prepare_cached(
+        "INSERT INTO events (id, account_id, event_type, created_at, payload, is_test, seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
+    )?
+    .execute(params![
+        event.id.as_str(),
+        account.as_str(),
+        event.event_type.as_str(),
+        event.created_at.millis(),
+        event.payload,
+        is_test,
+        seq
+    ])
+    .map_err(StoreError::from_sqlite_insert)?;
+    Ok(())
+}
+
+/// Inserts one delivery: pending for an enabled endpoint, skipped (and missed) otherwise.
+fn insert_delivery(
+    tx: &Transaction<'_>,
+    account: &AccountId,
+    event: &NewEvent,
+    endpoint: &str,
+    enabled: bool,
+    first_attempt_at: Timestamp,
+) -> StoreResult<DeliveryId> {
+    let id = DeliveryId::generate();
+    let (status, next, missed) =
+        if enabled { ("pending", Some(first_attempt_at.millis()), false) } else { ("skipped", None, true) };
+    tx.prepare_cached(
+        "INSERT INTO deliveries (id, account_id, event_id, endpoint_id, event_type, status, next_attempt_at, missed,
+                                 created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )?
+    .execute(params![
+        id.as_str(),
+        account.as_str(),
+        event.id.as_str(),
+        endpoint,
+        event.event_type.as_str(),
+        status,
+        next,
+        missed,
+        event.created_at.millis(),
+        event.created_at.millis()
+    ])?;
+    Ok(id)
+}

@@ -1,0 +1,157 @@
+//! The hot writer: publishing, leasing and logging attempts run on one
+//! thread that owns a connection of its own (rusqlite, no async hop per
+//! statement), and everything queued while it worked is committed in one
+//! transaction: a burst of a hundred writes costs one commit, not a hundred.
+//! Each caller learns its own outcome only after the commit that made its
+//! write durable.
+//!
+//! A write that fails takes its batch down with it (the transaction rolls
+//! back), and every write of that batch then runs again in a transaction of
+//! its own, so one bad write never fails another. Writes are therefore
+//! closures that can run twice.
+//!
+//! The other writes (accounts, endpoints, the portal, retention) go through
+//! the `sqlx` writer; both take SQLite's write lock with `BEGIN IMMEDIATE`
+//! and wait for each other (`busy_timeout`).
+
+use std::{path::Path, time::Duration};
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::{StoreError, StoreResult};
+
+/// The most writes committed together.
+const MAX_BATCH: usize = 512;
+/// Writes waiting for the writer, at most; callers beyond it wait to queue.
+const QUEUE: usize = 8192;
+
+/// One queued write, erased to what the writer loop needs.
+trait Job: Send {
+    /// Runs the write; whether it succeeded.
+    fn run(&mut self, tx: &Transaction<'_>) -> bool;
+    /// Tells the caller, once its transaction is over.
+    fn finish(self: Box<Self>, committed: Result<(), String>);
+}
+
+/// A write returning `T`, with the caller's reply channel.
+struct Write<T, F> {
+    write: F,
+    result: Option<StoreResult<T>>,
+    reply: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<T, F> Job for Write<T, F>
+where
+    T: Send + 'static,
+    F: FnMut(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
+{
+    fn run(&mut self, tx: &Transaction<'_>) -> bool {
+        let result = (self.write)(tx);
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn finish(self: Box<Self>, committed: Result<(), String>) {
+        let outcome = match (committed, self.result) {
+            (Ok(()), Some(result)) => result,
+            (Err(e), _) => Err(StoreError::Writer(format!("the commit failed: {e}"))),
+            (Ok(()), None) => Err(StoreError::Writer("a queued write never ran".into())),
+        };
+        let _ = self.reply.send(outcome); // the caller may have gone; its write stands
+    }
+}
+
+/// The queue in front of the hot writer's thread.
+#[derive(Debug, Clone)]
+pub struct HotWriter {
+    queue: mpsc::Sender<Box<dyn Job>>,
+}
+
+impl HotWriter {
+    /// Opens the writer's connection to the database at `path` (already
+    /// migrated) and starts its thread; the thread ends when the last
+    /// handle is dropped.
+    pub fn start(path: &Path) -> StoreResult<Self> {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(Duration::from_secs(10))?;
+        // NORMAL in WAL mode survives a crash of the process; only a power
+        // loss can take back the last commits.
+        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let (queue, jobs) = mpsc::channel(QUEUE);
+        std::thread::Builder::new()
+            .name("herald-sqlite-writer".into())
+            .spawn(move || serve(conn, jobs))
+            .map_err(|e| StoreError::Writer(format!("cannot start the writer thread: {e}")))?;
+        Ok(Self { queue })
+    }
+
+    /// Runs `write` in the next group transaction; answers after its commit.
+    pub async fn run<T, F>(&self, write: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnMut(&Transaction<'_>) -> StoreResult<T> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(Write { write, result: None, reply });
+        let stopped = || StoreError::Writer("the writer thread has stopped".into());
+        self.queue.send(job).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
+
+fn serve(mut conn: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
+    while let Some(first) = jobs.blocking_recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        commit_batch(&mut conn, batch);
+    }
+}
+
+fn commit_batch(conn: &mut Connection, mut batch: Vec<Box<dyn Job>>) {
+    if batch.len() > 1 {
+        // When one write fails the batch rolls back, and each runs alone below.
+        if let Ok(committed) = run_together(conn, &mut batch) {
+            for job in batch {
+                job.finish(committed.clone());
+            }
+            return;
+        }
+    }
+    for mut job in batch {
+        let committed = run_alone(conn, job.as_mut());
+        job.finish(committed);
+    }
+}
+
+/// Every write in one transaction: the commit's outcome, or `Err` when a write failed.
+fn run_together(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<Result<(), String>, ()> {
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    for job in batch.iter_mut() {
+        if !job.run(&tx) {
+            let _ = tx.rollback();
+            return Err(());
+        }
+    }
+    Ok(tx.commit().map_err(|e| e.to_string()))
+}
+
+/// One write in its own transaction.
+fn run_alone(conn: &mut Connection, job: &mut dyn Job) -> Result<(), String> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
+    if job.run(&tx) {
+        tx.commit().map_err(|e| e.to_string())
+    } else {
+        tx.rollback().map_err(|e| e.to_string())
+    }
+}
