@@ -5,7 +5,7 @@
 //! NOTHING`: of two concurrent publishes with one key, the second waits for
 //! the first to commit, inserts nothing, and answers the first's events.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_trait::async_trait;
 use sqlx::{PgConnection, QueryBuilder, Row};
@@ -185,6 +185,70 @@ async fn claim_key(
     Ok(Some(PublishOutcome::Replayed(replay(conn, &ids).await?)))
 }
 
+/// Publishes within the group transaction: subscribers, positions, events,
+/// deliveries and the idempotency key.
+async fn publish_in(
+    tx: &mut PgConnection,
+    account: &AccountId,
+    events: &[NewEvent],
+    idempotency: Option<&IdempotencyKey>,
+    first_attempt_at: Timestamp,
+) -> StoreResult<PublishOutcome> {
+    require_account(&mut *tx, account).await?;
+    if let Some(key) = idempotency {
+        if let Some(earlier) = claim_key(&mut *tx, account, key).await? {
+            return Ok(earlier);
+        }
+    }
+    // FOR SHARE: an endpoint cannot be disabled, re-enabled or deleted
+    // between reading its flag and committing its deliveries.
+    let subscribers = sqlx::query("SELECT id, event_types, enabled FROM endpoints WHERE account_id = $1 FOR SHARE")
+        .bind(account.as_str())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Subscriber {
+                id: r.try_get("id")?,
+                filter: rows::type_filter(r.try_get("event_types")?)?,
+                enabled: r.try_get("enabled")?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut deliveries = Vec::new();
+    let mut counts = Vec::with_capacity(events.len());
+    for event in events {
+        let before = deliveries.len();
+        for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
+            deliveries.push(NewDelivery { id: DeliveryId::generate(), event, endpoint: &s.id, enabled: s.enabled });
+        }
+        counts.push((deliveries.len() - before) as u64);
+    }
+    let first = claim_positions(&mut *tx, account, events.len()).await?;
+    insert_events(&mut *tx, account, events, first, false).await?;
+    insert_deliveries(&mut *tx, account, &deliveries, first_attempt_at).await?;
+    drop(deliveries);
+    if let Some(key) = idempotency {
+        let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+        sqlx::query("UPDATE idempotency_keys SET event_ids = $1 WHERE account_id = $2 AND key = $3")
+            .bind(ids.join(","))
+            .bind(account.as_str())
+            .bind(&key.key)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let published = events
+        .iter()
+        .cloned()
+        .zip(counts)
+        .map(|(NewEvent { id, event_type, created_at, payload }, deliveries)| Published {
+            event: StoredEvent { id, event_type, created_at, payload },
+            deliveries,
+        })
+        .collect();
+    Ok(PublishOutcome::Created(published))
+}
+
 #[async_trait]
 impl EventStore for PostgresStore {
     #[tracing::instrument(skip_all, fields(account = %account, events = events.len()))]
@@ -195,60 +259,16 @@ impl EventStore for PostgresStore {
         idempotency: Option<IdempotencyKey>,
         first_attempt_at: Timestamp,
     ) -> StoreResult<PublishOutcome> {
-        let mut tx = self.pool.begin().await?;
-        require_account(&mut tx, account).await?;
-        if let Some(key) = &idempotency {
-            if let Some(earlier) = claim_key(&mut tx, account, key).await? {
-                return Ok(earlier);
-            }
-        }
-        // FOR SHARE: an endpoint cannot be disabled, re-enabled or deleted
-        // between reading its flag and committing its deliveries.
-        let subscribers = sqlx::query("SELECT id, event_types, enabled FROM endpoints WHERE account_id = $1 FOR SHARE")
-            .bind(account.as_str())
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Subscriber {
-                    id: r.try_get("id")?,
-                    filter: rows::type_filter(r.try_get("event_types")?)?,
-                    enabled: r.try_get("enabled")?,
+        let request = Arc::new((account.clone(), events, idempotency));
+        self.group
+            .run(move |conn| {
+                let request = request.clone();
+                Box::pin(async move {
+                    let (account, events, idempotency) = &*request;
+                    publish_in(conn, account, events, idempotency.as_ref(), first_attempt_at).await
                 })
             })
-            .collect::<StoreResult<Vec<_>>>()?;
-        let mut deliveries = Vec::new();
-        let mut counts = Vec::with_capacity(events.len());
-        for event in &events {
-            let before = deliveries.len();
-            for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
-                deliveries.push(NewDelivery { id: DeliveryId::generate(), event, endpoint: &s.id, enabled: s.enabled });
-            }
-            counts.push((deliveries.len() - before) as u64);
-        }
-        let first = claim_positions(&mut tx, account, events.len()).await?;
-        insert_events(&mut tx, account, &events, first, false).await?;
-        insert_deliveries(&mut tx, account, &deliveries, first_attempt_at).await?;
-        drop(deliveries);
-        if let Some(key) = &idempotency {
-            let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
-            sqlx::query("UPDATE idempotency_keys SET event_ids = $1 WHERE account_id = $2 AND key = $3")
-                .bind(ids.join(","))
-                .bind(account.as_str())
-                .bind(&key.key)
-                .execute(&mut *tx)
-                .await?;
-        }
-        tx.commit().await?;
-        let published = events
-            .into_iter()
-            .zip(counts)
-            .map(|(NewEvent { id, event_type, created_at, payload }, deliveries)| Published {
-                event: StoredEvent { id, event_type, created_at, payload },
-                deliveries,
-            })
-            .collect();
-        Ok(PublishOutcome::Created(published))
+            .await
     }
 
     async fn publish_test(

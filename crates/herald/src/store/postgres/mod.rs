@@ -32,6 +32,7 @@ mod deliveries;
 mod dispatch;
 mod endpoints;
 mod events;
+mod group_commit;
 mod ops;
 mod pool;
 mod portal;

@@ -22,6 +22,8 @@ pub struct PostgresStore {
     pub(super) pool: PgPool,
     /// Seals endpoint secrets before they are written, opens them after they are read.
     pub(super) sealer: Arc<Sealer>,
+    /// Publishes, committed in groups on one connection at a time.
+    pub(super) group: super::group_commit::GroupCommit,
 }
 
 impl PostgresStore {
@@ -36,7 +38,8 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        Ok(Self { pool, sealer })
+        let group = super::group_commit::GroupCommit::start(pool.clone());
+        Ok(Self { pool, sealer, group })
     }
 }
 
