@@ -1,6 +1,6 @@
 //! `/v1/accounts`: the platform's customers and their keys.
 
-use axum::{extract::Path, extract::State, http::StatusCode, Json};
+use axum::{extract::State, http::StatusCode, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -9,6 +9,7 @@ use super::{
     auth::Caller,
     body::{Fields, JsonBody},
     error::ApiError,
+    path::Path,
     query::Params,
     views::{AccountView, List},
     AppState,
@@ -79,9 +80,9 @@ async fn list_accounts(
     params: Params,
 ) -> Result<Json<List<AccountView>>, ApiError> {
     caller.require_admin("only the admin token lists accounts")?;
-    let page = params.page(AccountId::parse)?;
+    let page = params.page("accounts", AccountId::parse)?;
     let accounts = state.store.list_accounts(&page).await.map_err(ApiError::from_store("account"))?;
-    Ok(Json(List::of(accounts, AccountView::from)))
+    Ok(Json(List::of(accounts, AccountView::from, "accounts")))
 }
 
 /// Read an account.
@@ -106,8 +107,9 @@ async fn create_key(
     caller: Caller,
     Path(account): Path<String>,
 ) -> Result<(StatusCode, Json<KeyView>), ApiError> {
-    caller.require_admin("only the admin token creates account keys")?;
+    // Another account's is not found before it is forbidden, as on every route.
     let account = caller.account(&account)?;
+    caller.require_admin("only the admin token creates account keys")?;
     state.store.get_account(&account).await.map_err(ApiError::from_store("account"))?;
     let (id, key) = (KeyId::generate(), random_token("hk_"));
     state

@@ -2,11 +2,7 @@
 
 use std::time::Duration;
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::State, http::StatusCode, Json};
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -14,6 +10,7 @@ use super::{
     auth::Caller,
     body::{kind, Fields, JsonBody},
     error::ApiError,
+    path::Path,
     query::Params,
     views::{CreatedEndpointView, DeliveryView, EndpointView, List, SecretView},
     AppState,
@@ -23,7 +20,7 @@ use crate::{
         envelope::envelope_bytes, AccountId, EndpointId, EndpointSecret, EndpointUrl, EventId, EventType, Timestamp,
         TypeFilter, TypePattern,
     },
-    store::{EndpointPatch, NewEndpoint, NewEvent},
+    store::{EndpointPatch, NewEndpoint, NewEvent, StoreError},
 };
 
 /// The longest description accepted.
@@ -108,7 +105,9 @@ fn ids(caller: &Caller, account: &str, endpoint: &str) -> Result<(AccountId, End
 /// Register an endpoint; the answer carries its signing secret.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints", tag = "endpoints",
     request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…"}"#),
-    responses((status = 201, body = CreatedEndpointView), (status = 422, body = super::error::Problem)))]
+    responses((status = 201, body = CreatedEndpointView),
+        (status = 409, body = super::error::Problem, description = "the account has HERALD_MAX_ENDPOINTS_PER_ACCOUNT endpoints already"),
+        (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn create_endpoint(
     State(state): State<AppState>,
@@ -129,8 +128,14 @@ async fn create_endpoint(
     };
     let new =
         NewEndpoint { id: EndpointId::generate(), url, description, event_types, secret: secret.expose().to_owned() };
+    let max = state.config.max_endpoints_per_account;
     let endpoint =
-        state.store.create_endpoint(&account, &new, Timestamp::now()).await.map_err(ApiError::from_store("account"))?;
+        state.store.create_endpoint(&account, &new, max, Timestamp::now()).await.map_err(|e| match e {
+            StoreError::LimitReached => ApiError::Conflict(format!(
+                "the account already has {max} endpoints, the most allowed (HERALD_MAX_ENDPOINTS_PER_ACCOUNT); delete one first"
+            )),
+            other => ApiError::from_store("account")(other),
+        })?;
     Ok((StatusCode::CREATED, Json(CreatedEndpointView { endpoint: endpoint.into(), secret: new.secret })))
 }
 
@@ -146,9 +151,10 @@ async fn list_endpoints(
 ) -> Result<Json<List<EndpointView>>, ApiError> {
     let account = caller.account(&account)?;
     state.store.get_account(&account).await.map_err(ApiError::from_store("account"))?;
-    let page = params.page(EndpointId::parse)?;
+    let scope = format!("{account}/endpoints");
+    let page = params.page(&scope, EndpointId::parse)?;
     let endpoints = state.store.list_endpoints(&account, &page).await.map_err(ApiError::from_store("endpoint"))?;
-    Ok(Json(List::of(endpoints, EndpointView::from)))
+    Ok(Json(List::of(endpoints, EndpointView::from, &scope)))
 }
 
 /// Read an endpoint.

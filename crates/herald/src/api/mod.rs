@@ -6,14 +6,16 @@ mod accounts;
 mod auth;
 pub mod body;
 mod deliveries;
+pub mod depth;
 mod endpoint_stats;
 mod endpoints;
 pub mod error;
 mod event_types;
 mod events;
 mod ops;
+mod path;
 mod portal_links;
-mod query;
+pub mod query;
 mod views;
 
 use std::sync::Arc;
@@ -115,6 +117,8 @@ pub fn router(state: AppState) -> axum::Router {
         .merge(crate::portal::router())
         .route("/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .fallback(|| async { error::ApiError::NotFound("route") })
+        // After every route: it applies to the routes present when it is set.
+        .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -2,11 +2,7 @@
 
 use std::time::Duration;
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::State, http::StatusCode, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -15,6 +11,7 @@ use super::{
     auth::Caller,
     body::{Fields, JsonBody},
     error::ApiError,
+    path::Path,
     AppState,
 };
 use crate::domain::{
@@ -53,8 +50,9 @@ async fn create_portal_link(
     Path(account): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<PortalLinkView>), ApiError> {
-    caller.require_admin("only the admin token creates portal links")?;
+    // Another account's is not found before it is forbidden, as on every route.
     let account = caller.account(&account)?;
+    caller.require_admin("only the admin token creates portal links")?;
     let mut f = Fields::new(&body, "");
     let seconds = f.optional_u64("expires_in_seconds").unwrap_or(DEFAULT_LINK_SECONDS);
     if !(1..=MAX_LINK_SECONDS).contains(&seconds) {

@@ -40,6 +40,8 @@ pub struct Options {
     pub admin_token: Option<String>,
     /// `--retention`.
     pub retention: String,
+    /// `--max-endpoints-per-account`; `None` keeps Herald's default.
+    pub max_endpoints: Option<u32>,
 }
 
 impl Default for Options {
@@ -51,6 +53,7 @@ impl Default for Options {
             dev: true,
             admin_token: Some(ADMIN_TOKEN.into()),
             retention: "30d".into(),
+            max_endpoints: None,
         }
     }
 }
@@ -77,6 +80,12 @@ impl Options {
     /// The same options with another retention period.
     pub fn retention(mut self, retention: &str) -> Self {
         self.retention = retention.into();
+        self
+    }
+
+    /// The same options with another limit of endpoints per account.
+    pub fn max_endpoints(mut self, max: u32) -> Self {
+        self.max_endpoints = Some(max);
         self
     }
 
@@ -172,6 +181,9 @@ impl TestApp {
             "--retention".into(),
             o.retention.clone(),
         ];
+        if let Some(max) = o.max_endpoints {
+            args.extend(["--max-endpoints-per-account".into(), max.to_string()]);
+        }
         if let Some(token) = &o.admin_token {
             args.extend(["--admin-token".into(), token.clone()]);
         }

@@ -30,6 +30,7 @@ mod endpoints;
 mod examples;
 mod failures;
 mod idempotency;
+mod limits;
 mod nodes;
 mod ops;
 mod portal;
