@@ -104,7 +104,8 @@ fn ids(caller: &Caller, account: &str, endpoint: &str) -> Result<(AccountId, End
 
 /// Register an endpoint; the answer carries its signing secret.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…"}"#),
+    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…"}"#,
+        example = json!({"url": "https://example.com/webhooks", "description": "orders", "event_types": ["project.*", "credits.low"]})),
     responses((status = 201, body = CreatedEndpointView),
         (status = 409, body = super::error::Problem, description = "the account has HERALD_MAX_ENDPOINTS_PER_ACCOUNT endpoints already"),
         (status = 422, body = super::error::Problem)))]
@@ -172,7 +173,8 @@ async fn get_endpoint(
 
 /// Change an endpoint's `url`, `description` or `event_types` (null = every type).
 #[utoipa::path(patch, path = "/v1/accounts/{account}/endpoints/{endpoint}", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?}"#),
+    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?}"#,
+        example = json!({"description": "orders, v2", "event_types": null})),
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn update_endpoint(
@@ -226,7 +228,8 @@ async fn get_secret(
 
 /// Replace the secret; the previous one still signs (first `v1`) until the grace period ends.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/secret/rotate", tag = "endpoints",
-    request_body(content = Object, description = r#"{"grace_seconds"?: 86400, "secret"?: "whsec_…"}"#),
+    request_body(content = Object, description = r#"{"grace_seconds"?: 86400, "secret"?: "whsec_…"}"#,
+        example = json!({"grace_seconds": 3600})),
     responses((status = 200, body = SecretView), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn rotate_secret(
@@ -256,7 +259,8 @@ async fn rotate_secret(
 
 /// Re-enable an endpoint; with `redeliver_missed`, what it missed gets a fresh schedule now.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/enable", tag = "endpoints",
-    request_body(content = Object, description = r#"{"redeliver_missed"?: false}"#),
+    request_body(content = Object, description = r#"{"redeliver_missed"?: false}"#,
+        example = json!({"redeliver_missed": true})),
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn enable_endpoint(
@@ -304,7 +308,8 @@ async fn disable_endpoint(
 
 /// Send a type's catalog example to this endpoint alone.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/test", tag = "endpoints",
-    request_body(content = Object, description = r#"{"type": "project.completed"}"#),
+    request_body(content = Object, description = r#"{"type": "project.completed"}"#,
+        example = json!({"type": "project.completed"})),
     responses((status = 202, body = DeliveryView), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem),
         (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]

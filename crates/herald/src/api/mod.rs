@@ -11,12 +11,15 @@ mod endpoint_stats;
 mod endpoints;
 pub mod error;
 mod event_types;
-mod events;
+pub mod events;
 mod ops;
 mod path;
 mod portal_links;
 pub mod query;
 mod views;
+
+#[cfg(test)]
+mod documented;
 
 use std::sync::Arc;
 
@@ -111,6 +114,12 @@ pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The whole router: API, operations routes and `/openapi.json`.
 pub fn router(state: AppState) -> axum::Router {
+    routes().layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES)).layer(TraceLayer::new_for_http()).with_state(state)
+}
+
+/// Every route Herald serves: the API (each in the OpenAPI document), the
+/// operations routes, the portal and `/openapi.json`.
+fn routes() -> axum::Router<AppState> {
     let (api, openapi) = api_router();
     let openapi = Arc::new(openapi);
     api.merge(ops::router())
@@ -119,7 +128,4 @@ pub fn router(state: AppState) -> axum::Router {
         .fallback(|| async { error::ApiError::NotFound("route") })
         // After every route: it applies to the routes present when it is set.
         .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
-        .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
 }

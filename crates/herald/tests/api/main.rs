@@ -6,7 +6,9 @@
 //! `database` gives each test its database on the engine of the run,
 //! `helpers` starts and restarts Herald and speaks its API, `checks` holds the
 //! shared assertions, `fixtures` the test data, `receiver` records what Herald
-//! sends, `signature` recomputes both signature schemes from first principles;
+//! sends, `signature` recomputes both signature schemes from first principles,
+//! `routes` reads the route list from the server's OpenAPI document (so that
+//! `tenancy` covers every route, new ones included);
 //! every other module is one subject of the contract; `crash` runs the
 //! `herald` binary itself, to kill it with SIGKILL, `tools` runs its developer
 //! tools (`herald trigger`, `herald verify`), and `examples` runs the receiver
@@ -20,6 +22,7 @@ mod database;
 mod fixtures;
 mod helpers;
 mod receiver;
+mod routes;
 mod signature;
 
 mod bad_input;
