@@ -101,7 +101,7 @@ async fn fill(store: &SharedStore, args: &Args) -> anyhow::Result<(AccountId, Ve
             event_types: TypeFilter::all(),
             secret: herald::domain::EndpointSecret::generate(),
         };
-        endpoints.push(store.create_endpoint(&account, &new, now).await?.id);
+        endpoints.push(store.create_endpoint(&account, &new, u32::MAX, now).await?.id);
     }
     let datas: Vec<(EventType, Value)> = TYPES
         .iter()

@@ -82,6 +82,10 @@ pub struct Config {
     #[arg(long, env = "HERALD_POLL_INTERVAL", default_value = "1s", value_parser = humantime::parse_duration)]
     pub poll_interval: Duration,
 
+    /// The most endpoints one account may have; creating one more is refused with 409.
+    #[arg(long, env = "HERALD_MAX_ENDPOINTS_PER_ACCOUNT", default_value_t = 100)]
+    pub max_endpoints_per_account: u32,
+
     /// How long events, their deliveries and attempts are kept.
     #[arg(long, env = "HERALD_RETENTION", default_value = "30d", value_parser = humantime::parse_duration)]
     pub retention: Duration,

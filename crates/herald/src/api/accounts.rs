@@ -1,6 +1,6 @@
 //! `/v1/accounts`: the platform's customers and their keys.
 
-use axum::{extract::Path, extract::State, http::StatusCode, Json};
+use axum::{extract::State, http::StatusCode, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -9,6 +9,7 @@ use super::{
     auth::Caller,
     body::{Fields, JsonBody},
     error::ApiError,
+    path::Path,
     query::Params,
     views::{AccountView, List},
     AppState,
@@ -37,7 +38,8 @@ pub struct KeyView {
 
 /// Create an account.
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts",
-    request_body(content = Object, description = r#"{"id"?: "[A-Za-z0-9_-]{1,64}", "name": string}"#),
+    request_body(content = Object, description = r#"{"id"?: "[A-Za-z0-9_-]{1,64}", "name": string}"#,
+        example = json!({"name": "Acme Video"})),
     responses((status = 201, body = AccountView), (status = 409, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn create_account(
@@ -79,9 +81,9 @@ async fn list_accounts(
     params: Params,
 ) -> Result<Json<List<AccountView>>, ApiError> {
     caller.require_admin("only the admin token lists accounts")?;
-    let page = params.page(AccountId::parse)?;
+    let page = params.page("accounts", AccountId::parse)?;
     let accounts = state.store.list_accounts(&page).await.map_err(ApiError::from_store("account"))?;
-    Ok(Json(List::of(accounts, AccountView::from)))
+    Ok(Json(List::of(accounts, AccountView::from, "accounts")))
 }
 
 /// Read an account.
@@ -106,8 +108,9 @@ async fn create_key(
     caller: Caller,
     Path(account): Path<String>,
 ) -> Result<(StatusCode, Json<KeyView>), ApiError> {
-    caller.require_admin("only the admin token creates account keys")?;
+    // Another account's is not found before it is forbidden, as on every route.
     let account = caller.account(&account)?;
+    caller.require_admin("only the admin token creates account keys")?;
     state.store.get_account(&account).await.map_err(ApiError::from_store("account"))?;
     let (id, key) = (KeyId::generate(), random_token("hk_"));
     state

@@ -1,5 +1,6 @@
-//! Request bodies: read with a size limit, parsed as JSON, and picked apart
-//! field by field so that every refusal names its JSON pointer.
+//! Request bodies: read with a size limit, checked for nesting depth, parsed
+//! as JSON, and picked apart field by field so that every refusal names its
+//! JSON pointer.
 
 use axum::{
     body::Bytes,
@@ -7,7 +8,10 @@ use axum::{
 };
 use serde_json::{Map, Value};
 
-use super::error::{ApiError, FieldError};
+use super::{
+    depth::{too_deep, MAX_DEPTH},
+    error::{ApiError, FieldError},
+};
 
 /// The largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -26,14 +30,28 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
                 ApiError::BadRequest { detail: format!("the request body could not be read: {e}"), errors: vec![] }
             }
         })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Self(Value::Object(Map::new())));
-        }
-        serde_json::from_slice(&bytes).map(Self).map_err(|e| ApiError::BadRequest {
-            detail: format!("the request body is not valid JSON: {e}"),
-            errors: vec![FieldError::at("", format!("not valid JSON: {e}"))],
-        })
+        parse_json(&bytes).map(Self)
     }
+}
+
+/// A request body's bytes as JSON: blank reads as `{}`; nesting deeper than
+/// [`MAX_DEPTH`] is refused (400, at the pointer where it goes too deep)
+/// before the parser recurses; malformed JSON is a 400. Never panics.
+pub fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    if let Some(pointer) = too_deep(bytes, MAX_DEPTH) {
+        let message = format!("nests arrays and objects deeper than {MAX_DEPTH} levels");
+        return Err(ApiError::BadRequest {
+            detail: format!("the request body {message} (at `{pointer}`)"),
+            errors: vec![FieldError::at(pointer, message)],
+        });
+    }
+    serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
+        detail: format!("the request body is not valid JSON: {e}"),
+        errors: vec![FieldError::at("", format!("not valid JSON: {e}"))],
+    })
 }
 
 /// Reads the fields of one JSON object, collecting every problem before answering.

@@ -1,15 +1,12 @@
 //! `/v1/accounts/{account}/deliveries`: the delivery log and manual retries.
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::State, http::StatusCode, Json};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     auth::Caller,
     error::ApiError,
+    path::Path,
     query::Params,
     views::{DeliveryDetailView, DeliveryView, List},
     AppState,
@@ -52,10 +49,11 @@ async fn list_deliveries(
             .parsed("status", |s| DeliveryStatus::parse(s).ok_or("must be pending, succeeded, failed or skipped"))?,
         event_type: params.parsed("event_type", EventType::parse)?,
     };
-    let page = params.page(DeliveryId::parse)?;
+    let scope = format!("{account}/deliveries");
+    let page = params.page(&scope, DeliveryId::parse)?;
     let found =
         state.store.list_deliveries(&account, &filter, &page).await.map_err(ApiError::from_store("delivery"))?;
-    Ok(Json(List::of(found, DeliveryView::from)))
+    Ok(Json(List::of(found, DeliveryView::from, &scope)))
 }
 
 /// Read a delivery with every attempt.

@@ -1,15 +1,12 @@
 //! `GET /v1/accounts/{account}/endpoints/{endpoint}/stats`: an endpoint's
 //! success rate over the last 24 hours, hour by hour (the portal's chart).
 
-use axum::{
-    extract::{Path, State},
-    Json,
-};
+use axum::{extract::State, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::{auth::Caller, error::ApiError, AppState};
+use super::{auth::Caller, error::ApiError, path::Path, AppState};
 use crate::{
     domain::{EndpointId, Timestamp},
     store::{HourOutcomes, HOUR_MILLIS},

@@ -2,11 +2,7 @@
 
 use std::time::Duration;
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::State, http::StatusCode, Json};
 use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -14,6 +10,7 @@ use super::{
     auth::Caller,
     body::{kind, Fields, JsonBody},
     error::ApiError,
+    path::Path,
     query::Params,
     views::{CreatedEndpointView, DeliveryView, EndpointView, List, SecretView},
     AppState,
@@ -23,7 +20,7 @@ use crate::{
         envelope::envelope_bytes, AccountId, EndpointId, EndpointSecret, EndpointUrl, EventId, EventType, Timestamp,
         TypeFilter, TypePattern,
     },
-    store::{EndpointPatch, NewEndpoint, NewEvent},
+    store::{EndpointPatch, NewEndpoint, NewEvent, StoreError},
 };
 
 /// The longest description accepted.
@@ -107,8 +104,11 @@ fn ids(caller: &Caller, account: &str, endpoint: &str) -> Result<(AccountId, End
 
 /// Register an endpoint; the answer carries its signing secret.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…"}"#),
-    responses((status = 201, body = CreatedEndpointView), (status = 422, body = super::error::Problem)))]
+    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…"}"#,
+        example = json!({"url": "https://example.com/webhooks", "description": "orders", "event_types": ["project.*", "credits.low"]})),
+    responses((status = 201, body = CreatedEndpointView),
+        (status = 409, body = super::error::Problem, description = "the account has HERALD_MAX_ENDPOINTS_PER_ACCOUNT endpoints already"),
+        (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn create_endpoint(
     State(state): State<AppState>,
@@ -128,8 +128,14 @@ async fn create_endpoint(
         return Err(ApiError::invalid("", "incomplete endpoint"));
     };
     let new = NewEndpoint { id: EndpointId::generate(), url, description, event_types, secret };
+    let max = state.config.max_endpoints_per_account;
     let endpoint =
-        state.store.create_endpoint(&account, &new, Timestamp::now()).await.map_err(ApiError::from_store("account"))?;
+        state.store.create_endpoint(&account, &new, max, Timestamp::now()).await.map_err(|e| match e {
+            StoreError::LimitReached => ApiError::Conflict(format!(
+                "the account already has {max} endpoints, the most allowed (HERALD_MAX_ENDPOINTS_PER_ACCOUNT); delete one first"
+            )),
+            other => ApiError::from_store("account")(other),
+        })?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedEndpointView { endpoint: endpoint.into(), secret: new.secret.expose().to_owned() }),
@@ -148,9 +154,10 @@ async fn list_endpoints(
 ) -> Result<Json<List<EndpointView>>, ApiError> {
     let account = caller.account(&account)?;
     state.store.get_account(&account).await.map_err(ApiError::from_store("account"))?;
-    let page = params.page(EndpointId::parse)?;
+    let scope = format!("{account}/endpoints");
+    let page = params.page(&scope, EndpointId::parse)?;
     let endpoints = state.store.list_endpoints(&account, &page).await.map_err(ApiError::from_store("endpoint"))?;
-    Ok(Json(List::of(endpoints, EndpointView::from)))
+    Ok(Json(List::of(endpoints, EndpointView::from, &scope)))
 }
 
 /// Read an endpoint.
@@ -168,7 +175,8 @@ async fn get_endpoint(
 
 /// Change an endpoint's `url`, `description` or `event_types` (null = every type).
 #[utoipa::path(patch, path = "/v1/accounts/{account}/endpoints/{endpoint}", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?}"#),
+    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?}"#,
+        example = json!({"description": "orders, v2", "event_types": null})),
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn update_endpoint(
@@ -222,7 +230,8 @@ async fn get_secret(
 
 /// Replace the secret; the previous one still signs (first `v1`) until the grace period ends.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/secret/rotate", tag = "endpoints",
-    request_body(content = Object, description = r#"{"grace_seconds"?: 86400, "secret"?: "whsec_…"}"#),
+    request_body(content = Object, description = r#"{"grace_seconds"?: 86400, "secret"?: "whsec_…"}"#,
+        example = json!({"grace_seconds": 3600})),
     responses((status = 200, body = SecretView), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn rotate_secret(
@@ -252,7 +261,8 @@ async fn rotate_secret(
 
 /// Re-enable an endpoint; with `redeliver_missed`, what it missed gets a fresh schedule now.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/enable", tag = "endpoints",
-    request_body(content = Object, description = r#"{"redeliver_missed"?: false}"#),
+    request_body(content = Object, description = r#"{"redeliver_missed"?: false}"#,
+        example = json!({"redeliver_missed": true})),
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn enable_endpoint(
@@ -300,7 +310,8 @@ async fn disable_endpoint(
 
 /// Send a type's catalog example to this endpoint alone.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/test", tag = "endpoints",
-    request_body(content = Object, description = r#"{"type": "project.completed"}"#),
+    request_body(content = Object, description = r#"{"type": "project.completed"}"#,
+        example = json!({"type": "project.completed"})),
     responses((status = 202, body = DeliveryView), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem),
         (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]

@@ -53,6 +53,9 @@ pub enum ApiError {
     /// 404: no such resource for this caller (including other accounts').
     #[error("no such {0}")]
     NotFound(&'static str),
+    /// 405: the path exists, but not with this method.
+    #[error("this path does not take that method (the Allow header lists those it takes)")]
+    MethodNotAllowed,
     /// 409: the request conflicts with the resource's state.
     #[error("{0}")]
     Conflict(String),
@@ -95,12 +98,14 @@ impl ApiError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    /// The HTTP status of this refusal: 4xx for the caller's mistakes, 5xx for ours.
+    pub fn status(&self) -> StatusCode {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -115,6 +120,7 @@ impl ApiError {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden(_) => "forbidden",
             Self::NotFound(_) => "not-found",
+            Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict(_) => "conflict",
             Self::PayloadTooLarge(_) => "payload-too-large",
             Self::Invalid(_) => "validation",
@@ -158,6 +164,8 @@ impl IntoResponse for ApiError {
         };
         let errors = match self {
             Self::Invalid(errors) | Self::BadRequest { errors, .. } => errors,
+            // The body as a whole, at the root pointer.
+            Self::PayloadTooLarge(max) => vec![FieldError::at("", format!("must be at most {max} bytes"))],
             _ => Vec::new(),
         };
         let problem = Problem {

@@ -1,7 +1,7 @@
 //! `/v1/accounts/{account}/events`: publishing and reading events.
 
 use axum::{
-    extract::{Path, State},
+    extract::State,
     http::{HeaderMap, StatusCode},
     Json,
 };
@@ -15,12 +15,13 @@ use super::{
     auth::Caller,
     body::{Fields, JsonBody},
     error::{ApiError, FieldError},
+    path::Path,
     query::Params,
     views::{EnvelopeView, List},
     AppState,
 };
 use crate::{
-    domain::{catalog::CatalogError, envelope::envelope_bytes, AccountId, EventId, EventType, Timestamp},
+    domain::{catalog::CatalogError, envelope::envelope_bytes, AccountId, Catalog, EventId, EventType, Timestamp},
     store::{IdempotencyKey, NewEvent, PublishOutcome, Published},
 };
 
@@ -50,8 +51,9 @@ pub struct BatchView {
     pub deliveries: u64,
 }
 
-/// Parses one `{"type","data"}` found at `base` into a new event.
-pub fn parse_event(state: &AppState, value: &Value, base: &str, now: Timestamp) -> Result<NewEvent, Vec<FieldError>> {
+/// Parses one `{"type","data"}` found at `base` into a new event, checking
+/// `data` against the catalog; every refusal names its JSON pointer. Never panics.
+pub fn parse_event(catalog: &Catalog, value: &Value, base: &str, now: Timestamp) -> Result<NewEvent, Vec<FieldError>> {
     let mut f = Fields::new(value, base);
     let raw_type = f.required_str("type");
     let data = f.required("data");
@@ -63,7 +65,7 @@ pub fn parse_event(state: &AppState, value: &Value, base: &str, now: Timestamp) 
         }
     });
     if let (Some(t), Some(data)) = (&event_type, data) {
-        match state.catalog.validate(t, data) {
+        match catalog.validate(t, data) {
             Ok(()) => {}
             Err(CatalogError::UnknownType(_)) => {
                 f.error("type", format!("`{t}` is not in the event catalog (GET /v1/event-types)"))
@@ -130,7 +132,8 @@ async fn commit(
 
 /// Publish an event to every subscribed endpoint of the account.
 #[utoipa::path(post, path = "/v1/accounts/{account}/events", tag = "events",
-    request_body(content = Object, description = r#"{"type": "project.completed", "data": {…}}"#),
+    request_body(content = Object, description = r#"{"type": "project.completed", "data": {…}}"#,
+        example = json!({"type": "credits.low", "data": {"balance": 10, "threshold": 100}})),
     params(("Idempotency-Key" = Option<String>, Header, description = "a repeat returns the first answer with 200 and delivers nothing new")),
     responses((status = 202, body = PublishedView), (status = 200, body = PublishedView, description = "idempotent replay"),
         (status = 409, body = super::error::Problem), (status = 413, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
@@ -145,7 +148,7 @@ async fn publish(
     let account = caller.account(&account)?;
     caller.require_admin("account keys cannot publish events")?;
     let idempotency = idempotency_key(&headers, &body)?;
-    let event = parse_event(&state, &body, "", Timestamp::now()).map_err(ApiError::Invalid)?;
+    let event = parse_event(&state.catalog, &body, "", Timestamp::now()).map_err(ApiError::Invalid)?;
     let (status, mut published) = commit(&state, &account, vec![event], idempotency).await?;
     let Published { event, deliveries } = published.pop().ok_or_else(|| anyhow::anyhow!("publish stored no event"))?;
     Ok((status, Json(PublishedView { event: event.into(), deliveries })))
@@ -153,7 +156,8 @@ async fn publish(
 
 /// Publish up to 1000 events in one commit.
 #[utoipa::path(post, path = "/v1/accounts/{account}/events/batch", tag = "events",
-    request_body(content = Vec<Object>, description = r#"[{"type","data"}, …] (at most 1000)"#),
+    request_body(content = Vec<Object>, description = r#"[{"type","data"}, …] (at most 1000)"#,
+        example = json!([{"type": "credits.low", "data": {"balance": 10, "threshold": 100}}, {"type": "credits.depleted", "data": {"balance": 0}}])),
     responses((status = 202, body = BatchView), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn publish_batch(
@@ -176,7 +180,7 @@ async fn publish_batch(
     let mut events = Vec::with_capacity(items.len());
     let mut errors = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        match parse_event(&state, item, &format!("/{i}"), now) {
+        match parse_event(&state.catalog, item, &format!("/{i}"), now) {
             Ok(event) => events.push(event),
             Err(e) => errors.extend(e),
         }
@@ -216,10 +220,11 @@ async fn list_events(
             next_cursor: page.next_cursor,
         }));
     }
-    let page = params.page(EventId::parse)?;
+    let scope = format!("{account}/events");
+    let page = params.page(&scope, EventId::parse)?;
     let events =
         state.store.list_events(&account, event_type.as_ref(), &page).await.map_err(ApiError::from_store("event"))?;
-    Ok(Json(List::of(events, EnvelopeView::from)))
+    Ok(Json(List::of(events, EnvelopeView::from, &scope)))
 }
 
 /// Read one event.
@@ -234,4 +239,96 @@ async fn get_event(
     let id = EventId::parse(&event).map_err(|_| ApiError::NotFound("event"))?;
     let event = state.store.get_event(&account, &id).await.map_err(ApiError::from_store("event"))?;
     Ok(Json(event.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use serde_json::{Map, Number};
+
+    use super::*;
+    use crate::api::body::parse_json;
+
+    /// Any JSON value, a few levels deep.
+    fn json() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>().prop_filter_map("finite", |f| Number::from_f64(f).map(Value::Number)),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec(("[a-z_]{0,12}", inner), 0..6)
+                    .prop_map(|fields| Value::Object(fields.into_iter().collect::<Map<_, _>>())),
+            ]
+        })
+    }
+
+    /// A publish body that is close enough to valid to reach the schemas:
+    /// a catalog type (or not), and `data` made of the catalog's field names.
+    fn event_like() -> impl Strategy<Value = Value> {
+        let types = prop_oneof![
+            Just("project.completed".to_owned()),
+            Just("credits.low".to_owned()),
+            Just("voice_clone.failed".to_owned()),
+            "[a-z._]{0,20}",
+        ];
+        let key = prop_oneof![
+            Just("project_id"),
+            Just("project_type"),
+            Just("video_url"),
+            Just("balance"),
+            Just("threshold"),
+            Just("person_id"),
+            Just("error_code"),
+            Just("error_message"),
+            Just("extra"),
+        ];
+        let data = prop::collection::vec((key, json()), 0..8)
+            .prop_map(|fields| Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()));
+        (types, prop_oneof![data, json()]).prop_map(|(t, data)| serde_json::json!({"type": t, "data": data}))
+    }
+
+    proptest! {
+        #[test]
+        fn any_json_is_refused_with_pointers_under_its_base_or_accepted(
+            value in prop_oneof![json(), event_like()],
+            base in "(/[0-9]{1,3})?",
+        ) {
+            let catalog = Catalog::builtin();
+            match parse_event(&catalog, &value, &base, Timestamp::now()) {
+                Ok(event) => {
+                    let envelope: Value = serde_json::from_slice(&event.payload).unwrap();
+                    prop_assert_eq!(&envelope["data"], &value["data"]);
+                    prop_assert_eq!(envelope["type"].as_str(), Some(event.event_type.as_str()));
+                }
+                Err(errors) => {
+                    prop_assert!(!errors.is_empty());
+                    for e in errors {
+                        prop_assert!(e.pointer.as_deref().is_some_and(|p| p.starts_with(&base)), "{:?}", e);
+                        prop_assert!(!e.message.is_empty());
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn any_body_bytes_are_a_client_error_or_an_event(
+            bytes in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..200),
+                event_like().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+                (1..80usize).prop_map(|n| format!("{}{}", "[".repeat(n), "]".repeat(n)).into_bytes()),
+            ],
+        ) {
+            let catalog = Catalog::builtin();
+            let outcome = parse_json(&bytes)
+                .and_then(|v| parse_event(&catalog, &v, "", Timestamp::now()).map_err(ApiError::Invalid));
+            if let Err(e) = outcome {
+                prop_assert!(e.status().is_client_error(), "{:?}", e);
+            }
+        }
+    }
 }

@@ -6,16 +6,21 @@ mod accounts;
 mod auth;
 pub mod body;
 mod deliveries;
+pub mod depth;
 mod endpoint_stats;
 mod endpoints;
 pub mod error;
 mod event_types;
-mod events;
+pub mod events;
 mod ops;
+mod path;
 mod portal_links;
-mod query;
+pub mod query;
 pub mod stream;
 mod views;
+
+#[cfg(test)]
+mod documented;
 
 use std::sync::Arc;
 
@@ -123,13 +128,21 @@ pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
 
 /// The whole router: API, operations routes and `/openapi.json`.
 pub fn router(state: AppState) -> axum::Router {
+    routes()
+        .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span::<axum::body::Body>))
+        .with_state(state)
+}
+
+/// Every route Herald serves: the API (each in the OpenAPI document), the
+/// operations routes, the portal and `/openapi.json`.
+fn routes() -> axum::Router<AppState> {
     let (api, openapi) = api_router();
     let openapi = Arc::new(openapi);
     api.merge(ops::router())
         .merge(crate::portal::router())
         .route("/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
         .fallback(|| async { error::ApiError::NotFound("route") })
-        .layer(DefaultBodyLimit::max(body::MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span::<axum::body::Body>))
-        .with_state(state)
+        // After every route: it applies to the routes present when it is set.
+        .method_not_allowed_fallback(|| async { error::ApiError::MethodNotAllowed })
 }

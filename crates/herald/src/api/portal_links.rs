@@ -2,11 +2,7 @@
 
 use std::time::Duration;
 
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::State, http::StatusCode, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -15,6 +11,7 @@ use super::{
     auth::Caller,
     body::{Fields, JsonBody},
     error::ApiError,
+    path::Path,
     AppState,
 };
 use crate::domain::{
@@ -43,7 +40,8 @@ pub struct PortalLinkView {
 
 /// Create a one-time link that opens the developer portal for one account.
 #[utoipa::path(post, path = "/v1/accounts/{account}/portal-links", tag = "portal",
-    request_body(content = Object, description = r#"{"expires_in_seconds"?: 900}"#),
+    request_body(content = Object, description = r#"{"expires_in_seconds"?: 900}"#,
+        example = json!({"expires_in_seconds": 900})),
     responses((status = 201, body = PortalLinkView), (status = 404, body = super::error::Problem),
         (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
@@ -53,8 +51,9 @@ async fn create_portal_link(
     Path(account): Path<String>,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<PortalLinkView>), ApiError> {
-    caller.require_admin("only the admin token creates portal links")?;
+    // Another account's is not found before it is forbidden, as on every route.
     let account = caller.account(&account)?;
+    caller.require_admin("only the admin token creates portal links")?;
     let mut f = Fields::new(&body, "");
     let seconds = f.optional_u64("expires_in_seconds").unwrap_or(DEFAULT_LINK_SECONDS);
     if !(1..=MAX_LINK_SECONDS).contains(&seconds) {

@@ -56,11 +56,12 @@ impl Params {
         Ok(limit)
     }
 
-    /// `limit` and `cursor`; the cursor must hold an id that `check` accepts.
-    pub fn page<T, E>(&self, check: impl FnOnce(&str) -> Result<T, E>) -> Result<Page, ApiError> {
+    /// `limit` and `cursor`; the cursor must be one that the list named
+    /// `scope` gave out, and hold an id that `check` accepts.
+    pub fn page<T, E>(&self, scope: &str, check: impl FnOnce(&str) -> Result<T, E>) -> Result<Page, ApiError> {
         let limit = self.limit()?;
         let before = self.parsed("cursor", |v| {
-            decode_cursor(v).filter(|id| check(id).is_ok()).ok_or("is not a cursor this list gave out")
+            decode_cursor(v, scope).filter(|id| check(id).is_ok()).ok_or("is not a cursor this list gave out")
         })?;
         Ok(Page { limit, before })
     }
@@ -68,15 +69,25 @@ impl Params {
 
 const CURSOR_TAG: &str = "herald-cursor:";
 
-/// Wraps the id a page ends at into an opaque cursor.
-pub fn encode_cursor(id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{CURSOR_TAG}{id}"))
+/// The longest cursor read; Herald's own are far shorter.
+pub const MAX_CURSOR_LEN: usize = 512;
+
+/// Wraps the id a page ends at into an opaque cursor, bound to the list it
+/// came from (`scope`: `accounts`, or `<account>/<list>`), so that it pages
+/// that list only: another account's cursor is refused, not followed.
+pub fn encode_cursor(scope: &str, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_TAG}{scope}:{id}"))
 }
 
-/// The id inside a cursor this API gave out.
-fn decode_cursor(cursor: &str) -> Option<String> {
+/// The id inside a cursor that the list named `scope` gave out; `None` for
+/// anything else. Never panics, whatever the text.
+pub fn decode_cursor(cursor: &str, scope: &str) -> Option<String> {
+    if cursor.len() > MAX_CURSOR_LEN {
+        return None;
+    }
     let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    String::from_utf8(bytes).ok()?.strip_prefix(CURSOR_TAG).map(str::to_owned)
+    let text = String::from_utf8(bytes).ok()?;
+    text.strip_prefix(CURSOR_TAG)?.strip_prefix(scope)?.strip_prefix(':').map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -85,8 +96,43 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_foreign_ones_are_refused() {
-        assert_eq!(decode_cursor(&encode_cursor("acc_1")).as_deref(), Some("acc_1"));
-        assert_eq!(decode_cursor("garbage"), None);
-        assert_eq!(decode_cursor("acc_1"), None);
+        let cursor = encode_cursor("acc_1/endpoints", "ep_1");
+        assert_eq!(decode_cursor(&cursor, "acc_1/endpoints").as_deref(), Some("ep_1"));
+        assert_eq!(decode_cursor(&cursor, "acc_2/endpoints"), None);
+        assert_eq!(decode_cursor(&cursor, "acc_1/events"), None);
+        assert_eq!(decode_cursor(&cursor, "acc_1"), None);
+        assert_eq!(decode_cursor("garbage", "accounts"), None);
+        assert_eq!(decode_cursor("acc_1", "accounts"), None);
+        assert_eq!(decode_cursor(&"A".repeat(MAX_CURSOR_LEN + 4), "accounts"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_answered_without_panicking(cursor in ".*", scope in ".{0,20}") {
+            let _ = decode_cursor(&cursor, &scope);
+        }
+
+        #[test]
+        fn base64_of_anything_is_answered_without_panicking(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600),
+        ) {
+            let _ = decode_cursor(&URL_SAFE_NO_PAD.encode(bytes), "accounts");
+        }
+
+        #[test]
+        fn a_cursor_gives_back_its_id_to_its_own_list_only(
+            account in "[A-Za-z0-9_-]{1,64}",
+            other in "[A-Za-z0-9_-]{1,64}",
+            list in "(events|endpoints|deliveries)",
+            id in "[ -~]{0,40}",
+        ) {
+            let scope = format!("{account}/{list}");
+            let cursor = encode_cursor(&scope, &id);
+            proptest::prop_assert_eq!(decode_cursor(&cursor, &scope), Some(id));
+            if other != account {
+                proptest::prop_assert_eq!(decode_cursor(&cursor, &format!("{other}/{list}")), None);
+            }
+            proptest::prop_assert_eq!(decode_cursor(&cursor, "accounts"), None);
+        }
     }
 }

@@ -26,7 +26,10 @@ use super::{
     query::Params,
     AppState,
 };
-use crate::domain::{DataField, EventFilter, EventId, EventType, TypeFilter, TypePattern};
+use crate::{
+    domain::{DataField, EventFilter, EventId, EventType, TypeFilter, TypePattern},
+    store::StoreError,
+};
 
 /// The routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -68,7 +71,13 @@ async fn stream_events(
     // Subscribed before the start is read, so no commit after it goes unnoticed.
     let new_events = state.new_events.subscribe();
     let start = match resume {
-        Some(position) => position,
+        // A position that is not one of this account's events counts as the
+        // moment it was made; the stream names that moment, not the id.
+        Some(position) => match state.store.get_event(&account, &position).await {
+            Ok(_) => position,
+            Err(StoreError::NotFound) => EventId::lower_bound(position.unix_millis()),
+            Err(e) => return Err(ApiError::from_store("event")(e)),
+        },
         None => state
             .store
             .last_event_id(&account)

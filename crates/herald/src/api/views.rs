@@ -20,9 +20,9 @@ pub struct List<T> {
 }
 
 impl<T> List<T> {
-    /// Maps a store page into a list of views.
-    pub fn of<R>(page: Paged<R>, view: impl Fn(R) -> T) -> Self {
-        let next_cursor = page.next_cursor.as_deref().map(super::query::encode_cursor);
+    /// Maps a store page of the list named `scope` into a list of views.
+    pub fn of<R>(page: Paged<R>, view: impl Fn(R) -> T, scope: &str) -> Self {
+        let next_cursor = page.next_cursor.as_deref().map(|id| super::query::encode_cursor(scope, id));
         Self { data: page.items.into_iter().map(view).collect(), next_cursor }
     }
 }

@@ -45,6 +45,8 @@ impl EndpointUrl {
 
     /// Parses a URL under the target policy: development mode allows plain
     /// `http://`, and an IP literal must be an address the policy permits.
+    /// Never panics; what it accepts is `http(s)` with a host, at most
+    /// [`Self::MAX_LEN`] characters once normalised.
     pub fn parse(s: &str, policy: &TargetPolicy) -> Result<Self, UrlError> {
         if s.len() > Self::MAX_LEN {
             return Err(UrlError::TooLong);
@@ -67,6 +69,10 @@ impl EndpointUrl {
         }
         if url.fragment().is_some() {
             return Err(UrlError::Fragment);
+        }
+        // Normalising percent-encodes what needs it, which can lengthen the URL.
+        if url.as_str().len() > Self::MAX_LEN {
+            return Err(UrlError::TooLong);
         }
         Ok(Self(url))
     }
@@ -177,5 +183,42 @@ mod tests {
         assert_eq!(EndpointUrl::parse("https://example.com/#x", &strict()), Err(UrlError::Fragment));
         let long = format!("https://example.com/{}", "a".repeat(2048));
         assert_eq!(EndpointUrl::parse(&long, &strict()), Err(UrlError::TooLong));
+    }
+
+    fn policy(dev: bool) -> TargetPolicy {
+        if dev {
+            TargetPolicy::development()
+        } else {
+            strict()
+        }
+    }
+
+    /// URL-shaped text, often enough accepted to check what acceptance means.
+    fn url_like() -> impl proptest::strategy::Strategy<Value = String> {
+        "(https?|ftp|HTTPS|)(:|://)([a-z0-9.-]{0,12}|\\[[0-9a-f:]{0,10}\\]|[0-9.]{0,15}|[a-z]{0,3}:[a-z]{0,3}@[a-z]{1,5})(:[0-9]{0,6})?(/[ -~]{0,20})?(#[a-z]{0,3})?"
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_answered_without_panicking(s in ".*", dev in proptest::bool::ANY) {
+            let _ = EndpointUrl::parse(&s, &policy(dev));
+        }
+
+        #[test]
+        fn accepted_urls_are_http_or_https_with_a_host_and_within_the_limit(
+            s in proptest::prop_oneof![url_like(), ".*"],
+            dev in proptest::bool::ANY,
+        ) {
+            if let Ok(url) = EndpointUrl::parse(&s, &policy(dev)) {
+                let parsed = url::Url::parse(url.as_str()).unwrap();
+                let schemes: &[&str] = if dev { &["https", "http"] } else { &["https"] };
+                proptest::prop_assert!(schemes.contains(&parsed.scheme()), "{url}");
+                proptest::prop_assert!(parsed.host_str().is_some_and(|h| !h.is_empty()), "{url}");
+                proptest::prop_assert!(url.as_str().len() <= EndpointUrl::MAX_LEN);
+                proptest::prop_assert!(parsed.username().is_empty() && parsed.password().is_none());
+                proptest::prop_assert!(parsed.fragment().is_none());
+                proptest::prop_assert_eq!(EndpointUrl::from_trusted(url.as_str()), Some(url.clone()));
+            }
+        }
     }
 }

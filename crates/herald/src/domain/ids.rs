@@ -47,6 +47,11 @@ macro_rules! prefixed_id {
                     .ok_or_else(|| IdError { what: $what, value: s.chars().take(80).collect() })
             }
 
+            /// When this id was made, in milliseconds since the Unix epoch.
+            pub fn unix_millis(&self) -> u64 {
+                self.0.strip_prefix($prefix).and_then(|u| Ulid::from_string(u).ok()).map_or(0, |u| u.timestamp_ms())
+            }
+
             /// The smallest id made at `unix_millis`: every id made before sorts below it.
             pub fn lower_bound(unix_millis: u64) -> Self {
                 Self(format!("{}{}", $prefix, Ulid::from_parts(unix_millis, 0)))

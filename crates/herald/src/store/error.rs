@@ -9,6 +9,9 @@ pub enum StoreError {
     /// A row with that id already exists.
     #[error("already exists")]
     Conflict,
+    /// A per-account limit would be exceeded (the endpoints of an account).
+    #[error("the account has reached its limit")]
+    LimitReached,
     /// The endpoint is disabled, so it gets no attempts.
     #[error("the endpoint is disabled")]
     EndpointDisabled,

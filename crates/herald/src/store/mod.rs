@@ -45,8 +45,16 @@ pub trait AccountStore {
 /// Endpoints, their secrets and their enabled state.
 #[async_trait]
 pub trait EndpointStore {
-    /// Creates an endpoint.
-    async fn create_endpoint(&self, account: &AccountId, new: &NewEndpoint, now: Timestamp) -> StoreResult<Endpoint>;
+    /// Creates an endpoint, unless the account already has `max_per_account`
+    /// ([`StoreError::LimitReached`]): counted in the creating transaction, so
+    /// concurrent creations never exceed it.
+    async fn create_endpoint(
+        &self,
+        account: &AccountId,
+        new: &NewEndpoint,
+        max_per_account: u32,
+        now: Timestamp,
+    ) -> StoreResult<Endpoint>;
     /// One endpoint of an account.
     async fn get_endpoint(&self, account: &AccountId, id: &EndpointId) -> StoreResult<Endpoint>;
     /// An account's endpoints, newest first.

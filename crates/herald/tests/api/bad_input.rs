@@ -1,6 +1,8 @@
 //! Refusals: malformed JSON (400), wrong types and invalid values (422 with a
-//! JSON pointer), schema violations, oversized bodies (413), and bad query
-//! parameters (400 naming the parameter). Every one is problem+json.
+//! JSON pointer), schema violations, bad query parameters and cursors (400
+//! naming the parameter), ids and paths that name nothing of ours (404), and
+//! methods a path does not take (405). Every one is problem+json. The limits
+//! (sizes, lengths, depth, counts) are in `limits`.
 
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -96,29 +98,6 @@ async fn data_that_breaks_its_schema_is_refused_with_the_failing_field() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_over_256_kib_is_too_large() {
-    let app = spawn_app().await;
-    let account = app.create_account().await;
-    let data = with(credits_low(1), "padding", json!("x".repeat(300 * 1024)));
-
-    let response = app.post_publish(&account, &json!({"type": "credits.low", "data": data})).await;
-
-    expect_problem(response, 413).await;
-    assert!(app.list_events(&account).await.is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_just_under_256_kib_is_accepted() {
-    let app = spawn_app().await;
-    let account = app.create_account().await;
-    let data = with(credits_low(1), "padding", json!("x".repeat(250 * 1024)));
-
-    let response = app.post_publish(&account, &json!({"type": "credits.low", "data": data})).await;
-
-    expect_json(response, 202).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endpoint_fields_of_the_wrong_type_or_value_are_refused_with_a_pointer() {
     let app = spawn_app().await;
     let account = app.create_account().await;
@@ -188,14 +167,115 @@ async fn list_limits_outside_1_to_500_are_refused() {
     expect_json(response, 200).await;
 }
 
+/// The cursor after the first endpoint of an account's list.
+async fn first_cursor(app: &TestApp, account: &str) -> String {
+    let page = app.get_json(&format!("/v1/accounts/{account}/endpoints?limit=1")).await;
+    page["next_cursor"].as_str().unwrap().to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cursor_herald_did_not_issue_is_refused() {
+async fn a_cursor_this_list_did_not_give_out_is_refused() {
+    let app = spawn_app().await;
+    let mine = app.create_account().await;
+    let theirs = app.create_account().await;
+    for _ in 0..2 {
+        app.create_endpoint(&mine, "http://127.0.0.1:9/hook").await;
+        app.create_endpoint(&theirs, "http://127.0.0.1:9/hook").await;
+    }
+    let (my_cursor, their_cursor) = (first_cursor(&app, &mine).await, first_cursor(&app, &theirs).await);
+    let overlong = "A".repeat(10_000);
+
+    for cursor in ["not-a-cursor", "%E2%98%83", "%FF", &overlong, &their_cursor] {
+        for list in ["events", "endpoints", "deliveries"] {
+            let response = app.get(&format!("/v1/accounts/{mine}/{list}?cursor={cursor}")).await;
+            expect_parameter_error(response, "cursor").await;
+        }
+    }
+    // One list's cursor does not page another list, nor the list of accounts.
+    for list in ["events", "deliveries"] {
+        expect_parameter_error(app.get(&format!("/v1/accounts/{mine}/{list}?cursor={my_cursor}")).await, "cursor")
+            .await;
+    }
+    expect_parameter_error(app.get(&format!("/v1/accounts?cursor={my_cursor}")).await, "cursor").await;
+    expect_parameter_error(app.get("/v1/accounts?cursor=garbage").await, "cursor").await;
+    let next = app.get_json(&format!("/v1/accounts/{mine}/endpoints?limit=1&cursor={my_cursor}")).await;
+    assert_eq!(next["data"].as_array().unwrap().len(), 1, "{next}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_filters_that_are_not_ids_or_values_of_ours_are_refused_by_name() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let overlong = "x".repeat(5_000);
+
+    for (query, parameter) in [
+        ("endpoint_id=nope", "endpoint_id"),
+        ("endpoint_id=%E2%98%83", "endpoint_id"),
+        ("event_id=evt_%FF", "event_id"),
+        ("status=lost", "status"),
+        ("event_type=Credits%20Low", "event_type"),
+        (&format!("event_id={overlong}"), "event_id"),
+    ] {
+        expect_parameter_error(app.get(&format!("/v1/accounts/{account}/deliveries?{query}")).await, parameter).await;
+    }
+    for (query, parameter) in [("after=nope", "after"), ("after=%00", "after"), ("type=%E2%98%83", "type")] {
+        expect_parameter_error(app.get(&format!("/v1/accounts/{account}/events?{query}")).await, parameter).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_that_name_nothing_of_ours_are_not_found_whatever_their_shape() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let overlong = "x".repeat(10_000);
+    let overlong_id = format!("ep_{}", "0".repeat(5_000));
+
+    for id in [
+        "ep_01JQ8Z6X3M0000000000000000",
+        "nope",
+        &overlong,
+        &overlong_id,
+        "%E2%98%83",
+        "ep_01JQ8Z6X3M00000000000000%C3%A9",
+        "%FF%FE",
+        "%00",
+        "%2E%2E%2F",
+    ] {
+        for (method, path) in [
+            (Method::GET, format!("/v1/accounts/{id}")),
+            (Method::GET, format!("/v1/accounts/{id}/endpoints")),
+            (Method::POST, format!("/v1/accounts/{id}/events")),
+            (Method::GET, format!("/v1/accounts/{account}/endpoints/{id}")),
+            (Method::PATCH, format!("/v1/accounts/{account}/endpoints/{id}")),
+            (Method::POST, format!("/v1/accounts/{account}/endpoints/{id}/disable")),
+            (Method::GET, format!("/v1/accounts/{account}/events/{id}")),
+            (Method::GET, format!("/v1/accounts/{account}/deliveries/{id}")),
+            (Method::POST, format!("/v1/accounts/{account}/deliveries/{id}/retry")),
+        ] {
+            let body = match method {
+                Method::PATCH => json!({"description": "valid"}),
+                _ => json!({"type": "credits.low", "data": credits_low(1)}),
+            };
+            let response = app.request(method.clone(), &path).json(&body).send().await.unwrap();
+            let problem = expect_problem(response, 404).await;
+            assert!(problem["detail"].as_str().unwrap().starts_with("no such"), "{method} {path}: {problem}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_a_path_does_not_take_is_refused_with_the_methods_it_does() {
     let app = spawn_app().await;
     let account = app.create_account().await;
 
-    for list in ["events", "endpoints", "deliveries"] {
-        let response = app.get(&format!("/v1/accounts/{account}/{list}?cursor=not-a-cursor")).await;
-        expect_parameter_error(response, "cursor").await;
+    for (method, path) in [
+        (Method::PUT, "/v1/accounts".to_string()),
+        (Method::DELETE, format!("/v1/accounts/{account}")),
+        (Method::PUT, format!("/v1/accounts/{account}/events")),
+    ] {
+        let response = app.request(method, &path).send().await.unwrap();
+        let allow = response.headers().get("allow").map(|v| v.to_str().unwrap().to_string());
+        expect_problem(response, 405).await;
+        assert!(allow.is_some_and(|a| a.contains("GET")), "{path}");
     }
-    expect_parameter_error(app.get("/v1/accounts?cursor=garbage").await, "cursor").await;
 }

@@ -50,6 +50,8 @@ pub struct Options {
     pub stream_heartbeat: String,
     /// `--stream-write-timeout`.
     pub stream_write_timeout: String,
+    /// `--max-endpoints-per-account`; `None` keeps Herald's default.
+    pub max_endpoints: Option<u32>,
 }
 
 impl Default for Options {
@@ -66,6 +68,7 @@ impl Default for Options {
             allow_targets: None,
             stream_heartbeat: "15s".into(),
             stream_write_timeout: "30s".into(),
+            max_endpoints: None,
         }
     }
 }
@@ -122,6 +125,12 @@ impl Options {
     /// The same options with another live-stream write timeout.
     pub fn stream_write_timeout(mut self, timeout: &str) -> Self {
         self.stream_write_timeout = timeout.into();
+        self
+    }
+
+    /// The same options with another limit of endpoints per account.
+    pub fn max_endpoints(mut self, max: u32) -> Self {
+        self.max_endpoints = Some(max);
         self
     }
 
@@ -230,6 +239,9 @@ impl TestApp {
             "--stream-write-timeout".into(),
             o.stream_write_timeout.clone(),
         ];
+        if let Some(max) = o.max_endpoints {
+            args.extend(["--max-endpoints-per-account".into(), max.to_string()]);
+        }
         if let Some(token) = &o.admin_token {
             args.extend(["--admin-token".into(), token.clone()]);
         }

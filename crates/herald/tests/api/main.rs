@@ -8,12 +8,13 @@
 //! shared assertions, `fixtures` the test data, `receiver` records what Herald
 //! sends, `hostile_servers` and `self_signed` are receivers that misbehave on
 //! purpose, `signature` recomputes both signature schemes from first principles,
-//! `sse` reads the live stream; every other module is one subject of the
-//! contract; `crash` runs the `herald` binary itself, to kill it with SIGKILL,
-//! `logs` to search its logs for secrets, `tools` runs its developer tools
-//! (`herald trigger`, `herald verify`), `listen` runs `herald listen`, and
-//! `examples` runs the receiver examples of `examples/receivers/` as child
-//! processes.
+//! `sse` reads the live stream, `routes` reads the route list from the
+//! server's OpenAPI document (so that `tenancy` covers every route, new ones
+//! included); every other module is one subject of the contract; `crash` runs
+//! the `herald` binary itself, to kill it with SIGKILL, `logs` to search its
+//! logs for secrets, `tools` runs its developer tools (`herald trigger`,
+//! `herald verify`), `listen` runs `herald listen`, and `examples` runs the
+//! receiver examples of `examples/receivers/` as child processes.
 
 // Tests say what they expect with `unwrap`/`expect`: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -24,6 +25,7 @@ mod fixtures;
 mod helpers;
 mod hostile_servers;
 mod receiver;
+mod routes;
 mod sample;
 mod self_signed;
 mod signature;
@@ -39,6 +41,7 @@ mod examples;
 mod failures;
 mod hostile;
 mod idempotency;
+mod limits;
 mod listen;
 mod logs;
 mod nodes;

@@ -1,14 +1,21 @@
 //! Who may do what: the admin token, account keys confined to their own
 //! account, and another account's resources answered `404` as if absent.
+//!
+//! The tests of every route are generated from the server's own OpenAPI
+//! document ([`documented_routes`]), so that a route added to the API is
+//! covered without anyone editing them: strangers get `401`, another
+//! account's key `404` on real objects of the account, nothing refused
+//! changes them, and no answer to one account shows another's ids.
 
 use reqwest::{Method, Response};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::{
     checks::{expect_json, expect_problem},
     fixtures::credits_low,
-    helpers::{spawn_app, TestApp},
+    helpers::{spawn_app, TestApp, ADMIN_TOKEN},
     receiver::Receiver,
+    routes::{documented_routes, id_for, Ids, Route, METHODS},
 };
 
 async fn send(app: &TestApp, token: Option<&str>, method: Method, path: &str) -> Response {
@@ -20,34 +27,6 @@ async fn send(app: &TestApp, token: Option<&str>, method: Method, path: &str) ->
         request = request.json(&json!({}));
     }
     request.send().await.expect("request sent")
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_without_a_valid_token_are_unauthorised() {
-    let app = spawn_app().await;
-    let account = app.create_account().await;
-
-    for path in [
-        "/v1/accounts".to_string(),
-        format!("/v1/accounts/{account}"),
-        format!("/v1/accounts/{account}/endpoints"),
-        format!("/v1/accounts/{account}/events"),
-        format!("/v1/accounts/{account}/deliveries"),
-        "/v1/event-types".to_string(),
-    ] {
-        expect_problem(send(&app, None, Method::GET, &path).await, 401).await;
-        expect_problem(send(&app, Some("wrong-token"), Method::GET, &path).await, 401).await;
-        expect_problem(send(&app, Some("hk_forged"), Method::GET, &path).await, 401).await;
-    }
-    let publish = app
-        .client
-        .post(app.url(&format!("/v1/accounts/{account}/events")))
-        .json(&json!({"type": "credits.low", "data": credits_low(1)}))
-        .send()
-        .await
-        .unwrap();
-    expect_problem(publish, 401).await;
-    assert!(app.list_events(&account).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,57 +109,6 @@ async fn an_account_key_may_neither_publish_nor_create_accounts_nor_keys() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_accounts_resources_are_not_found() {
-    let app = spawn_app().await;
-    let receiver = Receiver::ok().await;
-    let mine = app.create_account().await;
-    let theirs = app.create_account().await;
-    let key = app.create_key(&mine).await;
-    let their_endpoint = app.create_endpoint(&theirs, &receiver.url()).await;
-    let their_event = app.publish(&theirs, "credits.low", credits_low(1)).await;
-    let their_delivery = app.delivery_of(&theirs, &their_event.id, &their_endpoint.id).await;
-    let their_delivery = their_delivery["id"].as_str().unwrap();
-    receiver.wait_for(1).await;
-    let ep = &their_endpoint.id;
-
-    let get_with_key = [
-        format!("/v1/accounts/{theirs}"),
-        format!("/v1/accounts/{theirs}/endpoints"),
-        format!("/v1/accounts/{theirs}/endpoints/{ep}"),
-        format!("/v1/accounts/{theirs}/endpoints/{ep}/secret"),
-        format!("/v1/accounts/{theirs}/events"),
-        format!("/v1/accounts/{theirs}/events/{}", their_event.id),
-        format!("/v1/accounts/{theirs}/deliveries"),
-        format!("/v1/accounts/{theirs}/deliveries/{their_delivery}"),
-    ];
-    for path in &get_with_key {
-        expect_problem(send(&app, Some(&key), Method::GET, path).await, 404).await;
-    }
-    // Their ids under my account: not found, for the key and the admin alike.
-    let cross = [
-        (Method::GET, format!("/v1/accounts/{mine}/endpoints/{ep}")),
-        (Method::GET, format!("/v1/accounts/{mine}/endpoints/{ep}/secret")),
-        (Method::PATCH, format!("/v1/accounts/{mine}/endpoints/{ep}")),
-        (Method::DELETE, format!("/v1/accounts/{mine}/endpoints/{ep}")),
-        (Method::POST, format!("/v1/accounts/{mine}/endpoints/{ep}/secret/rotate")),
-        (Method::POST, format!("/v1/accounts/{mine}/endpoints/{ep}/disable")),
-        (Method::POST, format!("/v1/accounts/{mine}/endpoints/{ep}/enable")),
-        (Method::GET, format!("/v1/accounts/{mine}/events/{}", their_event.id)),
-        (Method::GET, format!("/v1/accounts/{mine}/deliveries/{their_delivery}")),
-        (Method::POST, format!("/v1/accounts/{mine}/deliveries/{their_delivery}/retry")),
-    ];
-    for (method, path) in &cross {
-        for token in [key.as_str(), app.admin_token.as_str()] {
-            let response = send(&app, Some(token), method.clone(), path).await;
-            expect_problem(response, 404).await;
-        }
-    }
-    let theirs_still = app.get_endpoint(&theirs, ep).await;
-    assert_eq!(theirs_still["enabled"], true);
-    assert_eq!(receiver.count(), 1, "no retry reached their endpoint");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_ids_and_ids_of_the_wrong_shape_are_not_found() {
     let app = spawn_app().await;
     let account = app.create_account().await;
@@ -200,4 +128,185 @@ async fn unknown_ids_and_ids_of_the_wrong_shape_are_not_found() {
         .post_publish("acc_01JQ8Z6X3M0000000000000000", &json!({"type": "credits.low", "data": credits_low(1)}))
         .await;
     expect_problem(publish, 404).await;
+}
+
+/// An account with one real object of every kind a path can name.
+struct Tenant {
+    /// Ids by path parameter name: `account`, `endpoint`, `event`, `delivery`.
+    ids: Ids,
+    /// The account's key.
+    key: String,
+    /// Its endpoint's signing secret.
+    secret: String,
+}
+
+impl Tenant {
+    /// Makes the account and its objects; returns once its delivery succeeded, so nothing moves on its own.
+    async fn create(app: &TestApp, receiver: &Receiver) -> Self {
+        let account = app.create_account().await;
+        let key = app.create_key(&account).await;
+        let endpoint = app.create_endpoint(&account, &receiver.url()).await;
+        let event = app.publish(&account, "credits.low", credits_low(1)).await;
+        let delivery = app.delivery_of(&account, &event.id, &endpoint.id).await["id"].as_str().unwrap().to_string();
+        app.wait_for_delivery_status(&account, &delivery, "succeeded").await;
+        let ids =
+            Ids::from([("account", account), ("endpoint", endpoint.id), ("event", event.id), ("delivery", delivery)]);
+        Self { ids, key, secret: endpoint.secret }
+    }
+
+    /// What would give this account away in an answer to anyone else.
+    fn identifiers(&self) -> Vec<&str> {
+        self.ids.values().map(String::as_str).chain([self.key.as_str(), self.secret.as_str()]).collect()
+    }
+
+    /// Everything of the account, as the admin reads it.
+    async fn snapshot(&self, app: &TestApp) -> Vec<Value> {
+        let account = &self.ids["account"];
+        let mut seen = vec![app.get_json(&format!("/v1/accounts/{account}")).await];
+        for list in ["endpoints", "events", "deliveries"] {
+            seen.push(app.get_json(&format!("/v1/accounts/{account}/{list}?limit=500")).await);
+        }
+        seen.push(app.get_json(&format!("/v1/accounts/{account}/endpoints/{}/secret", self.ids["endpoint"])).await);
+        seen.push(app.get_delivery(account, &self.ids["delivery"]).await);
+        seen
+    }
+}
+
+/// The headers of a request: credentials, good, bad or none.
+type Credentials = Vec<(&'static str, String)>;
+
+fn bearer(token: &str) -> Credentials {
+    vec![("authorization", format!("Bearer {token}"))]
+}
+
+/// What a caller without valid credentials may present.
+fn strangers() -> Vec<Credentials> {
+    vec![
+        vec![],
+        bearer("garbage"),
+        bearer("hk_forged"),
+        bearer(""),
+        vec![("authorization", "Basic YWRtaW46YWRtaW4=".into())],
+        vec![("authorization", ADMIN_TOKEN.into())],
+        vec![("cookie", "herald_portal=forged".into())],
+    ]
+}
+
+/// A route's example body with every URL in it pointed at `receiver`, so no
+/// request leaves the machine.
+fn localised(example: &Value, receiver: &str) -> Value {
+    match example {
+        Value::String(s) if s.starts_with("http://") || s.starts_with("https://") => Value::String(receiver.into()),
+        Value::Array(items) => Value::Array(items.iter().map(|v| localised(v, receiver)).collect()),
+        Value::Object(fields) => {
+            Value::Object(fields.iter().map(|(k, v)| (k.clone(), localised(v, receiver))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// Sends a route's request to `path` (its example body, if it takes one); returns the status and body.
+async fn call(
+    app: &TestApp,
+    receiver: &Receiver,
+    route: &Route,
+    path: &str,
+    credentials: &Credentials,
+) -> (u16, String) {
+    let mut request = app.client.request(route.method.clone(), app.url(path));
+    for (name, value) in credentials {
+        request = request.header(*name, value);
+    }
+    if let Some(example) = &route.example {
+        request = request.json(&localised(example, &receiver.url()));
+    }
+    let mut response = request.send().await.unwrap_or_else(|e| panic!("{} sent: {e}", route.name()));
+    let status = response.status().as_u16();
+    let streaming = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .is_some_and(|v| v.to_str().unwrap_or_default().starts_with("text/event-stream"));
+    if streaming {
+        // A live stream never ends: what it opens with is what it shows.
+        let first = response.chunk().await.ok().flatten().unwrap_or_default();
+        return (status, String::from_utf8_lossy(&first).into_owned());
+    }
+    (status, response.text().await.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_documented_route_refuses_strangers_and_hides_other_accounts() {
+    let app = spawn_app().await;
+    let receiver = Receiver::ok().await;
+    let (a, b) = (Tenant::create(&app, &receiver).await, Tenant::create(&app, &receiver).await);
+    let routes = documented_routes(&app).await;
+    let b_before = b.snapshot(&app).await;
+    // B's objects under A's account.
+    let mut mixed = b.ids.clone();
+    mixed.insert("account", a.ids["account"].clone());
+
+    for route in &routes {
+        let name = route.name();
+        let theirs = route.path(&b.ids);
+        if !route.public {
+            for credentials in strangers() {
+                let (status, body) = call(&app, &receiver, route, &theirs, &credentials).await;
+                assert_eq!(status, 401, "{name} with {credentials:?}: {body}");
+            }
+        }
+        if !route.params.is_empty() {
+            let (status, body) = call(&app, &receiver, route, &theirs, &bearer(&a.key)).await;
+            assert_eq!(status, 404, "{name}: account A's key on account B's objects ({theirs}): {body}");
+        }
+        if route.takes_object_ids() && route.params.iter().any(|p| p == "account") {
+            for token in [&a.key, &app.admin_token] {
+                let (status, body) = call(&app, &receiver, route, &route.path(&mixed), &bearer(token)).await;
+                assert_eq!(status, 404, "{name}: account B's objects under account A: {body}");
+            }
+        }
+        if route.method == Method::GET {
+            // A's own answers, even filtered by B's ids, never show B.
+            let query: Vec<String> =
+                route.id_queries.iter().map(|(q, kind)| format!("{q}={}", id_for(&b.ids, kind, &name))).collect();
+            let path = format!("{}?{}", route.path(&a.ids), query.join("&"));
+            let (_, body) = call(&app, &receiver, route, &path, &bearer(&a.key)).await;
+            for identifier in b.identifiers() {
+                assert!(!body.contains(identifier), "{name}: account A's answer shows B's `{identifier}`: {body}");
+            }
+        }
+    }
+    assert_eq!(b.snapshot(&app).await, b_before, "requests refused above changed account B");
+
+    // The control: the admin reaches every route on B's objects (deletions last),
+    // so the 404s above were about who asked, not about the path.
+    let mut ordered = routes.clone();
+    ordered.sort_by_key(|r| r.method == Method::DELETE);
+    for route in &ordered {
+        let (status, body) = call(&app, &receiver, route, &route.path(&b.ids), &bearer(&app.admin_token)).await;
+        assert!(
+            status < 500 && ![401, 403, 404, 405].contains(&status),
+            "{}: the admin got {status}: {body}",
+            route.name()
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_documented_path_refuses_the_methods_it_does_not_document() {
+    let app = spawn_app().await;
+    let receiver = Receiver::ok().await;
+    let tenant = Tenant::create(&app, &receiver).await;
+    let routes = documented_routes(&app).await;
+
+    for route in &routes {
+        let documented: Vec<&str> =
+            routes.iter().filter(|r| r.template == route.template).map(|r| r.method.as_str()).collect();
+        for method in METHODS.map(str::to_uppercase).iter().filter(|m| !documented.contains(&m.as_str())) {
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            let path = route.path(&tenant.ids);
+            let response = app.request(method.clone(), &path).json(&json!({})).send().await.unwrap();
+            let status = response.status().as_u16();
+            assert_eq!(status, 405, "{method} {}: a route the OpenAPI document does not list answered", route.template);
+        }
+    }
 }

@@ -76,12 +76,30 @@ pub(super) async fn endpoint_in(
 #[async_trait]
 impl EndpointStore for PostgresStore {
     #[tracing::instrument(skip_all, fields(account = %account, endpoint = %new.id))]
-    async fn create_endpoint(&self, account: &AccountId, new: &NewEndpoint, now: Timestamp) -> StoreResult<Endpoint> {
+    async fn create_endpoint(
+        &self,
+        account: &AccountId,
+        new: &NewEndpoint,
+        max_per_account: u32,
+        now: Timestamp,
+    ) -> StoreResult<Endpoint> {
         let mut tx = self.pool.begin().await?;
-        let exists =
-            sqlx::query("SELECT 1 FROM accounts WHERE id = $1").bind(account.as_str()).fetch_optional(&mut *tx).await?;
+        // The account row's lock queues concurrent creations for one account,
+        // so each counts the endpoints the one before it committed. NO KEY
+        // UPDATE leaves publishes (whose inserts only KEY SHARE it) unblocked.
+        let exists = sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(account.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
         if exists.is_none() {
             return Err(StoreError::NotFound);
+        }
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM endpoints WHERE account_id = $1")
+            .bind(account.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        if count >= i64::from(max_per_account) {
+            return Err(StoreError::LimitReached);
         }
         sqlx::query(
             "INSERT INTO endpoints (id, account_id, url, description, event_types, secret, created_at, updated_at)

@@ -46,12 +46,27 @@ impl SqliteStore {
 #[async_trait]
 impl EndpointStore for SqliteStore {
     #[tracing::instrument(skip_all, fields(account = %account, endpoint = %new.id))]
-    async fn create_endpoint(&self, account: &AccountId, new: &NewEndpoint, now: Timestamp) -> StoreResult<Endpoint> {
+    async fn create_endpoint(
+        &self,
+        account: &AccountId,
+        new: &NewEndpoint,
+        max_per_account: u32,
+        now: Timestamp,
+    ) -> StoreResult<Endpoint> {
+        // BEGIN IMMEDIATE takes the write lock first: the count is serialised
+        // with every other write, the hot writer's included.
         let mut tx = self.writer.begin_with("BEGIN IMMEDIATE").await?;
         let exists =
             sqlx::query("SELECT 1 FROM accounts WHERE id = ?").bind(account.as_str()).fetch_optional(&mut *tx).await?;
         if exists.is_none() {
             return Err(StoreError::NotFound);
+        }
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM endpoints WHERE account_id = ?")
+            .bind(account.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
+        if count >= i64::from(max_per_account) {
+            return Err(StoreError::LimitReached);
         }
         sqlx::query(
             "INSERT INTO endpoints (id, account_id, url, description, event_types, secret, created_at, updated_at)

@@ -62,12 +62,29 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", parent.display())))?;
         }
-        let process_lock = lock_file(options.get_filename())?;
+        let process_lock = wait_for_lock(options.get_filename()).await?;
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true)).await?;
         let hot = hot_writer::HotWriter::start(options.get_filename())?;
         Ok(Self { writer, hot, reader, sealer, _process_lock: process_lock })
+    }
+}
+
+/// How long opening waits for another process to let go of the file: a
+/// process being restarted may find its predecessor still exiting.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+
+/// Takes the process lock, waiting up to [`LOCK_WAIT`] for a process that is exiting.
+async fn wait_for_lock(db: &Path) -> StoreResult<Option<Arc<File>>> {
+    let deadline = tokio::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match lock_file(db) {
+            Err(StoreError::Locked(_)) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            other => return other,
+        }
     }
 }
 
