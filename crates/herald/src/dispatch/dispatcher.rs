@@ -2,7 +2,7 @@
 //! and run workers (within the overall and per-endpoint limits) that send
 //! one endpoint's deliveries one after another and record each outcome.
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use tokio::{
     sync::{Notify, OwnedSemaphorePermit, Semaphore},
@@ -33,6 +33,14 @@ const ENABLED_CHECK: Duration = Duration::from_secs(1);
 /// The most outcomes on their way to the store at once; a worker whose
 /// outcome would be one more waits.
 const RECORDING: usize = 2048;
+
+/// What one claim came to.
+struct Claimed {
+    /// Deliveries leased.
+    count: usize,
+    /// Whether every endpoint it fed is now full.
+    filled_up: bool,
+}
 
 /// Claims and sends due deliveries until shut down.
 pub struct Dispatcher {
@@ -98,7 +106,11 @@ impl Dispatcher {
             while workers.try_join_next().is_some() {}
             let claimed = self.claim().await;
             self.start_workers(&mut workers);
-            if claimed < CLAIM_BATCH {
+            // Claim again at once only while a claim comes back full and some
+            // endpoint it fed still has room: the claim leaves full endpoints
+            // out, and on the due index that means walking past all of their
+            // due deliveries to find none (a large backlog makes that costly).
+            if claimed.count < CLAIM_BATCH || claimed.filled_up {
                 self.wait_for_work().await;
             }
         }
@@ -106,10 +118,10 @@ impl Dispatcher {
     }
 
     /// Leases due deliveries into the per-endpoint queues, as many as there is room for.
-    async fn claim(&self) -> usize {
+    async fn claim(&self) -> Claimed {
         let room = WAITING_TOTAL.saturating_sub(self.shared.work.waiting()).min(CLAIM_BATCH);
         if room == 0 {
-            return 0;
+            return Claimed { count: 0, filled_up: true };
         }
         let config = &self.shared.config;
         let now = Timestamp::now();
@@ -118,12 +130,14 @@ impl Dispatcher {
         match self.shared.store.claim_due(now, room as u32, &full, lease_until).await {
             Ok(claimed) => {
                 let count = claimed.len();
+                let fed: HashSet<EndpointId> = claimed.iter().map(|d| d.endpoint_id.clone()).collect();
                 self.shared.work.add(claimed.into_iter().map(|delivery| Leased { delivery, lease_until }).collect());
-                count
+                let full: HashSet<EndpointId> = self.shared.work.full_endpoints().into_iter().collect();
+                Claimed { count, filled_up: fed.is_subset(&full) }
             }
             Err(e) => {
                 tracing::error!(error = %e, "failed to claim due deliveries");
-                0
+                Claimed { count: 0, filled_up: false }
             }
         }
     }
