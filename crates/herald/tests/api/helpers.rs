@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 
+pub use crate::options::Options;
 use crate::{
     checks::{expect_json, Poll},
     database::TestDatabase,
@@ -24,122 +25,6 @@ pub const DEADLINE: Duration = Duration::from_secs(20);
 
 /// How often state is polled through the API while waiting for it.
 pub const POLL_EVERY: Duration = Duration::from_millis(20);
-
-/// How a test app is configured; `Options::default()` is the suite's usual server.
-#[derive(Clone, Debug)]
-pub struct Options {
-    /// `--retry-schedule`.
-    pub retry_schedule: String,
-    /// `--delivery-timeout`.
-    pub delivery_timeout: String,
-    /// `--poll-interval`.
-    pub poll_interval: String,
-    /// `--dev`: http:// and loopback targets allowed.
-    pub dev: bool,
-    /// `--admin-token`; `None` lets Herald generate one.
-    pub admin_token: Option<String>,
-    /// `--retention`.
-    pub retention: String,
-    /// `--encryption-key`: the key that seals endpoint secrets at rest.
-    pub encryption_key: Option<String>,
-    /// `--encryption-old-keys`: keys that still open, comma-separated.
-    pub encryption_old_keys: Option<String>,
-    /// `--allow-targets`: non-public blocks strict mode delivers to.
-    pub allow_targets: Option<String>,
-    /// `--stream-heartbeat`.
-    pub stream_heartbeat: String,
-    /// `--stream-write-timeout`.
-    pub stream_write_timeout: String,
-    /// `--max-endpoints-per-account`; `None` keeps Herald's default.
-    pub max_endpoints: Option<u32>,
-}
-
-impl Default for Options {
-    fn default() -> Self {
-        Self {
-            retry_schedule: "0s,50ms,50ms,50ms,50ms,50ms".into(),
-            delivery_timeout: "2s".into(),
-            poll_interval: "50ms".into(),
-            dev: true,
-            admin_token: Some(ADMIN_TOKEN.into()),
-            retention: "30d".into(),
-            encryption_key: None,
-            encryption_old_keys: None,
-            allow_targets: None,
-            stream_heartbeat: "15s".into(),
-            stream_write_timeout: "30s".into(),
-            max_endpoints: None,
-        }
-    }
-}
-
-impl Options {
-    /// The same options with another retry schedule.
-    pub fn schedule(mut self, schedule: &str) -> Self {
-        self.retry_schedule = schedule.into();
-        self
-    }
-
-    /// The same options with another delivery timeout.
-    pub fn timeout(mut self, timeout: &str) -> Self {
-        self.delivery_timeout = timeout.into();
-        self
-    }
-
-    /// The same options as a production server (`--dev false`).
-    pub fn production(mut self) -> Self {
-        self.dev = false;
-        self
-    }
-
-    /// The same options trusting these blocks (`HERALD_ALLOW_TARGETS`).
-    pub fn allow_targets(mut self, blocks: &str) -> Self {
-        self.allow_targets = Some(blocks.into());
-        self
-    }
-
-    /// The same options with another retention period.
-    pub fn retention(mut self, retention: &str) -> Self {
-        self.retention = retention.into();
-        self
-    }
-
-    /// The same options with this key sealing endpoint secrets (`None`: unencrypted).
-    pub fn encryption_key(mut self, key: Option<&str>) -> Self {
-        self.encryption_key = key.map(str::to_string);
-        self
-    }
-
-    /// The same options with these old keys (comma-separated) still opening secrets.
-    pub fn old_keys(mut self, keys: Option<&str>) -> Self {
-        self.encryption_old_keys = keys.map(str::to_string);
-        self
-    }
-
-    /// The same options with another live-stream heartbeat interval.
-    pub fn stream_heartbeat(mut self, interval: &str) -> Self {
-        self.stream_heartbeat = interval.into();
-        self
-    }
-
-    /// The same options with another live-stream write timeout.
-    pub fn stream_write_timeout(mut self, timeout: &str) -> Self {
-        self.stream_write_timeout = timeout.into();
-        self
-    }
-
-    /// The same options with another limit of endpoints per account.
-    pub fn max_endpoints(mut self, max: u32) -> Self {
-        self.max_endpoints = Some(max);
-        self
-    }
-
-    /// The same options without an admin token, so Herald generates one.
-    pub fn generated_token(mut self) -> Self {
-        self.admin_token = None;
-        self
-    }
-}
 
 /// A running Herald and a client for it.
 pub struct TestApp {

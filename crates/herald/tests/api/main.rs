@@ -4,7 +4,7 @@
 //! `HERALD_TEST_ENGINE=postgres` and `HERALD_TEST_DATABASE_URL`, on PostgreSQL.
 //!
 //! `database` gives each test its database on the engine of the run,
-//! `helpers` starts and restarts Herald and speaks its API, `checks` holds the
+//! `helpers` starts and restarts Herald (configured by `options`) and speaks its API, `checks` holds the
 //! shared assertions, `fixtures` the test data, `receiver` records what Herald
 //! sends, `hostile_servers` and `self_signed` are receivers that misbehave on
 //! purpose, `signature` recomputes both signature schemes from first principles,
@@ -24,6 +24,7 @@ mod database;
 mod fixtures;
 mod helpers;
 mod hostile_servers;
+mod options;
 mod receiver;
 mod routes;
 mod sample;
