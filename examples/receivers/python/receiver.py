@@ -57,11 +57,21 @@ def verify_signature(raw_body: bytes, header: str, secret: str) -> bool:
     return matched
 
 
+output_lock = threading.Lock()
+
+
+def say(line: str) -> None:
+    """One whole line on standard output: requests run on several threads."""
+    with output_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+
 def process(event: dict) -> None:
     """The receiver's own work; here, one line on standard output."""
-    print(f"processed {event['id']} {event['type']}", flush=True)
+    say(f"processed {event['id']} {event['type']}")
     if event["type"] == "project.completed":
-        print(f"  video ready: {event['data'].get('video_url')}", flush=True)
+        say(f"  video ready: {event['data'].get('video_url')}")
 
 
 @app.post("/webhook")
@@ -77,7 +87,7 @@ def webhook():
 
     with processed_lock:
         if event_id in processed_ids:
-            print(f"duplicate {event_id} ignored", flush=True)
+            say(f"duplicate {event_id} ignored")
             return jsonify({"received": True, "duplicate": True}), 200
         processed_ids.add(event_id)
     try:
