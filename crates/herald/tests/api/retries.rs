@@ -282,3 +282,65 @@ async fn a_delivery_that_succeeds_on_a_later_attempt_leaves_the_endpoint_enabled
     assert_eq!(e["enabled"], true);
     assert_eq!(e["disabled_reason"], Value::Null);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outcomes_that_arrive_together_are_each_recorded_as_they_came() {
+    // Hundreds of outcomes at once are recorded in groups (multi-row writes on
+    // PostgreSQL): each delivery must still end where its own answer sent it.
+    let app = spawn_app_with(Options::default().schedule("0s,1h,1h,1h,1h,1h")).await;
+    let (ok, failing) = (Receiver::ok().await, Receiver::failing().await);
+    let account = app.create_account().await;
+    let good = app.create_endpoint(&account, &ok.url()).await;
+    let bad = app.create_endpoint(&account, &failing.url()).await;
+    let events: Vec<(&str, Value)> = (0..200).map(|i| ("credits.low", credits_low(i))).collect();
+    app.publisher().publish_batch(&account, &events).await;
+    ok.wait_for(200).await;
+    failing.wait_for(200).await;
+
+    let succeeded = settled(&app, &account, &good.id, "succeeded", 200).await;
+    let pending = settled(&app, &account, &bad.id, "pending", 200).await;
+    for d in &succeeded {
+        assert_eq!((d["attempt_count"].clone(), d["last_response_status"].clone()), (json!(1), json!(200)), "{d}");
+        assert_eq!(d["next_attempt_at"], Value::Null, "{d}");
+    }
+    for d in &pending {
+        assert_eq!((d["attempt_count"].clone(), d["last_response_status"].clone()), (json!(1), json!(500)), "{d}");
+        assert!(d["next_attempt_at"].is_string(), "the next attempt is scheduled: {d}");
+    }
+    for d in succeeded.iter().take(20).chain(pending.iter().take(20)) {
+        let full = app.get_delivery(&account, d["id"].as_str().unwrap()).await;
+        let attempts = full["attempts"].as_array().expect("attempts");
+        assert_eq!(attempts.len(), 1, "one attempt logged: {full}");
+        assert_eq!(attempts[0]["response_status"], d["last_response_status"], "{full}");
+    }
+    assert_eq!(app.get_endpoint(&account, &bad.id).await["enabled"], true, "one failure disables nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_disabled_amid_many_outcomes_is_left_with_no_delivery_pending() {
+    // Outcomes recorded together with the one that exhausts the endpoint must
+    // not put a delivery back to pending on the now-disabled endpoint, where
+    // no claim would ever find it again.
+    let app = spawn_app_with(Options::default().schedule("0s,0s")).await;
+    let failing = Receiver::failing().await;
+    let account = app.create_account().await;
+    let endpoint = app.create_endpoint(&account, &failing.url()).await;
+    let events: Vec<(&str, Value)> = (0..100).map(|i| ("credits.low", credits_low(i))).collect();
+    app.publisher().publish_batch(&account, &events).await;
+
+    app.wait_for_endpoint(&account, &endpoint.id, "disabled", |e| e["enabled"] == false).await;
+    let failed = settled(&app, &account, &endpoint.id, "failed", 100).await;
+    assert!(failed.iter().all(|d| d["next_attempt_at"].is_null()), "nothing scheduled: {failed:#?}");
+}
+
+/// Waits until `n` deliveries to `endpoint` have `status`; returns them.
+async fn settled(app: &TestApp, account: &str, endpoint: &str, status: &str, n: usize) -> Vec<Value> {
+    let poll = crate::checks::Poll::new(format!("{n} deliveries to {endpoint} {status}"));
+    loop {
+        let found = app.list_deliveries(account, &format!("endpoint_id={endpoint}&status={status}")).await;
+        if found.len() == n {
+            return found;
+        }
+        poll.tick(&found.len()).await;
+    }
+}

@@ -14,20 +14,24 @@
 //! - `IS NOT DISTINCT FROM`: the re-seal pass's compare-and-set of secrets;
 //! - `UPDATE … RETURNING`: an account's event positions, taken under the
 //!   account row's lock so that they follow commit order;
-//! - `= ANY($1)` / `<> ALL($1)` over a text array bind;
+//! - `= ANY($1)` / `<> ALL($1)` over a text array bind, and multi-argument
+//!   `UNNEST($1, $2, …)` of array binds (the attempt log's multi-row writes);
 //! - `GREATEST`, `BOOLEAN`, `BYTEA`, `BIGINT` millisecond times;
 //! - partial indexes (`CREATE INDEX … WHERE …`).
 //!
 //! No extensions, no `LISTEN/NOTIFY`, no advisory locks of its own (sqlx's
 //! migrator takes one while migrating). Locks are always taken endpoint row
 //! first, delivery rows second, so transactions never wait on each other in a
-//! cycle; publishing takes the account row's lock after its endpoint rows, and
+//! cycle (a group of outcomes in the attempt log locks several pairs in one
+//! statement; should PostgreSQL ever find it in a deadlock, the group rolls
+//! back and each outcome is recorded alone); publishing takes the account row's lock after its endpoint rows, and
 //! waits on nothing else while holding it.
 //!
 //! Give Herald a schema of its own with
 //! `postgres://…/db?options=-c%20search_path%3Dherald`.
 
 mod accounts;
+mod attempt_log;
 mod deliveries;
 mod dispatch;
 mod endpoints;

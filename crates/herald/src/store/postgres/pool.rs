@@ -24,6 +24,8 @@ pub struct PostgresStore {
     pub(super) sealer: Arc<Sealer>,
     /// Publishes, committed in groups on one connection at a time.
     pub(super) group: super::group_commit::GroupCommit,
+    /// Attempt outcomes, recorded in groups on another connection.
+    pub(super) attempts: super::attempt_log::AttemptLog,
 }
 
 impl PostgresStore {
@@ -39,7 +41,8 @@ impl PostgresStore {
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let group = super::group_commit::GroupCommit::start(pool.clone());
-        Ok(Self { pool, sealer, group })
+        let attempts = super::attempt_log::AttemptLog::start(pool.clone());
+        Ok(Self { pool, sealer, group, attempts })
     }
 }
 
