@@ -208,9 +208,16 @@ async fn release(store: &SharedStore, ids: &[DeliveryId]) {
 /// left or the process stops.
 async fn worker(shared: Arc<Shared>, endpoint: EndpointId, permit: OwnedSemaphorePermit) {
     while !shared.shutdown.is_cancelled() {
-        let Some(leased) = shared.work.next(&endpoint) else {
+        let Some((leased, left)) = shared.work.next(&endpoint) else {
             break;
         };
+        if left == CLAIM_BATCH {
+            // Room for another claim for this endpoint. Told at the pop that
+            // made the room: a count read after the attempt would mostly miss
+            // the exact value (other workers pop meanwhile), and the
+            // dispatcher would sleep out its poll interval on an empty queue.
+            shared.freed.notify_one();
+        }
         // An attempt must end within its lease, or another worker may send it too.
         if !endpoint_enabled(&shared, &endpoint).await {
             stop(&shared, leased).await;
@@ -220,9 +227,6 @@ async fn worker(shared: Arc<Shared>, endpoint: EndpointId, permit: OwnedSemaphor
             let id = leased.delivery.id;
             tracing::debug!(delivery = %id, "lease too short for an attempt; it lapses and is claimed again");
             shared.work.sent(&id);
-        }
-        if shared.work.waiting_for(&endpoint) == CLAIM_BATCH {
-            shared.freed.notify_one(); // room for another claim for this endpoint
         }
     }
     shared.work.stop_worker(&endpoint);

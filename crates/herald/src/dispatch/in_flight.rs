@@ -100,14 +100,18 @@ impl InFlight {
         }
     }
 
-    /// The next delivery for a worker of `endpoint`, marked as being sent;
-    /// `None` when none waits (the worker then stops; see [`Self::stop_worker`]).
-    pub fn next(&self, endpoint: &EndpointId) -> Option<Leased> {
+    /// The next delivery for a worker of `endpoint`, marked as being sent,
+    /// and how many still wait for it after this one (read under the same
+    /// lock, so each count is seen by exactly one worker); `None` when none
+    /// waits (the worker then stops; see [`Self::stop_worker`]).
+    pub fn next(&self, endpoint: &EndpointId) -> Option<(Leased, usize)> {
         let mut inner = self.lock();
-        let leased = inner.endpoints.get_mut(endpoint)?.waiting.pop_front()?;
+        let queue = &mut inner.endpoints.get_mut(endpoint)?.waiting;
+        let leased = queue.pop_front()?;
+        let left = queue.len();
         inner.waiting -= 1;
         inner.sending.insert(leased.delivery.id.clone());
-        Some(leased)
+        Some((leased, left))
     }
 
     /// Whether `endpoint` was enabled when last asked, if that was after `since`.
@@ -122,11 +126,6 @@ impl InFlight {
         if let Some(e) = self.lock().endpoints.get_mut(endpoint) {
             e.enabled = Some((enabled, at));
         }
-    }
-
-    /// How many deliveries wait for `endpoint`.
-    pub fn waiting_for(&self, endpoint: &EndpointId) -> usize {
-        self.lock().endpoints.get(endpoint).map_or(0, |e| e.waiting.len())
     }
 
     /// The attempt of `delivery` is over (recorded, or given up).
@@ -183,8 +182,8 @@ mod tests {
         assert_eq!(started.iter().filter(|e| **e == a).count(), 2, "the per-endpoint limit");
         assert_eq!(started.iter().filter(|e| **e == b).count(), 1, "one worker for one waiting delivery");
 
-        let first = work.next(&a).unwrap();
-        assert_eq!(work.waiting_for(&a), 2);
+        let (first, left) = work.next(&a).unwrap();
+        assert_eq!(left, 2);
         assert_eq!(work.sending(), vec![first.delivery.id.clone()]);
         work.sent(&first.delivery.id);
         assert!(work.sending().is_empty());
