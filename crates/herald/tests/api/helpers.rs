@@ -341,6 +341,18 @@ impl TestApp {
         }
     }
 
+    /// Waits until `n` deliveries to `endpoint` have `status`; returns them.
+    pub async fn wait_for_deliveries(&self, account: &str, endpoint: &str, status: &str, n: usize) -> Vec<Value> {
+        let poll = Poll::new(format!("{n} deliveries to {endpoint} {status}"));
+        loop {
+            let found = self.list_deliveries(account, &format!("endpoint_id={endpoint}&status={status}")).await;
+            if found.len() == n {
+                return found;
+            }
+            poll.tick(&found.len()).await;
+        }
+    }
+
     /// Waits until the endpoint satisfies `done`; returns it.
     pub async fn wait_for_endpoint(
         &self,

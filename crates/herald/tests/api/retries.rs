@@ -297,8 +297,8 @@ async fn outcomes_that_arrive_together_are_each_recorded_as_they_came() {
     ok.wait_for(200).await;
     failing.wait_for(200).await;
 
-    let succeeded = settled(&app, &account, &good.id, "succeeded", 200).await;
-    let pending = settled(&app, &account, &bad.id, "pending", 200).await;
+    let succeeded = app.wait_for_deliveries(&account, &good.id, "succeeded", 200).await;
+    let pending = app.wait_for_deliveries(&account, &bad.id, "pending", 200).await;
     for d in &succeeded {
         assert_eq!((d["attempt_count"].clone(), d["last_response_status"].clone()), (json!(1), json!(200)), "{d}");
         assert_eq!(d["next_attempt_at"], Value::Null, "{d}");
@@ -329,18 +329,6 @@ async fn an_endpoint_disabled_amid_many_outcomes_is_left_with_no_delivery_pendin
     app.publisher().publish_batch(&account, &events).await;
 
     app.wait_for_endpoint(&account, &endpoint.id, "disabled", |e| e["enabled"] == false).await;
-    let failed = settled(&app, &account, &endpoint.id, "failed", 100).await;
+    let failed = app.wait_for_deliveries(&account, &endpoint.id, "failed", 100).await;
     assert!(failed.iter().all(|d| d["next_attempt_at"].is_null()), "nothing scheduled: {failed:#?}");
-}
-
-/// Waits until `n` deliveries to `endpoint` have `status`; returns them.
-async fn settled(app: &TestApp, account: &str, endpoint: &str, status: &str, n: usize) -> Vec<Value> {
-    let poll = crate::checks::Poll::new(format!("{n} deliveries to {endpoint} {status}"));
-    loop {
-        let found = app.list_deliveries(account, &format!("endpoint_id={endpoint}&status={status}")).await;
-        if found.len() == n {
-            return found;
-        }
-        poll.tick(&found.len()).await;
-    }
 }

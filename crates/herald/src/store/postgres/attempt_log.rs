@@ -110,26 +110,23 @@ async fn record_group(tx: &mut PgConnection, batch: &[Outcome]) -> StoreResult<(
     // account's endpoints too, do not queue behind a group of successes.
     let flagged: Vec<&str> =
         batch.iter().filter(|o| o.verdict != Verdict::Succeeded).map(|o| o.claimed.endpoint_id.as_str()).collect();
-    let enabled: HashMap<String, bool> = if flagged.is_empty() {
+    let enabled = if flagged.is_empty() {
         HashMap::new()
     } else {
-        sqlx::query("SELECT id, enabled FROM endpoints WHERE id = ANY($1) ORDER BY id FOR SHARE")
-            .bind(&flagged)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("enabled")?)))
-            .collect::<StoreResult<_>>()?
+        locked_flags(
+            &mut *tx,
+            "SELECT id, enabled AS flag FROM endpoints WHERE id = ANY($1) ORDER BY id FOR SHARE",
+            &flagged,
+        )
+        .await?
     };
     let ids: Vec<&str> = batch.iter().map(|o| o.claimed.id.as_str()).collect();
-    let retry_requested: HashMap<String, bool> =
-        sqlx::query("SELECT id, manual FROM deliveries WHERE id = ANY($1) ORDER BY id FOR UPDATE")
-            .bind(&ids)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get("id")?, r.try_get("manual")?)))
-            .collect::<StoreResult<_>>()?;
+    let retry_requested = locked_flags(
+        &mut *tx,
+        "SELECT id, manual AS flag FROM deliveries WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        &ids,
+    )
+    .await?;
     let (mut common, mut others) = (Vec::with_capacity(batch.len()), Vec::new());
     for outcome in batch {
         // Gone with its endpoint while the attempt was in flight: nothing left to log.
@@ -159,6 +156,17 @@ async fn record_group(tx: &mut PgConnection, batch: &[Outcome]) -> StoreResult<(
         record_in(&mut *tx, &outcome.claimed, &outcome.attempt, outcome.verdict).await?;
     }
     Ok(())
+}
+
+/// Locks the rows `sql` picks out by `ids` and reads each one's `flag`, by id.
+async fn locked_flags(tx: &mut PgConnection, sql: &str, ids: &[&str]) -> StoreResult<HashMap<String, bool>> {
+    sqlx::query(sql)
+        .bind(ids)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("flag")?)))
+        .collect()
 }
 
 /// Logs the attempts of `outcomes` in one statement.
