@@ -50,6 +50,7 @@ mod ops;
 mod polling;
 mod portal;
 mod publish;
+mod publish_groups;
 mod restart;
 mod retention;
 mod retries;

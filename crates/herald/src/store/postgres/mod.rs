@@ -12,10 +12,12 @@
 //!   endpoint's enabled flag) under READ COMMITTED;
 //! - `INSERT … ON CONFLICT DO NOTHING`: idempotency keys and attempt rows;
 //! - `IS NOT DISTINCT FROM`: the re-seal pass's compare-and-set of secrets;
-//! - `UPDATE … RETURNING`: an account's event positions, taken under the
-//!   account row's lock so that they follow commit order;
+//! - `UPDATE … FROM … RETURNING`: accounts' event positions, taken under the
+//!   account rows' locks so that they follow commit order (locked in id
+//!   order by an `… IN (SELECT … ORDER BY id FOR UPDATE)` subquery);
 //! - `= ANY($1)` / `<> ALL($1)` over a text array bind, and multi-argument
-//!   `UNNEST($1, $2, …)` of array binds (the attempt log's multi-row writes);
+//!   `UNNEST($1, $2, …)` of array binds (the multi-row writes of publishing
+//!   and of the attempt log);
 //! - `GREATEST`, `BOOLEAN`, `BYTEA`, `BIGINT` millisecond times;
 //! - partial indexes (`CREATE INDEX … WHERE …`).
 //!
@@ -36,10 +38,13 @@ mod deliveries;
 mod dispatch;
 mod endpoints;
 mod events;
-mod group_commit;
+mod idempotency;
 mod ops;
 mod pool;
 mod portal;
+mod publish_group;
+mod publish_rows;
+mod publish_statements;
 mod rows;
 mod sealed;
 

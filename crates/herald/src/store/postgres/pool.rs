@@ -22,8 +22,8 @@ pub struct PostgresStore {
     pub(super) pool: PgPool,
     /// Seals endpoint secrets before they are written, opens them after they are read.
     pub(super) sealer: Arc<Sealer>,
-    /// Publishes, committed in groups on one connection at a time.
-    pub(super) group: super::group_commit::GroupCommit,
+    /// Publishes, written in groups of multi-row statements on one connection at a time.
+    pub(super) publish: super::publish_group::PublishGroup,
     /// Attempt outcomes, recorded in groups on another connection.
     pub(super) attempts: super::attempt_log::AttemptLog,
 }
@@ -40,9 +40,9 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let group = super::group_commit::GroupCommit::start(pool.clone());
+        let publish = super::publish_group::PublishGroup::start(pool.clone());
         let attempts = super::attempt_log::AttemptLog::start(pool.clone());
-        Ok(Self { pool, sealer, group, attempts })
+        Ok(Self { pool, sealer, publish, attempts })
     }
 }
 
