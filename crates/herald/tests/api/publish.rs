@@ -243,3 +243,39 @@ async fn a_batch_of_exactly_a_thousand_events_is_accepted() {
     assert_eq!(body["events"].as_array().map(Vec::len), Some(1000));
     assert_eq!(body["deliveries"], 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_of_a_thousand_events_to_eleven_endpoints_records_all_eleven_thousand_deliveries() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let mut endpoints = Vec::new();
+    for _ in 0..11 {
+        // Disabled, so that the deliveries are recorded as skipped and none is sent.
+        let endpoint = app.create_endpoint(&account, "https://receiver.example/hooks").await;
+        app.endpoint_action(&account, &endpoint.id, "disable", json!({})).await;
+        endpoints.push(endpoint);
+    }
+    let items: Vec<Value> = (0..1000).map(|i| json!({"type": "credits.low", "data": credits_low(i)})).collect();
+
+    let response = app.post(&format!("/v1/accounts/{account}/events/batch"), &json!(items)).await;
+
+    let body = expect_json(response, 202).await;
+    assert_eq!(body["deliveries"], 11_000);
+    for endpoint in [&endpoints[0], &endpoints[10]] {
+        let first = format!("/v1/accounts/{account}/deliveries?limit=500&endpoint_id={}", endpoint.id);
+        let mut path = first.clone();
+        let mut events = std::collections::BTreeSet::new();
+        loop {
+            let page = app.get_json(&path).await;
+            for d in page["data"].as_array().expect("a page") {
+                assert_eq!(d["status"], "skipped");
+                events.insert(d["event_id"].as_str().unwrap().to_string());
+            }
+            match page["next_cursor"].as_str() {
+                Some(cursor) => path = format!("{first}&cursor={cursor}"),
+                None => break,
+            }
+        }
+        assert_eq!(events.len(), 1000, "one delivery of every event to {}", endpoint.id);
+    }
+}

@@ -26,8 +26,10 @@
 //! first, delivery rows second, so transactions never wait on each other in a
 //! cycle (a group of outcomes in the attempt log locks several pairs in one
 //! statement; should PostgreSQL ever find it in a deadlock, the group rolls
-//! back and each outcome is recorded alone); publishing takes the account row's lock after its endpoint rows, and
-//! waits on nothing else while holding it.
+//! back and each outcome is recorded alone); publishing claims its idempotency
+//! keys first, then shares its endpoint rows, then takes its account rows'
+//! locks (several accounts in id order, in one group), and waits on nothing
+//! else while holding those.
 //!
 //! Give Herald a schema of its own with
 //! `postgres://…/db?options=-c%20search_path%3Dherald`.
