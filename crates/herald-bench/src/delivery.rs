@@ -45,14 +45,24 @@ struct Run {
     events: usize,
     publish_seconds: f64,
     peak_rss_mib: Option<f64>,
+    /// CPU seconds the server spent from the first publish to the last arrival.
+    server_cpu_seconds: Option<f64>,
     engine: String,
 }
 
 impl Run {
+    /// Server CPU time per delivery received, in microseconds.
+    fn cpu_per_delivery_us(&self) -> Option<f64> {
+        let received = self.outcome.received.saturating_sub(self.outcome.duplicated);
+        self.server_cpu_seconds.filter(|_| received > 0).map(|s| s * 1e6 / received as f64)
+    }
+
     fn json(&self) -> Value {
         let mut figures = self.outcome.json(self.events);
         figures["publish_seconds"] = json!((self.publish_seconds * 1000.0).round() / 1000.0);
         figures["peak_rss_mib"] = json!(self.peak_rss_mib.map(|m| m.round()));
+        figures["server_cpu_seconds"] = json!(self.server_cpu_seconds.map(|s| (s * 100.0).round() / 100.0));
+        figures["server_cpu_us_per_delivery"] = json!(self.cpu_per_delivery_us().map(f64::round));
         figures["engine"] = json!(self.engine);
         figures
     }
@@ -69,17 +79,19 @@ async fn run(args: &Args, plan: Plan) -> anyhow::Result<Run> {
     }
     let target = Arc::new(Target::start(&args.target, &plan.env).await?);
     let (account, _) = target.account_with(&urls).await?;
+    let cpu_before = target.cpu_seconds();
     let started = Instant::now();
     let sent = load::publish(&target, &account, plan.events, plan.publish).await?;
     let publish_seconds = started.elapsed().as_secs_f64();
     let arrivals: Vec<_> = sinks.iter().map(|s| &s.arrivals).collect();
     let outcome = measure::collect(&arrivals, &sent, started, args.stall).await;
     let peak_rss_mib = target.peak_rss_mib();
+    let server_cpu_seconds = target.cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
     let engine = target.engine.clone();
     if let Ok(target) = Arc::try_unwrap(target) {
         target.stop().await;
     }
-    Ok(Run { outcome, events: plan.events, publish_seconds, peak_rss_mib, engine })
+    Ok(Run { outcome, events: plan.events, publish_seconds, peak_rss_mib, server_cpu_seconds, engine })
 }
 
 fn print(scenario: &str, run: &Run, extra: Value) {
@@ -99,6 +111,10 @@ fn print(scenario: &str, run: &Run, extra: Value) {
     match run.peak_rss_mib {
         Some(mib) => println!("  server peak RSS MiB   {mib:>12.0}"),
         None => println!("  server peak RSS MiB            n/a"),
+    }
+    if let (Some(seconds), Some(per)) = (run.server_cpu_seconds, run.cpu_per_delivery_us()) {
+        println!("  server CPU seconds    {seconds:>12.2}");
+        println!("  server CPU µs/deliv.  {per:>12.1}");
     }
     let mut line = json!({"scenario": scenario});
     if let (Some(line), Value::Object(figures)) = (line.as_object_mut(), run.json()) {
@@ -197,13 +213,14 @@ pub async fn backlog(args: Args) -> anyhow::Result<()> {
     let publish_seconds = published.elapsed().as_secs_f64();
     eprintln!("published {events} events in {publish_seconds:.1}s while the endpoint was down");
 
-    let drain = Instant::now();
+    let (drain, cpu_before) = (Instant::now(), target.cpu_seconds());
     target.admin(reqwest::Method::POST, &format!("{path}/enable"), Some(json!({"redeliver_missed": true}))).await?;
     // Latency here is from the re-enable, not from publishing.
     let resent: load::Sent = sent.iter().map(|(id, _)| (id.clone(), drain)).collect();
     let outcome = measure::collect(&[&receiver.arrivals], &resent, drain, args.stall).await;
-    let run =
-        Run { outcome, events, publish_seconds, peak_rss_mib: target.peak_rss_mib(), engine: target.engine.clone() };
+    let server_cpu_seconds = target.cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
+    let peak_rss_mib = target.peak_rss_mib();
+    let run = Run { outcome, events, publish_seconds, peak_rss_mib, server_cpu_seconds, engine: target.engine.clone() };
     print("backlog", &run, json!({"drain_note": "seconds and rates count from the re-enable"}));
     if let Ok(target) = Arc::try_unwrap(target) {
         target.stop().await;

@@ -117,7 +117,7 @@ async fn fill(store: &SharedStore, args: &Args) -> anyhow::Result<(AccountId, Ve
                 NewEvent { payload: envelope_bytes(&id, t, now, data), id, event_type: t.clone(), created_at: now }
             })
             .collect();
-        store.publish(&account, events, None, now).await.context("Failed to publish a batch")?;
+        store.publish(&account, events, None, now, None).await.context("Failed to publish a batch")?;
         published += batch;
     }
     Ok((account, endpoints))

@@ -5,6 +5,7 @@
 //! and one JSON line for tools.
 
 mod delivery;
+mod http_floor;
 mod load;
 mod log_queries;
 mod measure;
@@ -13,6 +14,11 @@ mod sink;
 mod target;
 
 use clap::{Parser, Subcommand};
+
+/// The same allocator as the `herald` binary, so that the Herald this
+/// starts as its child process (`herald-bench server`) is measured as shipped.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Measure Herald.
 #[derive(Parser)]
@@ -36,6 +42,8 @@ enum Scenario {
     Backlog(delivery::Args),
     /// Ten endpoints, one never answering: the other nine's latency against an all-healthy run.
     Isolation(delivery::Args),
+    /// The loopback HTTP exchange alone (no Herald): the ceiling of any sender on this machine.
+    HttpFloor(http_floor::Args),
     /// Fill a store with a million deliveries and time the log queries of the API on it.
     LogQueries(log_queries::Args),
     /// Run the Herald under test (started by the scenarios as a child process).
@@ -53,6 +61,7 @@ fn main() -> anyhow::Result<()> {
             Scenario::Latency(args) => delivery::latency(args).await,
             Scenario::Backlog(args) => delivery::backlog(args).await,
             Scenario::Isolation(args) => delivery::isolation(args).await,
+            Scenario::HttpFloor(args) => http_floor::run(args).await,
             Scenario::LogQueries(args) => log_queries::run(args).await,
             Scenario::Server => target::serve().await,
         }

@@ -139,6 +139,18 @@ impl Target {
         Some(kib / 1024.0)
     }
 
+    /// CPU time the Herald under test has used so far (user and system, all
+    /// threads), in seconds (Linux only; `/proc` counts in ticks of 1/100 s).
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let pid = self.child.as_ref()?.id()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // The fields after the command name, which is in parentheses and may hold spaces.
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok());
+        // utime and stime: fields 14 and 15 of the line, 12 and 13 after the name.
+        Some((ticks(11)? + ticks(12)?) / 100.0)
+    }
+
     /// Stops a started Herald.
     pub async fn stop(mut self) {
         if let Some(child) = self.child.as_mut() {

@@ -78,7 +78,7 @@ impl Application {
             catalog,
             &admin_token,
             &public_url,
-            dispatcher.waker(),
+            (dispatcher.waker(), dispatcher.handoff()),
             shutdown.clone(),
         );
         let streams = state.streams.clone();

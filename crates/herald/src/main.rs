@@ -3,6 +3,11 @@
 use clap::{Parser, Subcommand};
 use herald::{cli::listen::ListenArgs, Application, Config};
 
+/// mimalloc: the delivery path allocates per request (headers, bodies,
+/// futures), and glibc's allocator took a tenth of the server's cycles.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Herald, a webhook delivery service.
 #[derive(Parser)]
 #[command(name = "herald", version)]

@@ -21,6 +21,7 @@ use super::{
     AppState,
 };
 use crate::{
+    dispatch::Offer,
     domain::{catalog::CatalogError, envelope::envelope_bytes, AccountId, Catalog, EventId, EventType, Timestamp},
     store::{IdempotencyKey, NewEvent, PublishOutcome, Published},
 };
@@ -110,16 +111,35 @@ async fn commit(
     events: Vec<NewEvent>,
     idempotency: Option<IdempotencyKey>,
 ) -> Result<(StatusCode, Vec<Published>), ApiError> {
-    let first_attempt_at = state.first_attempt_at(Timestamp::now());
-    match state
-        .store
-        .publish(account, events, idempotency, first_attempt_at)
+    let now = Timestamp::now();
+    let first_attempt_at = state.first_attempt_at(now);
+    // Deliveries due at once go straight to the dispatcher's queues, leased
+    // in the publish's own commit; later ones wait in the store for a claim.
+    let offer = if first_attempt_at <= now { state.handoff.offer() } else { None };
+    let lease = offer.as_ref().map(Offer::lease);
+    let (store, account_id) = (state.store.clone(), account.clone());
+    // On a task of its own, so that a caller who hangs up cannot stop the
+    // hand-off between the commit and the queues (its leases would only
+    // expire, but a minute late).
+    let publishing = tokio::spawn(async move {
+        match (store.publish(&account_id, events, idempotency, first_attempt_at, lease).await, offer) {
+            (Ok(PublishOutcome::Created { published, leased, unleased }), Some(offer)) => {
+                offer.accept(leased);
+                Ok(PublishOutcome::Created { published, leased: Vec::new(), unleased })
+            }
+            (outcome, _) => outcome,
+        }
+    });
+    let outcome = publishing
         .await
-        .map_err(ApiError::from_store("account"))?
-    {
-        PublishOutcome::Created(published) => {
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("the publish task failed: {e}")))?
+        .map_err(ApiError::from_store("account"))?;
+    match outcome {
+        PublishOutcome::Created { published, unleased, .. } => {
             metrics::counter!("herald_events_published_total").increment(published.len() as u64);
-            state.wake.notify_one();
+            if unleased {
+                state.wake.notify_one();
+            }
             state.new_events.ring();
             Ok((StatusCode::ACCEPTED, published))
         }

@@ -33,6 +33,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     config::Config,
+    dispatch::Handoff,
     domain::{secret::SecretDigest, Catalog, Timestamp},
     store::SharedStore,
 };
@@ -50,6 +51,8 @@ pub struct AppState {
     pub admin_token: SecretDigest,
     /// Wakes the dispatcher after a commit that makes work due now.
     pub wake: Arc<Notify>,
+    /// Lets a publish lease its deliveries straight into the dispatcher's queues.
+    pub handoff: Handoff,
     /// Where people reach this Herald (`HERALD_PUBLIC_URL`), for portal links.
     pub public_url: Arc<str>,
     /// Rung after each commit of new events, so live streams read at once.
@@ -69,7 +72,7 @@ impl AppState {
         catalog: Catalog,
         admin_token: &str,
         public_url: &str,
-        wake: Arc<Notify>,
+        (wake, handoff): (Arc<Notify>, Handoff),
         shutdown: CancellationToken,
     ) -> Self {
         Self {
@@ -78,6 +81,7 @@ impl AppState {
             catalog: Arc::new(catalog),
             admin_token: SecretDigest::of(admin_token),
             wake,
+            handoff,
             public_url: Arc::from(public_url),
             new_events: stream::NewEvents::new(),
             shutdown,

@@ -6,19 +6,21 @@ use std::{collections::HashSet, sync::Arc, time::Duration};
 
 use tokio::{
     sync::{Notify, OwnedSemaphorePermit, Semaphore},
-    task::JoinSet,
+    task::{JoinHandle, JoinSet},
 };
-use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tokio_util::sync::CancellationToken;
 
 use super::{
+    handoff::Handoff,
     in_flight::{InFlight, Leased},
+    recorder::Recorder,
     verdict::decide,
     Sender,
 };
 use crate::{
     config::Config,
     domain::{AttemptError, DeliveryId, EndpointId, Timestamp},
-    store::{Attempt, ClaimedDelivery, SharedStore, Verdict},
+    store::{Attempt, ClaimedDelivery, Outcome, SharedStore, Verdict},
 };
 
 /// The most deliveries leased in one claim.
@@ -30,9 +32,6 @@ const WAITING_TOTAL: usize = 8192;
 /// How long a worker trusts what the store said about its endpoint being
 /// enabled: a disable stops the deliveries leased ahead within this time.
 const ENABLED_CHECK: Duration = Duration::from_secs(1);
-/// The most outcomes on their way to the store at once; a worker whose
-/// outcome would be one more waits.
-const RECORDING: usize = 2048;
 
 /// What one claim came to.
 struct Claimed {
@@ -50,6 +49,19 @@ pub struct Dispatcher {
     permits: Arc<Semaphore>,
     /// Woken when new work is committed (publish, retry, re-enable).
     wake: Arc<Notify>,
+    /// Woken when a publish handed its deliveries over: workers to start, nothing to claim.
+    handed: Arc<Notify>,
+    /// The task recording outcomes, awaited at shutdown.
+    recording: JoinHandle<()>,
+}
+
+/// Why the dispatcher woke up.
+#[derive(Debug, PartialEq, Eq)]
+enum Woken {
+    /// Publishes handed deliveries over; the store has nothing new to claim.
+    Handed,
+    /// Anything else: new work in the store, room, time, or shutdown.
+    Other,
 }
 
 /// What the dispatcher and its workers share.
@@ -64,11 +76,9 @@ struct Shared {
     work: InFlight,
     /// Woken when a worker makes room for more leases.
     freed: Notify,
-    /// Outcomes being written: a worker goes on to its next delivery while
-    /// the last outcome waits for its group commit.
-    recording: Arc<Semaphore>,
-    /// The tasks writing outcomes, awaited at shutdown.
-    recorders: TaskTracker,
+    /// Where outcomes go: a worker goes on to its next delivery while the
+    /// last outcome waits to be recorded with others.
+    recorder: Recorder,
     /// Cancelled at shutdown.
     shutdown: CancellationToken,
 }
@@ -76,12 +86,13 @@ struct Shared {
 impl Dispatcher {
     /// Builds the dispatcher (HTTP client, limits).
     pub fn new(config: Arc<Config>, store: SharedStore, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        let work = InFlight::new(config.max_in_flight_per_endpoint, WAITING_PER_ENDPOINT);
+        let (recorder, recording) = Recorder::start(store.clone(), work.clone());
         let shared = Shared {
             sender: Sender::new(config.delivery_timeout, config.target_policy())?,
-            work: InFlight::new(config.max_in_flight_per_endpoint, WAITING_PER_ENDPOINT),
+            work,
             freed: Notify::new(),
-            recording: Arc::new(Semaphore::new(RECORDING)),
-            recorders: TaskTracker::new(),
+            recorder,
             config: config.clone(),
             store,
             shutdown,
@@ -90,6 +101,8 @@ impl Dispatcher {
             shared: Arc::new(shared),
             permits: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
             wake: Arc::new(Notify::new()),
+            handed: Arc::new(Notify::new()),
+            recording,
         })
     }
 
@@ -98,21 +111,36 @@ impl Dispatcher {
         self.wake.clone()
     }
 
+    /// What publishing uses to hand its new deliveries straight to the queues.
+    pub fn handoff(&self) -> Handoff {
+        let config = &self.shared.config;
+        let lease = config.delivery_timeout + config.lease_margin;
+        Handoff::new(self.shared.work.clone(), WAITING_TOTAL, self.handed.clone(), lease)
+    }
+
     /// Runs until shutdown, then lets attempts in flight finish within the
     /// grace period and hands the rest back to the store.
     pub async fn run(self) {
         let mut workers = JoinSet::new();
+        let mut woken = Woken::Other;
         while !self.shared.shutdown.is_cancelled() {
             while workers.try_join_next().is_some() {}
-            let claimed = self.claim().await;
+            // Handed-over deliveries need workers, not a claim: a claim
+            // would walk past them (leased) in the due index to find nothing.
+            let claimed = match woken {
+                Woken::Handed => Claimed { count: 0, filled_up: false },
+                Woken::Other => self.claim().await,
+            };
             self.start_workers(&mut workers);
             // Claim again at once only while a claim comes back full and some
             // endpoint it fed still has room: the claim leaves full endpoints
             // out, and on the due index that means walking past all of their
             // due deliveries to find none (a large backlog makes that costly).
-            if claimed.count < CLAIM_BATCH || claimed.filled_up {
-                self.wait_for_work().await;
-            }
+            woken = if claimed.count < CLAIM_BATCH || claimed.filled_up {
+                self.wait_for_work().await
+            } else {
+                Woken::Other
+            };
         }
         self.drain(workers).await;
     }
@@ -153,7 +181,7 @@ impl Dispatcher {
     }
 
     /// Sleeps until new work, room for more leases, the next due time or the poll interval.
-    async fn wait_for_work(&self) {
+    async fn wait_for_work(&self) -> Woken {
         let poll = self.shared.config.poll_interval;
         let now = Timestamp::now();
         let until_due = match self.shared.store.next_due().await {
@@ -166,22 +194,23 @@ impl Dispatcher {
             }
         };
         tokio::select! {
-            () = self.wake.notified() => {}
-            () = self.shared.freed.notified() => {}
-            () = tokio::time::sleep(until_due) => {}
-            () = self.shared.shutdown.cancelled() => {}
+            () = self.handed.notified() => Woken::Handed,
+            () = self.wake.notified() => Woken::Other,
+            () = self.shared.freed.notified() => Woken::Other,
+            () = tokio::time::sleep(until_due) => Woken::Other,
+            () = self.shared.shutdown.cancelled() => Woken::Other,
         }
     }
 
     /// Lets attempts in flight finish within the grace period; hands back the rest.
-    async fn drain(&self, mut workers: JoinSet<()>) {
+    async fn drain(self, mut workers: JoinSet<()>) {
         let mut unsent = self.shared.work.take_waiting();
         let grace = self.shared.config.shutdown_grace;
-        let recorders = self.shared.recorders.clone();
-        recorders.close();
+        let mut recording = self.recording;
         let finished = tokio::time::timeout(grace, async {
             while workers.join_next().await.is_some() {}
-            recorders.wait().await;
+            self.shared.recorder.close();
+            let _ = (&mut recording).await;
         })
         .await;
         if finished.is_err() {
@@ -192,6 +221,7 @@ impl Dispatcher {
             );
             workers.abort_all();
             while workers.join_next().await.is_some() {}
+            recording.abort();
             unsent.extend(unfinished);
         }
         release(&self.shared.store, &unsent).await;
@@ -285,35 +315,7 @@ async fn attempt(shared: &Arc<Shared>, leased: Leased) {
     record_later(shared, delivery, attempt, verdict).await;
 }
 
-/// Hands an outcome to a recorder task, waiting only if too many are on their way.
+/// Queues an outcome for the recorder, waiting only if too many are on their way.
 async fn record_later(shared: &Arc<Shared>, delivery: ClaimedDelivery, attempt: Attempt, verdict: Verdict) {
-    let Ok(permit) = shared.recording.clone().acquire_owned().await else {
-        return; // never closed
-    };
-    let task_shared = shared.clone();
-    shared.recorders.spawn(async move {
-        record_with_retries(&task_shared.store, &delivery, &attempt, verdict).await;
-        task_shared.work.sent(&delivery.id);
-        drop(permit);
-    });
-}
-
-/// Records an outcome, retrying briefly: if the store stays down, the lease
-/// expires and the delivery is attempted again (at least once).
-async fn record_with_retries(
-    store: &SharedStore,
-    delivery: &ClaimedDelivery,
-    attempt: &crate::store::Attempt,
-    verdict: crate::store::Verdict,
-) {
-    for wait_ms in [0u64, 50, 250, 1000] {
-        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
-        match store.record_attempt(delivery, attempt, verdict).await {
-            Ok(()) => return,
-            Err(e) => {
-                tracing::warn!(delivery = %delivery.id, error = %e, "failed to record an attempt; trying again")
-            }
-        }
-    }
-    tracing::error!(delivery = %delivery.id, "gave up recording an attempt; its lease will expire and it will be sent again");
+    shared.recorder.record(Outcome { delivery, attempt, verdict }).await;
 }

@@ -35,6 +35,9 @@ struct Endpoint {
 struct Inner {
     endpoints: HashMap<EndpointId, Endpoint>,
     waiting: usize,
+    /// Places promised to publishes that may lease deliveries to this
+    /// process (see `handoff.rs`), counted as waiting until they arrive.
+    reserved: usize,
     sending: HashSet<DeliveryId>,
 }
 
@@ -69,13 +72,34 @@ impl InFlight {
 
     /// Endpoints with as many deliveries waiting as they may: the next claim leaves them out.
     pub fn full_endpoints(&self) -> Vec<EndpointId> {
-        let inner = self.lock();
-        inner.endpoints.iter().filter(|(_, e)| e.waiting.len() >= self.waiting_cap).map(|(id, _)| id.clone()).collect()
+        self.endpoints_waiting_at_least(self.waiting_cap)
     }
 
-    /// Deliveries waiting over all endpoints.
+    /// Endpoints with `n` or more deliveries waiting.
+    pub fn endpoints_waiting_at_least(&self, n: usize) -> Vec<EndpointId> {
+        let inner = self.lock();
+        inner.endpoints.iter().filter(|(_, e)| e.waiting.len() >= n).map(|(id, _)| id.clone()).collect()
+    }
+
+    /// Deliveries waiting over all endpoints, places reserved for them included.
     pub fn waiting(&self) -> usize {
-        self.lock().waiting
+        let inner = self.lock();
+        inner.waiting + inner.reserved
+    }
+
+    /// Reserves up to `want` places while fewer than `cap` are waiting or
+    /// reserved; how many it got.
+    pub fn reserve(&self, want: usize, cap: usize) -> usize {
+        let mut inner = self.lock();
+        let got = cap.saturating_sub(inner.waiting + inner.reserved).min(want);
+        inner.reserved += got;
+        got
+    }
+
+    /// Gives back `n` reserved places (used or not: what arrived is waiting now).
+    pub fn unreserve(&self, n: usize) {
+        let mut inner = self.lock();
+        inner.reserved = inner.reserved.saturating_sub(n);
     }
 
     /// One endpoint that has deliveries waiting and room for another worker;
@@ -172,6 +196,9 @@ mod tests {
     #[test]
     fn workers_start_up_to_the_per_endpoint_limit_and_never_beyond_the_waiting_work() {
         let work = InFlight::new(2, 3);
+        assert_eq!(work.reserve(5, 6), 5);
+        assert_eq!(work.reserve(5, 6), 1, "never past the cap");
+        work.unreserve(6);
         let (a, b) = (EndpointId::generate(), EndpointId::generate());
         work.add(vec![leased(&a), leased(&a), leased(&a), leased(&b)]);
         assert_eq!(work.full_endpoints(), vec![a.clone()]);

@@ -4,11 +4,14 @@
 
 pub mod address_guard;
 mod dispatcher;
+mod handoff;
 pub mod headers;
 mod in_flight;
+mod recorder;
 pub mod sender;
 mod transport_error;
 pub mod verdict;
 
 pub use dispatcher::Dispatcher;
+pub use handoff::{Handoff, Offer};
 pub use sender::Sender;

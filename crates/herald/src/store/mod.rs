@@ -102,13 +102,16 @@ pub trait EndpointStore {
 /// Events: publishing and reading.
 #[async_trait]
 pub trait EventStore {
-    /// Commits events and their deliveries in one transaction, honouring an idempotency key.
+    /// Commits events and their deliveries in one transaction, honouring an
+    /// idempotency key; with `lease`, leases new deliveries to this process
+    /// in the same commit and returns them (an engine may lease none).
     async fn publish(
         &self,
         account: &AccountId,
         events: Vec<NewEvent>,
         idempotency: Option<IdempotencyKey>,
         first_attempt_at: Timestamp,
+        lease: Option<LeaseAhead>,
     ) -> StoreResult<PublishOutcome>;
     /// Commits a test event and its one delivery to one endpoint.
     async fn publish_test(
@@ -184,6 +187,10 @@ pub trait DispatchStore {
     async fn release(&self, ids: &[DeliveryId]) -> StoreResult<()>;
     /// Logs an attempt and moves the delivery on as the verdict says.
     async fn record_attempt(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()>;
+    /// Records many outcomes, in one commit where the engine can. On an error
+    /// some may not be recorded; recording one again is harmless (its attempt
+    /// is logged once, and the delivery moves on the same way).
+    async fn record_attempts(&self, outcomes: Arc<[Outcome]>) -> StoreResult<()>;
     /// When the earliest pending delivery is due, if any.
     async fn next_due(&self) -> StoreResult<Option<Timestamp>>;
     /// Whether an endpoint may get attempts: `false` when disabled or deleted.

@@ -1,6 +1,6 @@
 //! The records the store reads and writes: plain data, already parsed.
 
-use std::fmt;
+use std::{collections::HashSet, fmt};
 
 use crate::domain::{
     AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EndpointUrl, EventId, EventType,
@@ -156,7 +156,16 @@ pub struct Published {
 #[derive(Debug, Clone)]
 pub enum PublishOutcome {
     /// New events were committed.
-    Created(Vec<Published>),
+    Created {
+        /// The events, in the order given.
+        published: Vec<Published>,
+        /// The new deliveries the publish leased to this process (see
+        /// [`LeaseAhead`]), for the dispatcher's queues.
+        leased: Vec<ClaimedDelivery>,
+        /// Whether some new deliveries are due but not leased: the
+        /// dispatcher has to claim them from the store.
+        unleased: bool,
+    },
     /// The idempotency key was seen before with the same request: its first answer.
     Replayed(Vec<Published>),
     /// The idempotency key was seen before with a different request.
@@ -199,6 +208,17 @@ pub struct Delivery {
     pub created_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+}
+
+/// An attempt made, to be recorded: the delivery, the log entry and where it goes next.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The delivery as it was claimed.
+    pub delivery: ClaimedDelivery,
+    /// The log entry.
+    pub attempt: Attempt,
+    /// What happens to the delivery now.
+    pub verdict: Verdict,
 }
 
 /// One HTTP request of a delivery, as logged.
@@ -261,6 +281,22 @@ pub struct Paged<T> {
     pub items: Vec<T>,
     /// The cursor for the next page, if there is one.
     pub next_cursor: Option<String>,
+}
+
+/// A publish's offer to lease its new deliveries to this process in the same
+/// commit (the hand-off): the dispatcher gets them straight from the publish
+/// instead of claiming them back from the store. They are leased like claimed
+/// ones, so a crash loses nothing: the lease expires and they are claimed.
+#[derive(Debug, Clone)]
+pub struct LeaseAhead {
+    /// The lease, as a claim would set it.
+    pub until: Timestamp,
+    /// The most deliveries this publish may lease over all endpoints.
+    pub limit: usize,
+    /// The most it may lease for one endpoint.
+    pub per_endpoint: usize,
+    /// Endpoints whose queues are full: none of their deliveries is leased.
+    pub full: HashSet<EndpointId>,
 }
 
 /// A delivery a worker has leased and will attempt now.

@@ -4,13 +4,15 @@
 //! lease in the same transaction, so a row another node is leasing is skipped,
 //! and a row leased a moment ago fails the lease check when re-read under its lock.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use sqlx::{PgConnection, Row};
 
 use super::{attempt_log::without_nul, endpoints, rows, PostgresStore};
 use crate::{
     domain::{DeliveryId, EndpointId, EventId, Timestamp},
-    store::{exhausted_reason, resume_point, Attempt, ClaimedDelivery, DispatchStore, StoreResult, Verdict},
+    store::{exhausted_reason, resume_point, Attempt, ClaimedDelivery, DispatchStore, Outcome, StoreResult, Verdict},
 };
 
 /// An `INTEGER` bind from a count.
@@ -91,6 +93,14 @@ impl DispatchStore for PostgresStore {
     #[tracing::instrument(skip_all, fields(delivery = %claimed.id, n = attempt.n, ?verdict))]
     async fn record_attempt(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()> {
         self.attempts.record(claimed, attempt, verdict).await
+    }
+
+    async fn record_attempts(&self, outcomes: Arc<[Outcome]>) -> StoreResult<()> {
+        // The attempt log groups them: all of them queue there at once.
+        let recorded = futures::future::join_all(
+            outcomes.iter().map(|o| self.attempts.record(&o.delivery, &o.attempt, o.verdict)),
+        );
+        recorded.await.into_iter().collect()
     }
 
     async fn endpoint_enabled(&self, endpoint: &EndpointId) -> StoreResult<bool> {

@@ -14,8 +14,8 @@ use super::{
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, EventId, EventType, Timestamp},
     store::{
-        Delivery, EventStore, IdempotencyKey, NewEvent, Page, Paged, PublishOutcome, StoreError, StoreResult,
-        StoredEvent,
+        Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, Page, Paged, PublishOutcome, StoreError,
+        StoreResult, StoredEvent,
     },
 };
 
@@ -45,7 +45,9 @@ impl EventStore for PostgresStore {
         events: Vec<NewEvent>,
         idempotency: Option<IdempotencyKey>,
         first_attempt_at: Timestamp,
+        _lease: Option<LeaseAhead>,
     ) -> StoreResult<PublishOutcome> {
+        // No hand-off on PostgreSQL yet: every delivery is claimed.
         self.publish.publish(Publish { account: account.clone(), events, idempotency, first_attempt_at }).await
     }
 

@@ -73,7 +73,7 @@ pub(super) async fn write_group(
         .enumerate()
         .map(|(i, fate)| match fate {
             Fate::Answered(outcome) => outcome,
-            Fate::Writes => Ok(PublishOutcome::Created(created(i))),
+            Fate::Writes => Ok(PublishOutcome::Created { published: created(i), leased: Vec::new(), unleased: true }),
             Fate::SameKeyAs(first) => {
                 let hash = |j: usize| publishes[j].idempotency.as_ref().map(|k| k.request_hash.as_str());
                 if hash(i) == hash(first) {

@@ -1,11 +1,13 @@
 //! The dispatcher's side of SQLite: leasing due deliveries, recording attempts.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 
 use super::{hot_dispatch, placeholders, SqliteStore};
 use crate::{
     domain::{DeliveryId, EndpointId, Timestamp},
-    store::{Attempt, ClaimedDelivery, DispatchStore, StoreResult, Verdict},
+    store::{Attempt, ClaimedDelivery, DispatchStore, Outcome, StoreResult, Verdict},
 };
 
 #[async_trait]
@@ -38,6 +40,14 @@ impl DispatchStore for SqliteStore {
     async fn record_attempt(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()> {
         let (claimed, attempt) = (claimed.clone(), attempt.clone());
         self.hot.run(move |tx| hot_dispatch::record(tx, &claimed, &attempt, verdict)).await
+    }
+
+    async fn record_attempts(&self, outcomes: Arc<[Outcome]>) -> StoreResult<()> {
+        self.hot
+            .run(move |tx| {
+                outcomes.iter().try_for_each(|o| hot_dispatch::record(tx, &o.delivery, &o.attempt, o.verdict))
+            })
+            .await
     }
 
     async fn endpoint_enabled(&self, endpoint: &EndpointId) -> StoreResult<bool> {

@@ -13,7 +13,7 @@ use super::{
 use crate::{
     domain::{AccountId, EndpointId, EventId, EventType, Timestamp},
     store::{
-        Delivery, EventStore, IdempotencyKey, NewEvent, Page, Paged, PublishOutcome, Published, StoreError,
+        Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, Page, Paged, PublishOutcome, Published, StoreError,
         StoreResult, StoredEvent,
     },
 };
@@ -65,14 +65,20 @@ impl EventStore for SqliteStore {
         events: Vec<NewEvent>,
         idempotency: Option<IdempotencyKey>,
         first_attempt_at: Timestamp,
+        lease: Option<LeaseAhead>,
     ) -> StoreResult<PublishOutcome> {
-        let account = account.clone();
+        let (account, sealer) = (account.clone(), self.sealer.clone());
         let publishing = self
             .hot
-            .run(move |tx| hot_events::publish(tx, &account, &events, idempotency.as_ref(), first_attempt_at))
+            .run(move |tx| {
+                let key = idempotency.as_ref();
+                hot_events::publish(tx, &sealer, &account, &events, key, first_attempt_at, lease.as_ref())
+            })
             .await?;
         match publishing {
-            Publishing::Created(published) => Ok(PublishOutcome::Created(published)),
+            Publishing::Created { published, leased, unleased } => {
+                Ok(PublishOutcome::Created { published, leased, unleased })
+            }
             Publishing::KeyReused => Ok(PublishOutcome::KeyReused),
             Publishing::Replay(ids) => {
                 let mut conn = self.reader.acquire().await?;

@@ -5,13 +5,23 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, Timestamp, TypeFilter},
-    store::{columns, IdempotencyKey, NewEvent, Published, StoreError, StoreResult, StoredEvent},
+    store::{
+        columns, ClaimedDelivery, IdempotencyKey, LeaseAhead, NewEvent, Published, Sealer, SigningSecrets, StoreError,
+        StoreResult, StoredEvent,
+    },
 };
 
 /// What a publish came to inside the transaction.
 pub enum Publishing {
-    /// The events are stored, with their deliveries.
-    Created(Vec<Published>),
+    /// The events are stored, with their deliveries; some leased to this process.
+    Created {
+        /// The events.
+        published: Vec<Published>,
+        /// Their deliveries leased to this process.
+        leased: Vec<ClaimedDelivery>,
+        /// Whether some pending ones were not leased.
+        unleased: bool,
+    },
     /// The idempotency key was used before with another request.
     KeyReused,
     /// The idempotency key was used before with this request: these events (comma-separated ids).
@@ -23,15 +33,31 @@ struct Subscriber {
     id: String,
     filter: TypeFilter,
     enabled: bool,
+    /// Where its leased deliveries go, and who signs them: read only when the
+    /// publish may lease (the secrets are opened once, for the first lease).
+    target: Option<Target>,
+    /// How many more of its deliveries this publish may lease.
+    room: usize,
 }
 
-/// Publishes `events` for `account` within the group transaction.
+/// What a leased delivery needs of its endpoint.
+struct Target {
+    url: String,
+    sealed: (String, Option<String>, Option<i64>),
+    secrets: Option<SigningSecrets>,
+}
+
+/// Publishes `events` for `account` within the group transaction; with
+/// `lease`, the first deliveries to endpoints with room are leased to this
+/// process in the same commit and returned, ready to send.
 pub fn publish(
     tx: &Transaction<'_>,
+    sealer: &Sealer,
     account: &AccountId,
     events: &[NewEvent],
     idempotency: Option<&IdempotencyKey>,
     first_attempt_at: Timestamp,
+    lease: Option<&LeaseAhead>,
 ) -> StoreResult<Publishing> {
     if let Some(key) = idempotency {
         let seen: Option<(String, String)> = tx
@@ -43,13 +69,27 @@ pub fn publish(
         }
     }
     let first = claim_positions(tx, account, events.len())?;
-    let subscribers = subscribers(tx, account)?;
+    let mut subscribers = subscribers(tx, account, lease)?;
     let mut published = Vec::with_capacity(events.len());
+    let mut leased = Vec::new();
+    let mut lease_room = lease.map_or(0, |l| l.limit);
+    let mut unleased = false;
     for (seq, event) in (first..).zip(events) {
         insert_event(tx, account, event, seq, false)?;
         let mut deliveries = 0;
-        for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
-            insert_delivery(tx, account, event, &s.id, s.enabled, first_attempt_at)?;
+        for s in subscribers.iter_mut().filter(|s| s.filter.matches(&event.event_type)) {
+            let lease_until = match lease {
+                Some(l) if s.enabled && s.room > 0 && lease_room > 0 => Some(l.until),
+                _ => None,
+            };
+            let id = insert_delivery(tx, account, event, &s.id, s.enabled, first_attempt_at, lease_until)?;
+            if lease_until.is_some() {
+                s.room -= 1;
+                lease_room -= 1;
+                leased.push(leased_delivery(sealer, s, event, id)?);
+            } else {
+                unleased |= s.enabled;
+            }
             deliveries += 1;
         }
         let NewEvent { id, event_type, created_at, payload } = event.clone();
@@ -62,7 +102,41 @@ pub fn publish(
         )?
         .execute(params![account.as_str(), key.key, key.request_hash, ids.join(","), Timestamp::now().millis()])?;
     }
-    Ok(Publishing::Created(published))
+    Ok(Publishing::Created { published, leased, unleased })
+}
+
+/// A delivery just inserted leased, as a claim would have returned it.
+fn leased_delivery(
+    sealer: &Sealer,
+    subscriber: &mut Subscriber,
+    event: &NewEvent,
+    id: DeliveryId,
+) -> StoreResult<ClaimedDelivery> {
+    let target = subscriber
+        .target
+        .as_mut()
+        .ok_or_else(|| StoreError::Corrupt("a leasing publish read no endpoint URL".into()))?;
+    let secrets = match &target.secrets {
+        Some(secrets) => secrets.clone(),
+        None => {
+            let (current, previous, until) = target.sealed.clone();
+            let secrets = columns::signing_secrets(sealer, current, previous, until)?;
+            target.secrets = Some(secrets.clone());
+            secrets
+        }
+    };
+    Ok(ClaimedDelivery {
+        id,
+        endpoint_id: EndpointId::from_trusted(subscriber.id.clone()),
+        event_id: event.id.clone(),
+        event_type: event.event_type.as_str().to_owned(),
+        url: target.url.clone(),
+        secrets,
+        payload: event.payload.clone(),
+        attempt_n: 1,
+        schedule_step: 0,
+        manual: false,
+    })
 }
 
 /// Stores a test event and its one delivery, to `endpoint` alone; the delivery's id.
@@ -80,7 +154,7 @@ pub fn publish_test(
         .ok_or(StoreError::NotFound)?;
     let seq = claim_positions(tx, account, 1)?;
     insert_event(tx, account, event, seq, true)?;
-    insert_delivery(tx, account, event, endpoint.as_str(), enabled, first_attempt_at)
+    insert_delivery(tx, account, event, endpoint.as_str(), enabled, first_attempt_at, None)
 }
 
 /// Takes the next `n` commit-order positions of the account's events; the first of them.
@@ -94,16 +168,36 @@ fn claim_positions(tx: &Transaction<'_>, account: &AccountId, n: usize) -> Store
     Ok(last - n + 1)
 }
 
-fn subscribers(tx: &Transaction<'_>, account: &AccountId) -> StoreResult<Vec<Subscriber>> {
-    let mut statement = tx.prepare_cached("SELECT id, event_types, enabled FROM endpoints WHERE account_id = ?")?;
-    let rows = statement.query_map(params![account.as_str()], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, bool>(2)?))
-    })?;
-    rows.map(|row| {
-        let (id, types, enabled) = row?;
-        Ok(Subscriber { id, filter: columns::type_filter(types)?, enabled })
-    })
-    .collect()
+/// The account's endpoints; with `lease`, with what leasing needs and the room each has.
+fn subscribers(tx: &Transaction<'_>, account: &AccountId, lease: Option<&LeaseAhead>) -> StoreResult<Vec<Subscriber>> {
+    let mut statement = tx.prepare_cached(
+        "SELECT id, event_types, enabled, url, secret, previous_secret, previous_expires_at
+         FROM endpoints WHERE account_id = ?",
+    )?;
+    let mut rows = statement.query(params![account.as_str()])?;
+    let mut subscribers = Vec::new();
+    while let Some(r) = rows.next()? {
+        let id: String = r.get("id")?;
+        let enabled: bool = r.get("enabled")?;
+        let room = match lease {
+            Some(l) if enabled && !l.full.contains(&EndpointId::from_trusted(id.clone())) => l.per_endpoint,
+            _ => 0,
+        };
+        let target = if room > 0 {
+            let sealed = (r.get("secret")?, r.get("previous_secret")?, r.get("previous_expires_at")?);
+            Some(Target { url: r.get("url")?, sealed, secrets: None })
+        } else {
+            None
+        };
+        subscribers.push(Subscriber {
+            id,
+            filter: columns::type_filter(r.get("event_types")?)?,
+            enabled,
+            target,
+            room,
+        });
+    }
+    Ok(subscribers)
 }
 
 fn insert_event(
@@ -138,14 +232,15 @@ fn insert_delivery(
     endpoint: &str,
     enabled: bool,
     first_attempt_at: Timestamp,
+    lease_until: Option<Timestamp>,
 ) -> StoreResult<DeliveryId> {
     let id = DeliveryId::generate();
     let (status, next, missed) =
         if enabled { ("pending", Some(first_attempt_at.millis()), false) } else { ("skipped", None, true) };
     tx.prepare_cached(
         "INSERT INTO deliveries (id, account_id, event_id, endpoint_id, event_type, status, next_attempt_at, missed,
-                                 created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 created_at, updated_at, lease_until)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         id.as_str(),
@@ -157,7 +252,8 @@ fn insert_delivery(
         next,
         missed,
         event.created_at.millis(),
-        event.created_at.millis()
+        event.created_at.millis(),
+        lease_until.map(Timestamp::millis)
     ])?;
     Ok(id)
 }

@@ -1,0 +1,83 @@
+//! The hand-off from publishing to the dispatcher: a publish leases its new
+//! deliveries to this process in its own commit, and they go straight into
+//! the per-endpoint queues, with no claim to read them back from the store.
+//! They are leased exactly as claimed ones are, so a crash loses nothing:
+//! the lease expires and a claim picks them up. What does not fit (the
+//! queues' room is reserved before the publish) is left unleased, and the
+//! dispatcher claims it as before.
+
+use std::{sync::Arc, time::Duration};
+
+use tokio::sync::Notify;
+
+use super::in_flight::{InFlight, Leased};
+use crate::{
+    domain::Timestamp,
+    store::{ClaimedDelivery, LeaseAhead},
+};
+
+/// The most deliveries one publish may lease.
+const PER_PUBLISH: usize = 4096;
+/// An endpoint with this many deliveries waiting gets none handed off, so a
+/// slow endpoint cannot take the room of the others.
+const PER_ENDPOINT: usize = 1024;
+
+/// What publishing shares with the dispatcher.
+#[derive(Debug, Clone)]
+pub struct Handoff {
+    /// The dispatcher's queues.
+    work: InFlight,
+    /// The most deliveries waiting in the queues over all endpoints.
+    total: usize,
+    /// Tells the dispatcher to start workers for what was handed over.
+    handed: Arc<Notify>,
+    /// How long a lease lasts: the delivery timeout plus the lease margin.
+    lease: Duration,
+}
+
+/// Room reserved in the queues for one publish; given back when dropped.
+#[derive(Debug)]
+pub struct Offer {
+    handoff: Handoff,
+    lease: LeaseAhead,
+}
+
+impl Handoff {
+    pub(super) fn new(work: InFlight, total: usize, handed: Arc<Notify>, lease: Duration) -> Self {
+        Self { work, total, handed, lease }
+    }
+
+    /// Reserves room for a publish's deliveries, or `None` when the queues are full.
+    pub fn offer(&self) -> Option<Offer> {
+        let limit = self.work.reserve(PER_PUBLISH, self.total);
+        if limit == 0 {
+            return None;
+        }
+        let full = self.work.endpoints_waiting_at_least(PER_ENDPOINT).into_iter().collect();
+        let lease = LeaseAhead { until: Timestamp::now().plus(self.lease), limit, per_endpoint: PER_ENDPOINT, full };
+        Some(Offer { handoff: self.clone(), lease })
+    }
+}
+
+impl Offer {
+    /// What the store may lease.
+    pub fn lease(&self) -> LeaseAhead {
+        self.lease.clone()
+    }
+
+    /// Queues what the publish leased and tells the dispatcher.
+    pub fn accept(self, leased: Vec<ClaimedDelivery>) {
+        if leased.is_empty() {
+            return;
+        }
+        let until = self.lease.until;
+        self.handoff.work.add(leased.into_iter().map(|delivery| Leased { delivery, lease_until: until }).collect());
+        self.handoff.handed.notify_one();
+    }
+}
+
+impl Drop for Offer {
+    fn drop(&mut self) {
+        self.handoff.work.unreserve(self.lease.limit);
+    }
+}

@@ -1,0 +1,98 @@
+//! Recording outcomes in groups: a worker queues each outcome here and goes
+//! on to its next attempt at once, and one task records whatever has queued
+//! up in one store call (one commit on SQLite; the attempt log's groups on
+//! PostgreSQL). A thousand outcomes cost a few store calls, not a thousand
+//! tasks, replies and commits.
+//!
+//! A group that cannot be recorded is retried briefly, then each of its
+//! outcomes alone; if the store stays down, the leases expire and the
+//! deliveries are attempted again (at least once).
+
+use std::{sync::Arc, time::Duration};
+
+use tokio::{sync::mpsc, task::JoinHandle};
+use tokio_util::sync::CancellationToken;
+
+use super::in_flight::InFlight;
+use crate::store::{Outcome, SharedStore};
+
+/// The most outcomes recorded in one store call.
+const GROUP: usize = 512;
+/// The most outcomes on their way to the store at once; a worker whose
+/// outcome would be one more waits.
+const QUEUE: usize = 2048;
+/// Waits before each try of a group that fails.
+const RETRIES_MS: [u64; 4] = [0, 50, 250, 1000];
+
+/// The queue in front of the recording task.
+#[derive(Debug)]
+pub struct Recorder {
+    queue: mpsc::Sender<Outcome>,
+    /// Cancelled at shutdown once the workers are done: the task records
+    /// what is queued, then ends.
+    closing: CancellationToken,
+}
+
+impl Recorder {
+    /// Starts the recording task; `work` learns of each outcome once it is recorded (or given up).
+    pub fn start(store: SharedStore, work: InFlight) -> (Self, JoinHandle<()>) {
+        let (queue, outcomes) = mpsc::channel(QUEUE);
+        let closing = CancellationToken::new();
+        let task = tokio::spawn(serve(store, work, outcomes, closing.clone()));
+        (Self { queue, closing }, task)
+    }
+
+    /// Queues an outcome, waiting only while the queue is full.
+    pub async fn record(&self, outcome: Outcome) {
+        if self.queue.send(outcome).await.is_err() {
+            tracing::error!("the recorder has stopped; the outcome's lease will expire and it will be sent again");
+        }
+    }
+
+    /// Tells the task to record what is queued and end.
+    pub fn close(&self) {
+        self.closing.cancel();
+    }
+}
+
+async fn serve(store: SharedStore, work: InFlight, mut outcomes: mpsc::Receiver<Outcome>, closing: CancellationToken) {
+    let mut queued = Vec::with_capacity(GROUP);
+    let mut closed = false;
+    loop {
+        let taken = tokio::select! {
+            taken = outcomes.recv_many(&mut queued, GROUP) => taken,
+            () = closing.cancelled(), if !closed => {
+                outcomes.close(); // what is queued can still be received
+                closed = true;
+                continue;
+            }
+        };
+        if taken == 0 {
+            return;
+        }
+        let group: Arc<[Outcome]> = std::mem::take(&mut queued).into();
+        record_group(&store, &group).await;
+        for outcome in group.iter() {
+            work.sent(&outcome.delivery.id);
+        }
+    }
+}
+
+/// Records a group, retrying briefly, and then each outcome alone.
+async fn record_group(store: &SharedStore, group: &Arc<[Outcome]>) {
+    for wait_ms in RETRIES_MS {
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+        match store.record_attempts(group.clone()).await {
+            Ok(()) => return,
+            Err(e) => {
+                tracing::warn!(count = group.len(), error = %e, "failed to record a group of attempts; trying again")
+            }
+        }
+    }
+    for outcome in group.iter() {
+        if let Err(e) = store.record_attempt(&outcome.delivery, &outcome.attempt, outcome.verdict).await {
+            tracing::error!(delivery = %outcome.delivery.id, error = %e,
+                "gave up recording an attempt; its lease will expire and it will be sent again");
+        }
+    }
+}
