@@ -353,6 +353,27 @@ impl TestApp {
         }
     }
 
+    /// Waits until `n` deliveries to `endpoint` are in `status` with at least
+    /// one attempt recorded each (a pending delivery is pending before its
+    /// first attempt too); returns them.
+    pub async fn wait_for_attempted_deliveries(
+        &self,
+        account: &str,
+        endpoint: &str,
+        status: &str,
+        n: usize,
+    ) -> Vec<Value> {
+        let poll = Poll::new(format!("{n} deliveries to {endpoint} {status} after an attempt"));
+        loop {
+            let found = self.list_deliveries(account, &format!("endpoint_id={endpoint}&status={status}")).await;
+            let attempted = found.iter().filter(|d| d["attempt_count"].as_u64() >= Some(1)).count();
+            if found.len() == n && attempted == n {
+                return found;
+            }
+            poll.tick(&attempted).await;
+        }
+    }
+
     /// Waits until the endpoint satisfies `done`; returns it.
     pub async fn wait_for_endpoint(
         &self,
