@@ -343,10 +343,24 @@ impl TestApp {
 
     /// Waits until `n` deliveries to `endpoint` have `status`; returns them.
     pub async fn wait_for_deliveries(&self, account: &str, endpoint: &str, status: &str, n: usize) -> Vec<Value> {
+        self.wait_for_deliveries_where(account, endpoint, status, n, |_| true).await
+    }
+
+    /// Waits until `n` deliveries to `endpoint` have `status`, each of them
+    /// satisfying `done` (a status that holds from the start, like `pending`,
+    /// needs `done` to wait for anything); returns them.
+    pub async fn wait_for_deliveries_where(
+        &self,
+        account: &str,
+        endpoint: &str,
+        status: &str,
+        n: usize,
+        done: impl Fn(&Value) -> bool,
+    ) -> Vec<Value> {
         let poll = Poll::new(format!("{n} deliveries to {endpoint} {status}"));
         loop {
             let found = self.list_deliveries(account, &format!("endpoint_id={endpoint}&status={status}")).await;
-            if found.len() == n {
+            if found.len() == n && found.iter().all(&done) {
                 return found;
             }
             poll.tick(&found.len()).await;
