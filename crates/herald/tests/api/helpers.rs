@@ -343,34 +343,27 @@ impl TestApp {
 
     /// Waits until `n` deliveries to `endpoint` have `status`; returns them.
     pub async fn wait_for_deliveries(&self, account: &str, endpoint: &str, status: &str, n: usize) -> Vec<Value> {
-        let poll = Poll::new(format!("{n} deliveries to {endpoint} {status}"));
-        loop {
-            let found = self.list_deliveries(account, &format!("endpoint_id={endpoint}&status={status}")).await;
-            if found.len() == n {
-                return found;
-            }
-            poll.tick(&found.len()).await;
-        }
+        self.wait_for_deliveries_where(account, endpoint, status, n, |_| true).await
     }
 
-    /// Waits until `n` deliveries to `endpoint` are in `status` with at least
-    /// one attempt recorded each (a pending delivery is pending before its
-    /// first attempt too); returns them.
-    pub async fn wait_for_attempted_deliveries(
+    /// Waits until `n` deliveries to `endpoint` have `status`, each of them
+    /// satisfying `done` (a status that holds from the start, like `pending`,
+    /// needs `done` to wait for anything); returns them.
+    pub async fn wait_for_deliveries_where(
         &self,
         account: &str,
         endpoint: &str,
         status: &str,
         n: usize,
+        done: impl Fn(&Value) -> bool,
     ) -> Vec<Value> {
-        let poll = Poll::new(format!("{n} deliveries to {endpoint} {status} after an attempt"));
+        let poll = Poll::new(format!("{n} deliveries to {endpoint} {status}"));
         loop {
             let found = self.list_deliveries(account, &format!("endpoint_id={endpoint}&status={status}")).await;
-            let attempted = found.iter().filter(|d| d["attempt_count"].as_u64() >= Some(1)).count();
-            if found.len() == n && attempted == n {
+            if found.len() == n && found.iter().all(&done) {
                 return found;
             }
-            poll.tick(&attempted).await;
+            poll.tick(&found.len()).await;
         }
     }
 

@@ -40,6 +40,7 @@ mod deliveries;
 mod endpoints;
 mod examples;
 mod failures;
+mod handoff;
 mod hostile;
 mod idempotency;
 mod limits;

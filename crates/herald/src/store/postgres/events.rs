@@ -45,10 +45,9 @@ impl EventStore for PostgresStore {
         events: Vec<NewEvent>,
         idempotency: Option<IdempotencyKey>,
         first_attempt_at: Timestamp,
-        _lease: Option<LeaseAhead>,
+        lease: Option<LeaseAhead>,
     ) -> StoreResult<PublishOutcome> {
-        // No hand-off on PostgreSQL yet: every delivery is claimed.
-        self.publish.publish(Publish { account: account.clone(), events, idempotency, first_attempt_at }).await
+        self.publish.publish(Publish { account: account.clone(), events, idempotency, first_attempt_at, lease }).await
     }
 
     async fn publish_test(
@@ -75,6 +74,7 @@ impl EventStore for PostgresStore {
             endpoint: endpoint.as_str(),
             enabled,
             first_attempt_at,
+            lease_until: None,
         };
         insert_deliveries(&mut tx, std::slice::from_ref(&delivery)).await?;
         let row = sqlx::query("SELECT * FROM deliveries WHERE id = $1")

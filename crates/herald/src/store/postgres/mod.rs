@@ -1,7 +1,9 @@
 //! The shared store: one PostgreSQL database that several `herald serve`
 //! processes use at once. Every process sees the same world because nothing
 //! lives outside the database; workers on different nodes never lease the
-//! same delivery because claiming locks the rows it leases.
+//! same delivery because claiming locks the rows it leases, and a delivery
+//! handed off at publish is inserted already leased to the publishing node
+//! (`publish_lease.rs`), which every claim skips until the lease expires.
 //!
 //! The SQL is plain and written to run unchanged on engines that speak
 //! PostgreSQL's dialect (CockroachDB, YugabyteDB, AlloyDB, Neon). It relies on
@@ -45,6 +47,7 @@ mod ops;
 mod pool;
 mod portal;
 mod publish_group;
+mod publish_lease;
 mod publish_rows;
 mod publish_statements;
 mod rows;

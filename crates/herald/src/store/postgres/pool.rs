@@ -40,7 +40,7 @@ impl PostgresStore {
             .connect_with(options)
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let publish = super::publish_group::PublishGroup::start(pool.clone());
+        let publish = super::publish_group::PublishGroup::start(pool.clone(), Arc::clone(&sealer));
         let attempts = super::attempt_log::AttemptLog::start(pool.clone());
         Ok(Self { pool, sealer, publish, attempts })
     }

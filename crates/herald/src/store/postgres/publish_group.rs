@@ -1,5 +1,6 @@
 //! Publishing on PostgreSQL, in groups: publishes queue here as data (the
-//! account, its events, an idempotency key, when the first attempts are due)
+//! account, its events, an idempotency key, when the first attempts are due,
+//! the room the dispatcher reserved for the deliveries it hands off)
 //! and one connection writes whatever has queued up in one transaction of a
 //! constant handful of multi-row statements (`publish_statements.rs`),
 //! so a group of a hundred publishes costs one commit and seven round trips
@@ -19,6 +20,14 @@
 //! a transaction of its own, so one bad publish never fails another. A group
 //! whose `BEGIN` or `COMMIT` failed is not run again: whether it was written
 //! is unknown, and running it again could publish its events twice.
+//!
+//! Each publish leases its own deliveries, under its own room, so it leases
+//! the same in a group as alone; the leases of a group rolled back are
+//! dropped with it. A publish whose commit is unknown hands nothing off: if
+//! it was written, its leased deliveries wait for their leases to expire and
+//! are claimed then, like those of a process that died.
+
+use std::sync::Arc;
 
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::{mpsc, oneshot};
@@ -26,7 +35,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::publish_statements::write_group;
 use crate::{
     domain::{AccountId, Timestamp},
-    store::{IdempotencyKey, NewEvent, PublishOutcome, StoreError, StoreResult},
+    store::{IdempotencyKey, LeaseAhead, NewEvent, PublishOutcome, Sealer, StoreError, StoreResult},
 };
 
 /// The most publishes written together.
@@ -45,6 +54,9 @@ pub(super) struct Publish {
     pub idempotency: Option<IdempotencyKey>,
     /// When the first attempt of each new pending delivery is due.
     pub first_attempt_at: Timestamp,
+    /// Room the dispatcher reserved for this publish's deliveries: those it
+    /// leases in the commit come back in its outcome (`publish_lease.rs`).
+    pub lease: Option<LeaseAhead>,
 }
 
 /// A queued publish and its caller's reply channel.
@@ -60,10 +72,11 @@ pub struct PublishGroup {
 }
 
 impl PublishGroup {
-    /// Starts the writer loop, taking a connection of `pool` for each group.
-    pub fn start(pool: PgPool) -> Self {
+    /// Starts the writer loop, taking a connection of `pool` for each group;
+    /// `sealer` opens the secrets of endpoints that get handed-off deliveries.
+    pub fn start(pool: PgPool, sealer: Arc<Sealer>) -> Self {
         let (queue, queued) = mpsc::channel(QUEUE);
-        tokio::spawn(serve(pool, queued));
+        tokio::spawn(serve(pool, sealer, queued));
         Self { queue }
     }
 
@@ -76,12 +89,12 @@ impl PublishGroup {
     }
 }
 
-async fn serve(pool: PgPool, mut queued: mpsc::Receiver<Queued>) {
+async fn serve(pool: PgPool, sealer: Arc<Sealer>, mut queued: mpsc::Receiver<Queued>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while queued.recv_many(&mut group, MAX_GROUP).await > 0 {
         let taken = std::mem::take(&mut group);
         match pool.acquire().await {
-            Ok(mut conn) => commit_group(&mut conn, taken).await,
+            Ok(mut conn) => commit_group(&mut conn, &sealer, taken).await,
             Err(e) => {
                 let e = e.to_string();
                 for q in taken {
@@ -102,10 +115,10 @@ enum Ended {
     Unknown(String),
 }
 
-async fn commit_group(conn: &mut PgConnection, group: Vec<Queued>) {
+async fn commit_group(conn: &mut PgConnection, sealer: &Sealer, group: Vec<Queued>) {
     if group.len() > 1 {
         let publishes: Vec<&Publish> = group.iter().map(|q| &q.publish).collect();
-        match write_in_transaction(conn, &publishes).await {
+        match write_in_transaction(conn, sealer, &publishes).await {
             Ended::Committed(outcomes) if outcomes.len() == group.len() => {
                 for (q, outcome) in group.into_iter().zip(outcomes) {
                     let _ = q.reply.send(outcome); // the caller may have gone; its events stand
@@ -129,7 +142,7 @@ async fn commit_group(conn: &mut PgConnection, group: Vec<Queued>) {
         }
     }
     for q in group {
-        let outcome = match write_in_transaction(conn, &[&q.publish]).await {
+        let outcome = match write_in_transaction(conn, sealer, &[&q.publish]).await {
             Ended::Committed(mut outcomes) => outcomes
                 .pop()
                 .unwrap_or_else(|| Err(StoreError::Corrupt("a publish wrote alone was not answered".into()))),
@@ -141,12 +154,12 @@ async fn commit_group(conn: &mut PgConnection, group: Vec<Queued>) {
 }
 
 /// Writes `publishes` in one transaction of their own.
-async fn write_in_transaction(conn: &mut PgConnection, publishes: &[&Publish]) -> Ended {
+async fn write_in_transaction(conn: &mut PgConnection, sealer: &Sealer, publishes: &[&Publish]) -> Ended {
     let mut tx = match conn.begin().await {
         Ok(tx) => tx,
         Err(e) => return Ended::Unknown(e.to_string()),
     };
-    match write_group(&mut tx, publishes).await {
+    match write_group(&mut tx, sealer, publishes).await {
         Ok(outcomes) => match tx.commit().await {
             Ok(()) => Ended::Committed(outcomes),
             Err(e) => Ended::Unknown(e.to_string()),

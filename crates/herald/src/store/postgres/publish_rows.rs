@@ -44,6 +44,9 @@ pub(super) struct DeliveryRow<'a> {
     pub enabled: bool,
     /// When a pending delivery's first attempt is due.
     pub first_attempt_at: Timestamp,
+    /// Set when the publish leases it to this process in its own commit (the
+    /// hand-off, `publish_lease.rs`): no claim takes it before then.
+    pub lease_until: Option<Timestamp>,
 }
 
 /// Inserts `rows`; a taken event id is [`StoreError::Conflict`].
@@ -68,18 +71,19 @@ pub(super) async fn insert_events(conn: &mut PgConnection, rows: &[EventRow<'_>]
     Ok(())
 }
 
-/// Inserts `rows`: pending for an enabled endpoint, skipped (and missed) otherwise.
+/// Inserts `rows`: pending for an enabled endpoint (leased, if handed off),
+/// skipped (and missed) otherwise.
 pub(super) async fn insert_deliveries(conn: &mut PgConnection, rows: &[DeliveryRow<'_>]) -> StoreResult<()> {
     for chunk in rows.chunks(DELIVERY_CHUNK) {
         let status = |d: &DeliveryRow<'_>| if d.enabled { "pending" } else { "skipped" };
         let next = |d: &DeliveryRow<'_>| d.enabled.then(|| d.first_attempt_at.millis());
         sqlx::query(
             "INSERT INTO deliveries (id, account_id, event_id, endpoint_id, event_type, status, next_attempt_at,
-                                     missed, created_at, updated_at)
-             SELECT id, account_id, event_id, endpoint_id, event_type, status, next, missed, at, at
+                                     missed, created_at, updated_at, lease_until)
+             SELECT id, account_id, event_id, endpoint_id, event_type, status, next, missed, at, at, lease
                FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-                           $8::boolean[], $9::bigint[])
-                 AS v(id, account_id, event_id, endpoint_id, event_type, status, next, missed, at)",
+                           $8::boolean[], $9::bigint[], $10::bigint[])
+                 AS v(id, account_id, event_id, endpoint_id, event_type, status, next, missed, at, lease)",
         )
         .bind(chunk.iter().map(|d| d.id.as_str()).collect::<Vec<_>>())
         .bind(chunk.iter().map(|d| d.account).collect::<Vec<_>>())
@@ -90,6 +94,7 @@ pub(super) async fn insert_deliveries(conn: &mut PgConnection, rows: &[DeliveryR
         .bind(chunk.iter().map(next).collect::<Vec<_>>())
         .bind(chunk.iter().map(|d| !d.enabled).collect::<Vec<_>>())
         .bind(chunk.iter().map(|d| d.event.created_at.millis()).collect::<Vec<_>>())
+        .bind(chunk.iter().map(|d| d.lease_until.map(Timestamp::millis)).collect::<Vec<_>>())
         .execute(&mut *conn)
         .await?;
     }

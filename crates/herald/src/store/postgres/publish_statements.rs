@@ -8,7 +8,9 @@
 //! 4. one `UPDATE accounts … FROM UNNEST(…) RETURNING` for the positions of
 //!    every account's events, handed out in queue order;
 //! 5. one `INSERT INTO events` and one `INSERT INTO deliveries` for the whole
-//!    group (more only for groups of many thousand rows).
+//!    group (more only for groups of many thousand rows); the deliveries each
+//!    publish hands off to the dispatcher are inserted leased
+//!    (`publish_lease.rs`) and come back in its outcome.
 //!
 //! Two things differ from running each publish's statements in turn. A key
 //! met twice in one group is claimed once, by the first publish in queue
@@ -30,12 +32,13 @@ use sqlx::{PgConnection, Row};
 use super::{
     idempotency::claim_key,
     publish_group::Publish,
+    publish_lease::{Leases, Secrets, Target},
     publish_rows::{insert_deliveries, insert_events, DeliveryRow, EventRow, DELIVERY_CHUNK},
     rows,
 };
 use crate::{
     domain::{DeliveryId, TypeFilter},
-    store::{NewEvent, PublishOutcome, Published, StoreError, StoreResult, StoredEvent},
+    store::{ClaimedDelivery, NewEvent, PublishOutcome, Published, Sealer, StoreError, StoreResult, StoredEvent},
 };
 
 /// Where a publish of the group stands while the group is written.
@@ -55,35 +58,60 @@ struct Subscriber {
     id: String,
     filter: TypeFilter,
     enabled: bool,
+    /// Where a delivery handed off to the dispatcher goes, and who signs it.
+    target: Target,
+}
+
+/// What one writer publish wrote.
+#[derive(Default)]
+struct Written {
+    /// The deliveries each of its events made, in event order.
+    counts: Vec<u64>,
+    /// Those of them leased to this process in the commit, ready to send.
+    leased: Vec<ClaimedDelivery>,
+    /// Whether some pending one was left for a claim.
+    unleased: bool,
 }
 
 /// Writes `publishes` within the transaction on `tx`; each one's outcome, in
 /// order. `Err` when the group must roll back.
 pub(super) async fn write_group(
     tx: &mut PgConnection,
+    sealer: &Sealer,
     publishes: &[&Publish],
 ) -> StoreResult<Vec<StoreResult<PublishOutcome>>> {
     let mut fates = existing_accounts(&mut *tx, publishes).await?;
     claim_keys(&mut *tx, publishes, &mut fates).await?;
     let writers: Vec<usize> = (0..publishes.len()).filter(|&i| matches!(fates[i], Fate::Writes)).collect();
-    let counts = if writers.is_empty() { Vec::new() } else { write_events(&mut *tx, publishes, &writers).await? };
-    let created = |i: usize| published(&publishes[i].events, counts.get(i).map_or(&[][..], Vec::as_slice));
-    Ok(fates
-        .into_iter()
-        .enumerate()
-        .map(|(i, fate)| match fate {
+    let mut written =
+        if writers.is_empty() { Vec::new() } else { write_events(&mut *tx, sealer, publishes, &writers).await? };
+    let mut outcomes = Vec::with_capacity(publishes.len());
+    for (i, fate) in fates.into_iter().enumerate() {
+        outcomes.push(match fate {
             Fate::Answered(outcome) => outcome,
-            Fate::Writes => Ok(PublishOutcome::Created { published: created(i), leased: Vec::new(), unleased: true }),
+            Fate::Writes => {
+                let published = published(&publishes[i].events, counts(&written, i));
+                // Only the leases are taken: a later publish with the same key replays these counts.
+                let (leased, unleased) =
+                    written.get_mut(i).map_or((Vec::new(), false), |w| (std::mem::take(&mut w.leased), w.unleased));
+                Ok(PublishOutcome::Created { published, leased, unleased })
+            }
             Fate::SameKeyAs(first) => {
                 let hash = |j: usize| publishes[j].idempotency.as_ref().map(|k| k.request_hash.as_str());
                 if hash(i) == hash(first) {
-                    Ok(PublishOutcome::Replayed(created(first)))
+                    Ok(PublishOutcome::Replayed(published(&publishes[first].events, counts(&written, first))))
                 } else {
                     Ok(PublishOutcome::KeyReused)
                 }
             }
-        })
-        .collect())
+        });
+    }
+    Ok(outcomes)
+}
+
+/// The deliveries made by each event of the publish at `i` (none for a non-writer).
+fn counts(written: &[Written], i: usize) -> &[u64] {
+    written.get(i).map_or(&[][..], |w| w.counts.as_slice())
 }
 
 /// Step 1: [`Fate::Writes`] for each publish whose account exists, `NotFound` otherwise.
@@ -132,9 +160,16 @@ async fn claim_keys(tx: &mut PgConnection, publishes: &[&Publish], fates: &mut [
     Ok(())
 }
 
-/// Steps 3 to 5 for the publishes at `writers`: the deliveries each event
-/// made, by publish index (empty for a publish that is not a writer).
-async fn write_events(tx: &mut PgConnection, publishes: &[&Publish], writers: &[usize]) -> StoreResult<Vec<Vec<u64>>> {
+/// Steps 3 to 5 for the publishes at `writers`: what each wrote, by publish
+/// index (nothing for a publish that is not a writer). Each writer leases
+/// under its own [`Publish::lease`], so a publish leases the same whether it
+/// is written in a group or alone.
+async fn write_events(
+    tx: &mut PgConnection,
+    sealer: &Sealer,
+    publishes: &[&Publish],
+    writers: &[usize],
+) -> StoreResult<Vec<Written>> {
     let mut accounts: Vec<&str> = writers.iter().map(|&i| publishes[i].account.as_str()).collect();
     accounts.sort_unstable();
     accounts.dedup();
@@ -162,21 +197,29 @@ async fn write_events(tx: &mut PgConnection, publishes: &[&Publish], writers: &[
     drop(events);
 
     let none = Vec::new();
-    let mut counts = vec![Vec::new(); publishes.len()];
+    let mut secrets = Secrets::new(sealer);
+    let mut written: Vec<Written> = std::iter::repeat_with(Written::default).take(publishes.len()).collect();
     let mut chunk: Vec<DeliveryRow<'_>> = Vec::new();
     for &i in writers {
         let p = publishes[i];
         let subscribers = subscribers.get(p.account.as_str()).unwrap_or(&none);
+        let mut leases = Leases::new(p.lease.as_ref());
         for event in &p.events {
             let mut made = 0;
             for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
+                let id = DeliveryId::generate();
+                let lease_until = leases.take(&s.id, s.enabled);
+                if lease_until.is_some() {
+                    leases.leased.push(secrets.claimed(&id, &s.id, &s.target, event)?);
+                }
                 chunk.push(DeliveryRow {
-                    id: DeliveryId::generate(),
+                    id,
                     account: p.account.as_str(),
                     event,
                     endpoint: &s.id,
                     enabled: s.enabled,
                     first_attempt_at: p.first_attempt_at,
+                    lease_until,
                 });
                 made += 1;
                 if chunk.len() == DELIVERY_CHUNK {
@@ -184,23 +227,26 @@ async fn write_events(tx: &mut PgConnection, publishes: &[&Publish], writers: &[
                     chunk.clear();
                 }
             }
-            counts[i].push(made);
+            written[i].counts.push(made);
         }
+        (written[i].leased, written[i].unleased) = (leases.leased, leases.unleased);
     }
     if !chunk.is_empty() {
         insert_deliveries(&mut *tx, &chunk).await?;
     }
-    Ok(counts)
+    Ok(written)
 }
 
-/// Step 3: the endpoints of `accounts`, by account. FOR SHARE: an endpoint
-/// cannot be disabled, re-enabled or deleted between reading its flag and
-/// committing its deliveries. In id order, so the rows are locked in one
-/// order by every group.
+/// Step 3: the endpoints of `accounts`, by account, with their URLs and
+/// sealed secrets for the deliveries handed off. FOR SHARE: an endpoint
+/// cannot be disabled, re-enabled, deleted or given a new URL or secret
+/// between reading it and committing its deliveries. In id order, so the
+/// rows are locked in one order by every group.
 async fn lock_subscribers(tx: &mut PgConnection, accounts: &[&str]) -> StoreResult<HashMap<String, Vec<Subscriber>>> {
     let mut by_account: HashMap<String, Vec<Subscriber>> = HashMap::new();
     let found = sqlx::query(
-        "SELECT id, account_id, event_types, enabled FROM endpoints WHERE account_id = ANY($1) ORDER BY id FOR SHARE",
+        "SELECT id, account_id, event_types, enabled, url, secret, previous_secret, previous_expires_at
+           FROM endpoints WHERE account_id = ANY($1) ORDER BY id FOR SHARE",
     )
     .bind(accounts)
     .fetch_all(&mut *tx)
@@ -210,6 +256,10 @@ async fn lock_subscribers(tx: &mut PgConnection, accounts: &[&str]) -> StoreResu
             id: r.try_get("id")?,
             filter: rows::type_filter(r.try_get("event_types")?)?,
             enabled: r.try_get("enabled")?,
+            target: Target {
+                url: r.try_get("url")?,
+                sealed: (r.try_get("secret")?, r.try_get("previous_secret")?, r.try_get("previous_expires_at")?),
+            },
         };
         by_account.entry(r.try_get("account_id")?).or_default().push(subscriber);
     }

@@ -1,0 +1,122 @@
+//! The hand-off of a publish group on PostgreSQL: which new deliveries each
+//! publish leases to this process in the group's own commit (the rules of
+//! `sqlite/hot_events.rs`: only deliveries of enabled endpoints not in
+//! [`LeaseAhead::full`], at most `per_endpoint` for one endpoint and `limit`
+//! over the whole publish), and those deliveries as a claim would have
+//! returned them, so the dispatcher sends them without reading them back.
+//!
+//! A delivery leased here is inserted with `lease_until` already set, so
+//! from its commit on every node's claim (`dispatch.rs`, which skips
+//! unexpired leases) leaves it to this one; if this process dies, the lease
+//! expires and any node claims it.
+
+use std::collections::HashMap;
+
+use crate::{
+    domain::{DeliveryId, EndpointId, Timestamp},
+    store::{columns, ClaimedDelivery, LeaseAhead, NewEvent, Sealer, SigningSecrets, StoreResult},
+};
+
+/// What a leased delivery needs of its endpoint, as read under its row lock.
+pub(super) struct Target {
+    /// Where its deliveries are POSTed.
+    pub url: String,
+    /// The secret columns, still sealed: opened only if a delivery is leased.
+    pub sealed: (String, Option<String>, Option<i64>),
+}
+
+/// The leases of one publish of the group, as its deliveries are made.
+pub(super) struct Leases<'a> {
+    /// What the dispatcher offered, if anything.
+    lease: Option<&'a LeaseAhead>,
+    /// How many more deliveries the publish may lease over all endpoints.
+    left: usize,
+    /// How many more it may lease per endpoint, filled as endpoints are met
+    /// (so [`LeaseAhead::full`] is looked up once per endpoint).
+    room: HashMap<&'a str, usize>,
+    /// The deliveries leased so far, ready to send.
+    pub leased: Vec<ClaimedDelivery>,
+    /// Whether some pending delivery was left for a claim.
+    pub unleased: bool,
+}
+
+impl<'a> Leases<'a> {
+    /// No delivery leased yet, under `lease`.
+    pub fn new(lease: Option<&'a LeaseAhead>) -> Self {
+        Self { lease, left: lease.map_or(0, |l| l.limit), room: HashMap::new(), leased: Vec::new(), unleased: false }
+    }
+
+    /// Whether a new delivery to `endpoint` is leased, and until when: counts
+    /// it against the room if so, and notes a pending delivery left unleased
+    /// otherwise. A skipped delivery (`enabled` false) is never leased.
+    pub fn take(&mut self, endpoint: &'a str, enabled: bool) -> Option<Timestamp> {
+        let lease = match self.lease {
+            Some(lease) if enabled && self.left > 0 => lease,
+            _ => {
+                self.unleased |= enabled;
+                return None;
+            }
+        };
+        let room = self.room.entry(endpoint).or_insert_with(|| {
+            if lease.full.contains(&EndpointId::from_trusted(endpoint.to_owned())) {
+                0
+            } else {
+                lease.per_endpoint
+            }
+        });
+        if *room == 0 {
+            self.unleased = true;
+            return None;
+        }
+        *room -= 1;
+        self.left -= 1;
+        Some(lease.until)
+    }
+}
+
+/// Endpoint secrets opened for leased deliveries: each endpoint's once per group.
+pub(super) struct Secrets<'a> {
+    /// Opens the sealed columns.
+    sealer: &'a Sealer,
+    /// What was opened, by endpoint id.
+    opened: HashMap<&'a str, SigningSecrets>,
+}
+
+impl<'a> Secrets<'a> {
+    /// Nothing opened yet.
+    pub fn new(sealer: &'a Sealer) -> Self {
+        Self { sealer, opened: HashMap::new() }
+    }
+
+    /// A delivery `id` of `event` to `endpoint`, just inserted leased, as a
+    /// claim would have returned it: its first attempt, on the schedule.
+    pub fn claimed(
+        &mut self,
+        id: &DeliveryId,
+        endpoint: &'a str,
+        target: &Target,
+        event: &NewEvent,
+    ) -> StoreResult<ClaimedDelivery> {
+        let secrets = match self.opened.get(endpoint) {
+            Some(secrets) => secrets.clone(),
+            None => {
+                let (current, previous, until) = target.sealed.clone();
+                let secrets = columns::signing_secrets(self.sealer, current, previous, until)?;
+                self.opened.insert(endpoint, secrets.clone());
+                secrets
+            }
+        };
+        Ok(ClaimedDelivery {
+            id: id.clone(),
+            endpoint_id: EndpointId::from_trusted(endpoint.to_owned()),
+            event_id: event.id.clone(),
+            event_type: event.event_type.as_str().to_owned(),
+            url: target.url.clone(),
+            secrets,
+            payload: event.payload.clone(),
+            attempt_n: 1,
+            schedule_step: 0,
+            manual: false,
+        })
+    }
+}
