@@ -24,7 +24,7 @@ use crate::{
 };
 
 /// The most deliveries leased in one claim.
-const CLAIM_BATCH: usize = 128;
+const CLAIM_BATCH: usize = 512;
 /// The most deliveries leased ahead for one endpoint.
 const WAITING_PER_ENDPOINT: usize = 2 * CLAIM_BATCH;
 /// The most deliveries leased ahead over all endpoints.
@@ -123,6 +123,7 @@ impl Dispatcher {
     pub async fn run(self) {
         let mut workers = JoinSet::new();
         let mut woken = Woken::Other;
+        let mut sleep_until = None;
         while !self.shared.shutdown.is_cancelled() {
             while workers.try_join_next().is_some() {}
             // Handed-over deliveries need workers, not a claim: a claim
@@ -137,7 +138,7 @@ impl Dispatcher {
             // out, and on the due index that means walking past all of their
             // due deliveries to find none (a large backlog makes that costly).
             woken = if claimed.count < CLAIM_BATCH || claimed.filled_up {
-                self.wait_for_work().await
+                self.wait_for_work(&mut sleep_until, woken == Woken::Handed).await
             } else {
                 Woken::Other
             };
@@ -180,11 +181,30 @@ impl Dispatcher {
         }
     }
 
-    /// Sleeps until new work, room for more leases, the next due time or the poll interval.
-    async fn wait_for_work(&self) -> Woken {
+    /// Sleeps until new work, room for more leases, the next due time or the
+    /// poll interval. After a hand-off the store's next due time is what it
+    /// was (handed deliveries are leased), so `sleep_until` is kept rather
+    /// than read again: a store round trip per publish saved.
+    async fn wait_for_work(&self, sleep_until: &mut Option<tokio::time::Instant>, after_handoff: bool) -> Woken {
+        let deadline = match *sleep_until {
+            Some(deadline) if after_handoff => deadline,
+            _ => tokio::time::Instant::now() + self.until_due().await,
+        };
+        *sleep_until = Some(deadline);
+        tokio::select! {
+            () = self.handed.notified() => Woken::Handed,
+            () = self.wake.notified() => Woken::Other,
+            () = self.shared.freed.notified() => Woken::Other,
+            () = tokio::time::sleep_until(deadline) => Woken::Other,
+            () = self.shared.shutdown.cancelled() => Woken::Other,
+        }
+    }
+
+    /// How long until the store's next due delivery, at most the poll interval.
+    async fn until_due(&self) -> Duration {
         let poll = self.shared.config.poll_interval;
         let now = Timestamp::now();
-        let until_due = match self.shared.store.next_due().await {
+        match self.shared.store.next_due().await {
             Ok(Some(due)) if due > now => Duration::from_millis((due.millis() - now.millis()) as u64).min(poll),
             Ok(Some(_)) => poll, // due already, but leased or its endpoint is full
             Ok(None) => poll,
@@ -192,13 +212,6 @@ impl Dispatcher {
                 tracing::error!(error = %e, "failed to read the next due time");
                 poll
             }
-        };
-        tokio::select! {
-            () = self.handed.notified() => Woken::Handed,
-            () = self.wake.notified() => Woken::Other,
-            () = self.shared.freed.notified() => Woken::Other,
-            () = tokio::time::sleep(until_due) => Woken::Other,
-            () = self.shared.shutdown.cancelled() => Woken::Other,
         }
     }
 

@@ -78,7 +78,11 @@ impl HotWriter {
         conn.busy_timeout(Duration::from_secs(10))?;
         // NORMAL in WAL mode survives a crash of the process; only a power
         // loss can take back the last commits.
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+        // No checkpoints in this thread's commits: `checkpointer.rs` runs them.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+             PRAGMA wal_autocheckpoint = 0;",
+        )?;
         conn.set_prepared_statement_cache_capacity(64);
         let (queue, jobs) = mpsc::channel(QUEUE);
         std::thread::Builder::new()

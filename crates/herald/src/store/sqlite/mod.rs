@@ -2,6 +2,7 @@
 //! (so writes queue instead of failing busy) and a few readers.
 
 mod accounts;
+mod checkpointer;
 mod deliveries;
 mod dispatch;
 mod endpoints;
@@ -44,6 +45,8 @@ pub struct SqliteStore {
     /// An exclusive lock on `<file>.lock`, held while the store is open: one
     /// process per SQLite file (several nodes need PostgreSQL).
     _process_lock: Option<Arc<File>>,
+    /// Checkpoints the WAL off the writers' threads, while the store is open.
+    _checkpointer: Option<Arc<checkpointer::Checkpointer>>,
 }
 
 impl SqliteStore {
@@ -63,11 +66,17 @@ impl SqliteStore {
                 .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", parent.display())))?;
         }
         let process_lock = wait_for_lock(options.get_filename()).await?;
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        // The writers never checkpoint: `checkpointer.rs` does, on a thread of its own.
+        let writer_options = options.clone().pragma("wal_autocheckpoint", "0");
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(writer_options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true)).await?;
         let hot = hot_writer::HotWriter::start(options.get_filename())?;
-        Ok(Self { writer, hot, reader, sealer, _process_lock: process_lock })
+        let _checkpointer = match process_lock {
+            Some(_) => Some(Arc::new(checkpointer::Checkpointer::start(options.get_filename())?)),
+            None => None, // in memory: no WAL
+        };
+        Ok(Self { writer, hot, reader, sealer, _process_lock: process_lock, _checkpointer })
     }
 }
 
