@@ -43,6 +43,7 @@ pub struct Offer {
 }
 
 impl Handoff {
+    /// Shares the dispatcher's queues (`work`, at most `total` waiting) and its wake-up.
     pub(super) fn new(work: InFlight, total: usize, handed: Arc<Notify>, lease: Duration) -> Self {
         Self { work, total, handed, lease }
     }

@@ -12,7 +12,8 @@ use crate::{
     receiver::Receiver,
 };
 
-async fn publish_with_key(app: &TestApp, account: &str, key: &str, body: &Value) -> Response {
+/// Publishes `body` to `account` with an `Idempotency-Key` header.
+pub async fn publish_with_key(app: &TestApp, account: &str, key: &str, body: &Value) -> Response {
     app.request(Method::POST, &format!("/v1/accounts/{account}/events"))
         .header("Idempotency-Key", key)
         .json(body)

@@ -10,13 +10,13 @@
 use std::collections::{HashMap, HashSet};
 
 use futures::future::join_all;
-use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
 use crate::{
     checks::{expect_json, expect_problem},
     fixtures::{credits_low, project_completed},
     helpers::{spawn_app, TestApp},
+    idempotency::publish_with_key,
     receiver::Receiver,
 };
 
@@ -165,15 +165,6 @@ async fn publishes_sent_at_once_to_two_accounts_each_get_their_own_deliveries_an
     }
     assert_polling_sees_each_once(&app, &a, &start_a.id, &published_a, &orders_a).await;
     assert_polling_sees_each_once(&app, &b, &start_b.id, &published_b, &orders_b).await;
-}
-
-async fn publish_with_key(app: &TestApp, account: &str, key: &str, body: &Value) -> Response {
-    app.request(Method::POST, &format!("/v1/accounts/{account}/events"))
-        .header("Idempotency-Key", key)
-        .json(body)
-        .send()
-        .await
-        .expect("publish sent")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

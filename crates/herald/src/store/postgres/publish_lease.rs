@@ -106,17 +106,7 @@ impl<'a> Secrets<'a> {
                 secrets
             }
         };
-        Ok(ClaimedDelivery {
-            id: id.clone(),
-            endpoint_id: EndpointId::from_trusted(endpoint.to_owned()),
-            event_id: event.id.clone(),
-            event_type: event.event_type.as_str().to_owned(),
-            url: target.url.clone(),
-            secrets,
-            payload: event.payload.clone(),
-            attempt_n: 1,
-            schedule_step: 0,
-            manual: false,
-        })
+        let endpoint = EndpointId::from_trusted(endpoint.to_owned());
+        Ok(ClaimedDelivery::first_attempt(id.clone(), endpoint, event, target.url.clone(), secrets))
     }
 }

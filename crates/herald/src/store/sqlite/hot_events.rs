@@ -125,18 +125,8 @@ fn leased_delivery(
             secrets
         }
     };
-    Ok(ClaimedDelivery {
-        id,
-        endpoint_id: EndpointId::from_trusted(subscriber.id.clone()),
-        event_id: event.id.clone(),
-        event_type: event.event_type.as_str().to_owned(),
-        url: target.url.clone(),
-        secrets,
-        payload: event.payload.clone(),
-        attempt_n: 1,
-        schedule_step: 0,
-        manual: false,
-    })
+    let endpoint = EndpointId::from_trusted(subscriber.id.clone());
+    Ok(ClaimedDelivery::first_attempt(id, endpoint, event, target.url.clone(), secrets))
 }
 
 /// Stores a test event and its one delivery, to `endpoint` alone; the delivery's id.
