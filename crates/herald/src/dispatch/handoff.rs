@@ -18,9 +18,6 @@ use crate::{
 
 /// The most deliveries one publish may lease.
 const PER_PUBLISH: usize = 4096;
-/// An endpoint with this many deliveries waiting gets none handed off, so a
-/// slow endpoint cannot take the room of the others.
-const PER_ENDPOINT: usize = 1024;
 
 /// What publishing shares with the dispatcher.
 #[derive(Debug, Clone)]
@@ -54,8 +51,11 @@ impl Handoff {
         if limit == 0 {
             return None;
         }
-        let full = self.work.endpoints_waiting_at_least(PER_ENDPOINT).into_iter().collect();
-        let lease = LeaseAhead { until: Timestamp::now().plus(self.lease), limit, per_endpoint: PER_ENDPOINT, full };
+        // An endpoint's queue holds as many as claims fill it with, so that a
+        // slow endpoint cannot take the room of the others.
+        let full = self.work.full_endpoints().into_iter().collect();
+        let per_endpoint = self.work.waiting_cap();
+        let lease = LeaseAhead { until: Timestamp::now().plus(self.lease), limit, per_endpoint, full };
         Some(Offer { handoff: self.clone(), lease })
     }
 }

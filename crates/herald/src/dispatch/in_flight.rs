@@ -70,15 +70,16 @@ impl InFlight {
         }
     }
 
-    /// Endpoints with as many deliveries waiting as they may: the next claim leaves them out.
+    /// Endpoints with as many deliveries waiting as they may: the next claim
+    /// (or publish) leaves them out.
     pub fn full_endpoints(&self) -> Vec<EndpointId> {
-        self.endpoints_waiting_at_least(self.waiting_cap)
+        let inner = self.lock();
+        inner.endpoints.iter().filter(|(_, e)| e.waiting.len() >= self.waiting_cap).map(|(id, _)| id.clone()).collect()
     }
 
-    /// Endpoints with `n` or more deliveries waiting.
-    pub fn endpoints_waiting_at_least(&self, n: usize) -> Vec<EndpointId> {
-        let inner = self.lock();
-        inner.endpoints.iter().filter(|(_, e)| e.waiting.len() >= n).map(|(id, _)| id.clone()).collect()
+    /// The most deliveries waiting for one endpoint before claims leave it out.
+    pub fn waiting_cap(&self) -> usize {
+        self.waiting_cap
     }
 
     /// Deliveries waiting over all endpoints, places reserved for them included.

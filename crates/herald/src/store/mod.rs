@@ -8,6 +8,7 @@
 
 mod columns;
 pub mod error;
+mod lease_ahead;
 pub mod model;
 pub mod postgres;
 pub mod reseal;

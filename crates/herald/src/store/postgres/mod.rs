@@ -3,7 +3,7 @@
 //! lives outside the database; workers on different nodes never lease the
 //! same delivery because claiming locks the rows it leases, and a delivery
 //! handed off at publish is inserted already leased to the publishing node
-//! (`publish_lease.rs`), which every claim skips until the lease expires.
+//! (`store/lease_ahead.rs`), which every claim skips until the lease expires.
 //!
 //! The SQL is plain and written to run unchanged on engines that speak
 //! PostgreSQL's dialect (CockroachDB, YugabyteDB, AlloyDB, Neon). It relies on
@@ -47,7 +47,6 @@ mod ops;
 mod pool;
 mod portal;
 mod publish_group;
-mod publish_lease;
 mod publish_rows;
 mod publish_statements;
 mod rows;

@@ -55,7 +55,7 @@ pub(super) struct Publish {
     /// When the first attempt of each new pending delivery is due.
     pub first_attempt_at: Timestamp,
     /// Room the dispatcher reserved for this publish's deliveries: those it
-    /// leases in the commit come back in its outcome (`publish_lease.rs`).
+    /// leases in the commit come back in its outcome (`store/lease_ahead.rs`).
     pub lease: Option<LeaseAhead>,
 }
 

@@ -45,7 +45,7 @@ pub(super) struct DeliveryRow<'a> {
     /// When a pending delivery's first attempt is due.
     pub first_attempt_at: Timestamp,
     /// Set when the publish leases it to this process in its own commit (the
-    /// hand-off, `publish_lease.rs`): no claim takes it before then.
+    /// hand-off, `store/lease_ahead.rs`): no claim takes it before then.
     pub lease_until: Option<Timestamp>,
 }
 

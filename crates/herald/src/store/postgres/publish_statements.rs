@@ -10,7 +10,7 @@
 //! 5. one `INSERT INTO events` and one `INSERT INTO deliveries` for the whole
 //!    group (more only for groups of many thousand rows); the deliveries each
 //!    publish hands off to the dispatcher are inserted leased
-//!    (`publish_lease.rs`) and come back in its outcome.
+//!    (`store/lease_ahead.rs`) and come back in its outcome.
 //!
 //! Two things differ from running each publish's statements in turn. A key
 //! met twice in one group is claimed once, by the first publish in queue
@@ -32,13 +32,15 @@ use sqlx::{PgConnection, Row};
 use super::{
     idempotency::claim_key,
     publish_group::Publish,
-    publish_lease::{Leases, Secrets, Target},
     publish_rows::{insert_deliveries, insert_events, DeliveryRow, EventRow, DELIVERY_CHUNK},
     rows,
 };
 use crate::{
     domain::{DeliveryId, TypeFilter},
-    store::{ClaimedDelivery, NewEvent, PublishOutcome, Published, Sealer, StoreError, StoreResult, StoredEvent},
+    store::{
+        lease_ahead::{Leases, Secrets, Target},
+        ClaimedDelivery, NewEvent, PublishOutcome, Published, Sealer, StoreError, StoreResult, StoredEvent,
+    },
 };
 
 /// Where a publish of the group stands while the group is written.

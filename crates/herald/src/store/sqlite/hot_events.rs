@@ -6,8 +6,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, Timestamp, TypeFilter},
     store::{
-        columns, ClaimedDelivery, IdempotencyKey, LeaseAhead, NewEvent, Published, Sealer, SigningSecrets, StoreError,
-        StoreResult, StoredEvent,
+        columns,
+        lease_ahead::{Leases, Secrets, Target},
+        ClaimedDelivery, IdempotencyKey, LeaseAhead, NewEvent, Published, Sealer, StoreError, StoreResult, StoredEvent,
     },
 };
 
@@ -33,18 +34,8 @@ struct Subscriber {
     id: String,
     filter: TypeFilter,
     enabled: bool,
-    /// Where its leased deliveries go, and who signs them: read only when the
-    /// publish may lease (the secrets are opened once, for the first lease).
-    target: Option<Target>,
-    /// How many more of its deliveries this publish may lease.
-    room: usize,
-}
-
-/// What a leased delivery needs of its endpoint.
-struct Target {
-    url: String,
-    sealed: (String, Option<String>, Option<i64>),
-    secrets: Option<SigningSecrets>,
+    /// Where its leased deliveries go, and who signs them.
+    target: Target,
 }
 
 /// Publishes `events` for `account` within the group transaction; with
@@ -69,26 +60,17 @@ pub fn publish(
         }
     }
     let first = claim_positions(tx, account, events.len())?;
-    let mut subscribers = subscribers(tx, account, lease)?;
+    let subscribers = subscribers(tx, account)?;
     let mut published = Vec::with_capacity(events.len());
-    let mut leased = Vec::new();
-    let mut lease_room = lease.map_or(0, |l| l.limit);
-    let mut unleased = false;
+    let (mut leases, mut secrets) = (Leases::new(lease), Secrets::new(sealer));
     for (seq, event) in (first..).zip(events) {
         insert_event(tx, account, event, seq, false)?;
         let mut deliveries = 0;
-        for s in subscribers.iter_mut().filter(|s| s.filter.matches(&event.event_type)) {
-            let lease_until = match lease {
-                Some(l) if s.enabled && s.room > 0 && lease_room > 0 => Some(l.until),
-                _ => None,
-            };
+        for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
+            let lease_until = leases.take(&s.id, s.enabled);
             let id = insert_delivery(tx, account, event, &s.id, s.enabled, first_attempt_at, lease_until)?;
             if lease_until.is_some() {
-                s.room -= 1;
-                lease_room -= 1;
-                leased.push(leased_delivery(sealer, s, event, id)?);
-            } else {
-                unleased |= s.enabled;
+                leases.leased.push(secrets.claimed(&id, &s.id, &s.target, event)?);
             }
             deliveries += 1;
         }
@@ -102,31 +84,7 @@ pub fn publish(
         )?
         .execute(params![account.as_str(), key.key, key.request_hash, ids.join(","), Timestamp::now().millis()])?;
     }
-    Ok(Publishing::Created { published, leased, unleased })
-}
-
-/// A delivery just inserted leased, as a claim would have returned it.
-fn leased_delivery(
-    sealer: &Sealer,
-    subscriber: &mut Subscriber,
-    event: &NewEvent,
-    id: DeliveryId,
-) -> StoreResult<ClaimedDelivery> {
-    let target = subscriber
-        .target
-        .as_mut()
-        .ok_or_else(|| StoreError::Corrupt("a leasing publish read no endpoint URL".into()))?;
-    let secrets = match &target.secrets {
-        Some(secrets) => secrets.clone(),
-        None => {
-            let (current, previous, until) = target.sealed.clone();
-            let secrets = columns::signing_secrets(sealer, current, previous, until)?;
-            target.secrets = Some(secrets.clone());
-            secrets
-        }
-    };
-    let endpoint = EndpointId::from_trusted(subscriber.id.clone());
-    Ok(ClaimedDelivery::first_attempt(id, endpoint, event, target.url.clone(), secrets))
+    Ok(Publishing::Created { published, leased: leases.leased, unleased: leases.unleased })
 }
 
 /// Stores a test event and its one delivery, to `endpoint` alone; the delivery's id.
@@ -158,8 +116,8 @@ fn claim_positions(tx: &Transaction<'_>, account: &AccountId, n: usize) -> Store
     Ok(last - n + 1)
 }
 
-/// The account's endpoints; with `lease`, with what leasing needs and the room each has.
-fn subscribers(tx: &Transaction<'_>, account: &AccountId, lease: Option<&LeaseAhead>) -> StoreResult<Vec<Subscriber>> {
+/// The account's endpoints, with what a leased delivery needs of each.
+fn subscribers(tx: &Transaction<'_>, account: &AccountId) -> StoreResult<Vec<Subscriber>> {
     let mut statement = tx.prepare_cached(
         "SELECT id, event_types, enabled, url, secret, previous_secret, previous_expires_at
          FROM endpoints WHERE account_id = ?",
@@ -167,24 +125,12 @@ fn subscribers(tx: &Transaction<'_>, account: &AccountId, lease: Option<&LeaseAh
     let mut rows = statement.query(params![account.as_str()])?;
     let mut subscribers = Vec::new();
     while let Some(r) = rows.next()? {
-        let id: String = r.get("id")?;
-        let enabled: bool = r.get("enabled")?;
-        let room = match lease {
-            Some(l) if enabled && !l.full.contains(&EndpointId::from_trusted(id.clone())) => l.per_endpoint,
-            _ => 0,
-        };
-        let target = if room > 0 {
-            let sealed = (r.get("secret")?, r.get("previous_secret")?, r.get("previous_expires_at")?);
-            Some(Target { url: r.get("url")?, sealed, secrets: None })
-        } else {
-            None
-        };
+        let sealed = (r.get("secret")?, r.get("previous_secret")?, r.get("previous_expires_at")?);
         subscribers.push(Subscriber {
-            id,
+            id: r.get("id")?,
             filter: columns::type_filter(r.get("event_types")?)?,
-            enabled,
-            target,
-            room,
+            enabled: r.get("enabled")?,
+            target: Target { url: r.get("url")?, sealed },
         });
     }
     Ok(subscribers)

@@ -1,14 +1,14 @@
-//! The hand-off of a publish group on PostgreSQL: which new deliveries each
-//! publish leases to this process in the group's own commit (the rules of
-//! `sqlite/hot_events.rs`: only deliveries of enabled endpoints not in
-//! [`LeaseAhead::full`], at most `per_endpoint` for one endpoint and `limit`
-//! over the whole publish), and those deliveries as a claim would have
-//! returned them, so the dispatcher sends them without reading them back.
+//! The hand-off's rules, for both engines' publishes: which new deliveries a
+//! publish leases to this process in its own commit (only deliveries of
+//! enabled endpoints not in [`LeaseAhead::full`], at most `per_endpoint` for
+//! one endpoint and `limit` over the whole publish), and those deliveries as
+//! a claim would have returned them, so the dispatcher sends them without
+//! reading them back.
 //!
 //! A delivery leased here is inserted with `lease_until` already set, so
-//! from its commit on every node's claim (`dispatch.rs`, which skips
-//! unexpired leases) leaves it to this one; if this process dies, the lease
-//! expires and any node claims it.
+//! from its commit on every claim (which skips unexpired leases) leaves it
+//! to this process; if this process dies, the lease expires and a claim
+//! takes it.
 
 use std::collections::HashMap;
 
@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// What a leased delivery needs of its endpoint, as read under its row lock.
-pub(super) struct Target {
+pub(crate) struct Target {
     /// Where its deliveries are POSTed.
     pub url: String,
     /// The secret columns, still sealed: opened only if a delivery is leased.
@@ -26,7 +26,7 @@ pub(super) struct Target {
 }
 
 /// The leases of one publish of the group, as its deliveries are made.
-pub(super) struct Leases<'a> {
+pub(crate) struct Leases<'a> {
     /// What the dispatcher offered, if anything.
     lease: Option<&'a LeaseAhead>,
     /// How many more deliveries the publish may lease over all endpoints.
@@ -75,7 +75,7 @@ impl<'a> Leases<'a> {
 }
 
 /// Endpoint secrets opened for leased deliveries: each endpoint's once per group.
-pub(super) struct Secrets<'a> {
+pub(crate) struct Secrets<'a> {
     /// Opens the sealed columns.
     sealer: &'a Sealer,
     /// What was opened, by endpoint id.
