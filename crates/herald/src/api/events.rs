@@ -115,7 +115,7 @@ async fn commit(
     let first_attempt_at = state.first_attempt_at(now);
     // Deliveries due at once go straight to the dispatcher's queues, leased
     // in the publish's own commit; later ones wait in the store for a claim.
-    let offer = if first_attempt_at <= now { state.handoff.offer() } else { None };
+    let offer = if first_attempt_at <= now { state.handoff.offer(events.len()) } else { None };
     let lease = offer.as_ref().map(Offer::lease);
     let (store, account_id) = (state.store.clone(), account.clone());
     // On a task of its own, so that a caller who hangs up cannot stop the

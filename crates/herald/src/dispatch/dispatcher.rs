@@ -39,6 +39,10 @@ struct Claimed {
     count: usize,
     /// Whether every endpoint it fed is now full.
     filled_up: bool,
+    /// Whether the claim may have left due deliveries behind for want of
+    /// room: it came back with all it had room for, or left full endpoints
+    /// out. Room made later then calls for another claim.
+    short: bool,
 }
 
 /// Claims and sends due deliveries until shut down.
@@ -47,7 +51,8 @@ pub struct Dispatcher {
     shared: Arc<Shared>,
     /// Places for workers over all endpoints.
     permits: Arc<Semaphore>,
-    /// Woken when new work is committed (publish, retry, re-enable).
+    /// Woken when new work is committed (publish, retry, re-enable, an
+    /// outcome put back for a later attempt).
     wake: Arc<Notify>,
     /// Woken when a publish handed its deliveries over: workers to start, nothing to claim.
     handed: Arc<Notify>,
@@ -60,7 +65,9 @@ pub struct Dispatcher {
 enum Woken {
     /// Publishes handed deliveries over; the store has nothing new to claim.
     Handed,
-    /// Anything else: new work in the store, room, time, or shutdown.
+    /// A worker made room: a claim is worth it only if the last one was short of room.
+    Freed,
+    /// Anything else: new work in the store, time, or shutdown.
     Other,
 }
 
@@ -87,7 +94,8 @@ impl Dispatcher {
     /// Builds the dispatcher (HTTP client, limits).
     pub fn new(config: Arc<Config>, store: SharedStore, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let work = InFlight::new(config.max_in_flight_per_endpoint, WAITING_PER_ENDPOINT);
-        let (recorder, recording) = Recorder::start(store.clone(), work.clone());
+        let wake = Arc::new(Notify::new());
+        let (recorder, recording) = Recorder::start(store.clone(), work.clone(), wake.clone());
         let shared = Shared {
             sender: Sender::new(config.delivery_timeout, config.target_policy())?,
             work,
@@ -100,7 +108,7 @@ impl Dispatcher {
         Ok(Self {
             shared: Arc::new(shared),
             permits: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
-            wake: Arc::new(Notify::new()),
+            wake,
             handed: Arc::new(Notify::new()),
             recording,
         })
@@ -115,7 +123,8 @@ impl Dispatcher {
     pub fn handoff(&self) -> Handoff {
         let config = &self.shared.config;
         let lease = config.delivery_timeout + config.lease_margin;
-        Handoff::new(self.shared.work.clone(), WAITING_TOTAL, self.handed.clone(), lease)
+        let per_event = config.max_endpoints_per_account as usize;
+        Handoff::new(self.shared.work.clone(), WAITING_TOTAL, self.handed.clone(), lease, per_event)
     }
 
     /// Runs until shutdown, then lets attempts in flight finish within the
@@ -124,21 +133,24 @@ impl Dispatcher {
         let mut workers = JoinSet::new();
         let mut woken = Woken::Other;
         let mut sleep_until = None;
+        let mut short = false;
         while !self.shared.shutdown.is_cancelled() {
             while workers.try_join_next().is_some() {}
             // Handed-over deliveries need workers, not a claim: a claim
             // would walk past them (leased) in the due index to find nothing.
-            let claimed = match woken {
-                Woken::Handed => Claimed { count: 0, filled_up: false },
-                Woken::Other => self.claim().await,
-            };
+            // Nor does room made by a worker, unless the last claim left
+            // deliveries behind for want of it: the store has nothing else
+            // due until new work (woken as `Other`) or the next due time.
+            let claim = woken == Woken::Other || (woken == Woken::Freed && short);
+            let claimed = if claim { self.claim().await } else { Claimed { count: 0, filled_up: false, short } };
+            short = claimed.short;
             self.start_workers(&mut workers);
             // Claim again at once only while a claim comes back full and some
             // endpoint it fed still has room: the claim leaves full endpoints
             // out, and on the due index that means walking past all of their
             // due deliveries to find none (a large backlog makes that costly).
             woken = if claimed.count < CLAIM_BATCH || claimed.filled_up {
-                self.wait_for_work(&mut sleep_until, woken == Woken::Handed).await
+                self.wait_for_work(&mut sleep_until, !claim).await
             } else {
                 Woken::Other
             };
@@ -150,7 +162,7 @@ impl Dispatcher {
     async fn claim(&self) -> Claimed {
         let room = WAITING_TOTAL.saturating_sub(self.shared.work.waiting()).min(CLAIM_BATCH);
         if room == 0 {
-            return Claimed { count: 0, filled_up: true };
+            return Claimed { count: 0, filled_up: true, short: true };
         }
         let config = &self.shared.config;
         let now = Timestamp::now();
@@ -161,12 +173,13 @@ impl Dispatcher {
                 let count = claimed.len();
                 let fed: HashSet<EndpointId> = claimed.iter().map(|d| d.endpoint_id.clone()).collect();
                 self.shared.work.add(claimed.into_iter().map(|delivery| Leased { delivery, lease_until }).collect());
+                let short = count == room || !full.is_empty();
                 let full: HashSet<EndpointId> = self.shared.work.full_endpoints().into_iter().collect();
-                Claimed { count, filled_up: fed.is_subset(&full) }
+                Claimed { count, filled_up: fed.is_subset(&full), short }
             }
             Err(e) => {
                 tracing::error!(error = %e, "failed to claim due deliveries");
-                Claimed { count: 0, filled_up: false }
+                Claimed { count: 0, filled_up: false, short: true }
             }
         }
     }
@@ -182,19 +195,20 @@ impl Dispatcher {
     }
 
     /// Sleeps until new work, room for more leases, the next due time or the
-    /// poll interval. After a hand-off the store's next due time is what it
-    /// was (handed deliveries are leased), so `sleep_until` is kept rather
-    /// than read again: a store round trip per publish saved.
-    async fn wait_for_work(&self, sleep_until: &mut Option<tokio::time::Instant>, after_handoff: bool) -> Woken {
+    /// poll interval. Unless a claim just ran, the store's next due time is
+    /// what it was (handed deliveries are leased, and freed room adds nothing
+    /// due), so `sleep_until` is kept rather than read again: a store round
+    /// trip per publish or finished worker saved.
+    async fn wait_for_work(&self, sleep_until: &mut Option<tokio::time::Instant>, no_claim: bool) -> Woken {
         let deadline = match *sleep_until {
-            Some(deadline) if after_handoff => deadline,
+            Some(deadline) if no_claim => deadline,
             _ => tokio::time::Instant::now() + self.until_due().await,
         };
         *sleep_until = Some(deadline);
         tokio::select! {
             () = self.handed.notified() => Woken::Handed,
             () = self.wake.notified() => Woken::Other,
-            () = self.shared.freed.notified() => Woken::Other,
+            () = self.shared.freed.notified() => Woken::Freed,
             () = tokio::time::sleep_until(deadline) => Woken::Other,
             () = self.shared.shutdown.cancelled() => Woken::Other,
         }

@@ -30,6 +30,8 @@ pub struct Handoff {
     handed: Arc<Notify>,
     /// How long a lease lasts: the delivery timeout plus the lease margin.
     lease: Duration,
+    /// The most deliveries one event can make: the endpoints an account may have.
+    per_event: usize,
 }
 
 /// Room reserved in the queues for one publish; given back when dropped.
@@ -37,17 +39,24 @@ pub struct Handoff {
 pub struct Offer {
     handoff: Handoff,
     lease: LeaseAhead,
+    /// Made before the publish read its endpoints.
+    made_at: Timestamp,
 }
 
 impl Handoff {
-    /// Shares the dispatcher's queues (`work`, at most `total` waiting) and its wake-up.
-    pub(super) fn new(work: InFlight, total: usize, handed: Arc<Notify>, lease: Duration) -> Self {
-        Self { work, total, handed, lease }
+    /// Shares the dispatcher's queues (`work`, at most `total` waiting) and
+    /// its wake-up; an event makes at most `per_event` deliveries.
+    pub(super) fn new(work: InFlight, total: usize, handed: Arc<Notify>, lease: Duration, per_event: usize) -> Self {
+        Self { work, total, handed, lease, per_event: per_event.max(1) }
     }
 
-    /// Reserves room for a publish's deliveries, or `None` when the queues are full.
-    pub fn offer(&self) -> Option<Offer> {
-        let limit = self.work.reserve(PER_PUBLISH, self.total);
+    /// Reserves room for the deliveries of a publish of `events` events, or
+    /// `None` when the queues are full. It reserves no more than those events
+    /// can make, so that publishes at once share the room instead of the
+    /// first few taking all of it.
+    pub fn offer(&self, events: usize) -> Option<Offer> {
+        let want = events.saturating_mul(self.per_event).min(PER_PUBLISH);
+        let limit = self.work.reserve(want, self.total);
         if limit == 0 {
             return None;
         }
@@ -55,8 +64,9 @@ impl Handoff {
         // slow endpoint cannot take the room of the others.
         let full = self.work.full_endpoints().into_iter().collect();
         let per_endpoint = self.work.waiting_cap();
-        let lease = LeaseAhead { until: Timestamp::now().plus(self.lease), limit, per_endpoint, full };
-        Some(Offer { handoff: self.clone(), lease })
+        let made_at = Timestamp::now();
+        let lease = LeaseAhead { until: made_at.plus(self.lease), limit, per_endpoint, full };
+        Some(Offer { handoff: self.clone(), lease, made_at })
     }
 }
 
@@ -66,13 +76,16 @@ impl Offer {
         self.lease.clone()
     }
 
-    /// Queues what the publish leased and tells the dispatcher.
+    /// Queues what the publish leased and tells the dispatcher. The publish
+    /// leased only deliveries of endpoints it found enabled, after the offer
+    /// was made: the workers take that as the store's word of then.
     pub fn accept(self, leased: Vec<ClaimedDelivery>) {
         if leased.is_empty() {
             return;
         }
         let until = self.lease.until;
-        self.handoff.work.add(leased.into_iter().map(|delivery| Leased { delivery, lease_until: until }).collect());
+        let leased = leased.into_iter().map(|delivery| Leased { delivery, lease_until: until }).collect();
+        self.handoff.work.add_published(leased, self.made_at);
         self.handoff.handed.notify_one();
     }
 }

@@ -63,10 +63,28 @@ impl InFlight {
 
     /// Queues freshly leased deliveries behind their endpoints' waiting ones.
     pub fn add(&self, leased: Vec<Leased>) {
+        self.add_known(leased, None);
+    }
+
+    /// Queues deliveries that a publish leased: the publish found their
+    /// endpoints enabled in its commit, so that counts as asked at
+    /// `read_at` (unless something later is known), and a worker starting
+    /// on them need not ask the store again.
+    pub fn add_published(&self, leased: Vec<Leased>, read_at: Timestamp) {
+        self.add_known(leased, Some(read_at));
+    }
+
+    fn add_known(&self, leased: Vec<Leased>, enabled_at: Option<Timestamp>) {
         let mut inner = self.lock();
         inner.waiting += leased.len();
         for l in leased {
-            inner.endpoints.entry(l.delivery.endpoint_id.clone()).or_default().waiting.push_back(l);
+            let endpoint = inner.endpoints.entry(l.delivery.endpoint_id.clone()).or_default();
+            if let Some(at) = enabled_at {
+                if endpoint.enabled.is_none_or(|(_, known)| known < at) {
+                    endpoint.enabled = Some((true, at));
+                }
+            }
+            endpoint.waiting.push_back(l);
         }
     }
 
@@ -218,5 +236,19 @@ mod tests {
         assert_eq!(work.take_waiting().len(), 3);
         assert_eq!(work.waiting(), 0);
         assert!(work.next(&a).is_none());
+    }
+
+    #[test]
+    fn a_publish_vouches_for_its_endpoints_unless_something_later_is_known() {
+        let work = InFlight::new(1, 10);
+        let (a, b) = (EndpointId::generate(), EndpointId::generate());
+        work.add(vec![leased(&b)]);
+        work.note_enabled(&b, false, Timestamp::from_millis(2_000));
+
+        work.add_published(vec![leased(&a), leased(&b)], Timestamp::from_millis(1_000));
+
+        assert_eq!(work.known_enabled(&a, Timestamp::from_millis(1_000)), Some(true));
+        assert_eq!(work.known_enabled(&a, Timestamp::from_millis(1_001)), None, "too old to trust");
+        assert_eq!(work.known_enabled(&b, Timestamp::from_millis(1_000)), Some(false), "the later answer stands");
     }
 }

@@ -10,11 +10,14 @@
 
 use std::{sync::Arc, time::Duration};
 
-use tokio::{sync::mpsc, task::JoinHandle};
+use tokio::{
+    sync::{mpsc, Notify},
+    task::JoinHandle,
+};
 use tokio_util::sync::CancellationToken;
 
 use super::in_flight::InFlight;
-use crate::store::{Outcome, SharedStore};
+use crate::store::{Outcome, SharedStore, Verdict};
 
 /// The most outcomes recorded in one store call.
 const GROUP: usize = 512;
@@ -34,11 +37,14 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    /// Starts the recording task; `work` learns of each outcome once it is recorded (or given up).
-    pub fn start(store: SharedStore, work: InFlight) -> (Self, JoinHandle<()>) {
+    /// Starts the recording task; `work` learns of each outcome once it is
+    /// recorded (or given up), and `rescheduled` is woken after a group that
+    /// put deliveries back for a later attempt: the store's next due time
+    /// may be sooner now.
+    pub fn start(store: SharedStore, work: InFlight, rescheduled: Arc<Notify>) -> (Self, JoinHandle<()>) {
         let (queue, outcomes) = mpsc::channel(QUEUE);
         let closing = CancellationToken::new();
-        let task = tokio::spawn(serve(store, work, outcomes, closing.clone()));
+        let task = tokio::spawn(serve(store, work, rescheduled, outcomes, closing.clone()));
         (Self { queue, closing }, task)
     }
 
@@ -55,7 +61,13 @@ impl Recorder {
     }
 }
 
-async fn serve(store: SharedStore, work: InFlight, mut outcomes: mpsc::Receiver<Outcome>, closing: CancellationToken) {
+async fn serve(
+    store: SharedStore,
+    work: InFlight,
+    rescheduled: Arc<Notify>,
+    mut outcomes: mpsc::Receiver<Outcome>,
+    closing: CancellationToken,
+) {
     let mut queued = Vec::with_capacity(GROUP);
     let mut closed = false;
     loop {
@@ -74,6 +86,9 @@ async fn serve(store: SharedStore, work: InFlight, mut outcomes: mpsc::Receiver<
         record_group(&store, &group).await;
         for outcome in group.iter() {
             work.sent(&outcome.delivery.id);
+        }
+        if group.iter().any(|o| matches!(o.verdict, Verdict::RetryAt(_))) {
+            rescheduled.notify_one();
         }
     }
 }

@@ -204,6 +204,29 @@ async fn a_manual_retry_asked_for_while_an_attempt_is_in_flight_still_happens() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manual_retry_asked_for_while_a_successful_attempt_is_in_flight_still_happens() {
+    let app = spawn_app_with(Options::default().schedule("0s,1h")).await;
+    let receiver = Receiver::start(Script::Always(Reply::status(200).after(Duration::from_millis(800)))).await;
+    let account = app.create_account().await;
+    let endpoint = app.create_endpoint(&account, &receiver.url()).await;
+    let published = app.publish(&account, "credits.low", credits_low(1)).await;
+    let id = app.delivery_of(&account, &published.id, &endpoint.id).await["id"].as_str().unwrap().to_string();
+    receiver.wait_for(1).await; // attempt 1 has arrived and is waiting for its answer
+
+    let response = app.post(&format!("/v1/accounts/{account}/deliveries/{id}/retry"), &json!({})).await;
+
+    expect_json(response, 202).await;
+    let arrived = receiver.wait_for(2).await;
+    assert_eq!(arrived[1].attempt(), 2, "the retry is sent although attempt 1 succeeded meanwhile");
+    let d = app
+        .wait_for_delivery(&account, &id, "both attempts logged", |d| {
+            d["attempts"].as_array().is_some_and(|a| a.len() == 2) && d["status"] == "succeeded"
+        })
+        .await;
+    assert_eq!(d["attempt_count"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manual_retry_of_an_exhausted_delivery_continues_its_attempt_count() {
     let app = spawn_app().await;
     let receiver = Receiver::failing().await;

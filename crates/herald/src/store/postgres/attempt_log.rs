@@ -1,20 +1,28 @@
 //! The attempt log on PostgreSQL, written in groups: outcomes queue here and
-//! one connection records whatever has queued up in one transaction of four
-//! multi-row statements (lock the endpoints whose flag matters, lock the
-//! deliveries, insert every attempt, move every delivery on), so a hundred
-//! outcomes cost one commit and four statements instead of a hundred
-//! transactions of four or five.
+//! one connection records whatever has queued up.
 //!
-//! Only the common outcomes go through those statements: a success, or a
-//! failure to try again later on an enabled endpoint. The rest (a manual
+//! The successes of a group go first, in one statement of its own (one round
+//! trip, its own transaction): it locks their deliveries in id order, moves
+//! each to `succeeded` and logs its attempt. A success goes to `succeeded`
+//! whatever its endpoint's flag says, so no endpoint row is locked. A
+//! delivery that statement leaves alone (a manual retry was asked for while
+//! the attempt was in flight) is recorded with the rest.
+//!
+//! The rest are recorded in one transaction of four multi-row statements
+//! (lock the endpoints whose flag matters, lock the deliveries, insert every
+//! attempt, move every delivery on) for the common ones: a success, or a
+//! failure to try again later on an enabled endpoint. The others (a manual
 //! retry waiting, an endpoint disabled meanwhile or now exhausted) are
-//! recorded one by one by [`record_in`] in the same transaction. When the
+//! recorded one by one by [`record_in`] in the same transaction. When that
 //! group fails, it rolls back and each outcome is recorded again in a
 //! transaction of its own, so one bad outcome never fails another.
 
-use std::{borrow::Cow, collections::HashMap};
+use std::{
+    borrow::Cow,
+    collections::{HashMap, HashSet},
+};
 
-use sqlx::{Connection, PgConnection, PgPool, Row};
+use sqlx::{postgres::PgArguments, query::Query, Connection, PgConnection, PgPool, Postgres, Row};
 use tokio::sync::{mpsc, oneshot};
 
 use super::dispatch::record_in;
@@ -74,6 +82,28 @@ async fn serve(pool: PgPool, mut outcomes: mpsc::Receiver<Outcome>) {
 }
 
 async fn commit_batch(conn: &mut PgConnection, batch: Vec<Outcome>) {
+    let (successes, mut batch): (Vec<Outcome>, Vec<Outcome>) =
+        batch.into_iter().partition(|o| o.verdict == Verdict::Succeeded);
+    if !successes.is_empty() {
+        match record_successes(&mut *conn, &successes).await {
+            Ok(moved) => {
+                for outcome in successes {
+                    if moved.contains(outcome.claimed.id.as_str()) {
+                        let _ = outcome.reply.send(Ok(()));
+                    } else {
+                        batch.push(outcome);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "a group of successes failed; recording them with the rest");
+                batch.extend(successes);
+            }
+        }
+    }
+    if batch.is_empty() {
+        return;
+    }
     if batch.len() > 1 {
         let together = async {
             let mut tx = conn.begin().await?;
@@ -158,6 +188,45 @@ async fn record_group(tx: &mut PgConnection, batch: &[Outcome]) -> StoreResult<(
     Ok(())
 }
 
+/// Records `successes` in one statement: locks their deliveries in id order,
+/// moves each one on to `succeeded` and logs its attempt, except a delivery
+/// that is gone, or has a manual retry waiting that the attempt did not
+/// carry out. The ids it moved.
+async fn record_successes(conn: &mut PgConnection, successes: &[Outcome]) -> StoreResult<HashSet<String>> {
+    let successes: Vec<&Outcome> = successes.iter().collect();
+    let query = sqlx::query(
+        "WITH v AS (
+             SELECT * FROM UNNEST($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::text[],
+                                  $7::text[], $8::bool[])
+                 AS v(id, n, started_at, duration_ms, status, error, body, carried_manual)
+         ),
+         locked AS MATERIALIZED (
+             SELECT id, manual FROM deliveries WHERE id = ANY($1) ORDER BY id FOR UPDATE
+         ),
+         moved AS (
+             UPDATE deliveries d SET attempt_count = GREATEST(d.attempt_count, v.n), lease_until = NULL,
+                 last_response_status = v.status, updated_at = v.started_at + v.duration_ms, manual = FALSE,
+                 resume_status = NULL, resume_next_attempt_at = NULL, next_attempt_at = NULL,
+                 status = 'succeeded', missed = FALSE
+             FROM v JOIN locked l ON l.id = v.id
+             WHERE d.id = v.id AND (v.carried_manual OR NOT l.manual)
+             RETURNING d.id
+         ),
+         logged AS (
+             INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, response_body)
+             SELECT v.id, v.n, v.started_at, v.duration_ms, v.status, v.error, v.body
+               FROM v JOIN moved m ON m.id = v.id
+             ON CONFLICT DO NOTHING
+         )
+         SELECT id FROM moved",
+    );
+    let moved = bind_attempts(query, &successes)
+        .bind(successes.iter().map(|o| o.claimed.manual).collect::<Vec<_>>())
+        .fetch_all(&mut *conn)
+        .await?;
+    moved.iter().map(|r| Ok(r.try_get("id")?)).collect()
+}
+
 /// Locks the rows `sql` picks out by `ids` and reads each one's `flag`, by id.
 async fn locked_flags(tx: &mut PgConnection, sql: &str, ids: &[&str]) -> StoreResult<HashMap<String, bool>> {
     sqlx::query(sql)
@@ -169,23 +238,31 @@ async fn locked_flags(tx: &mut PgConnection, sql: &str, ids: &[&str]) -> StoreRe
         .collect()
 }
 
+/// Binds the attempts of `outcomes` as `$1` to `$7`, a column each: delivery
+/// id, attempt number, start, duration, response status, error, response body.
+fn bind_attempts<'q>(
+    query: Query<'q, Postgres, PgArguments>,
+    outcomes: &[&'q Outcome],
+) -> Query<'q, Postgres, PgArguments> {
+    let attempts = outcomes.iter().map(|o| &o.attempt);
+    query
+        .bind(outcomes.iter().map(|o| o.claimed.id.as_str()).collect::<Vec<_>>())
+        .bind(attempts.clone().map(|a| i32::try_from(a.n).unwrap_or(i32::MAX)).collect::<Vec<_>>())
+        .bind(attempts.clone().map(|a| a.started_at.millis()).collect::<Vec<_>>())
+        .bind(attempts.clone().map(|a| i64::try_from(a.duration_ms).unwrap_or(i64::MAX)).collect::<Vec<_>>())
+        .bind(attempts.clone().map(|a| a.response_status.map(i32::from)).collect::<Vec<_>>())
+        .bind(attempts.clone().map(|a| a.error.map(|e| e.as_str())).collect::<Vec<_>>())
+        .bind(attempts.map(|a| without_nul(&a.response_body)).collect::<Vec<_>>())
+}
+
 /// Logs the attempts of `outcomes` in one statement.
 async fn insert_attempts(tx: &mut PgConnection, outcomes: &[&Outcome]) -> StoreResult<()> {
-    let attempts = outcomes.iter().map(|o| &o.attempt);
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, response_body)
          SELECT * FROM UNNEST($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::text[], $7::text[])
          ON CONFLICT DO NOTHING",
-    )
-    .bind(outcomes.iter().map(|o| o.claimed.id.as_str()).collect::<Vec<_>>())
-    .bind(attempts.clone().map(|a| i32::try_from(a.n).unwrap_or(i32::MAX)).collect::<Vec<_>>())
-    .bind(attempts.clone().map(|a| a.started_at.millis()).collect::<Vec<_>>())
-    .bind(attempts.clone().map(|a| i64::try_from(a.duration_ms).unwrap_or(i64::MAX)).collect::<Vec<_>>())
-    .bind(attempts.clone().map(|a| a.response_status.map(i32::from)).collect::<Vec<_>>())
-    .bind(attempts.clone().map(|a| a.error.map(|e| e.as_str())).collect::<Vec<_>>())
-    .bind(attempts.map(|a| without_nul(&a.response_body)).collect::<Vec<_>>())
-    .execute(&mut *tx)
-    .await?;
+    );
+    bind_attempts(query, outcomes).execute(&mut *tx).await?;
     Ok(())
 }
 
