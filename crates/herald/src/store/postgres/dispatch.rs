@@ -1,7 +1,7 @@
 //! The dispatcher's side of PostgreSQL: leasing due deliveries, recording
 //! attempts. Several processes claim from the same table at once: claiming
 //! locks the rows it picks with `FOR UPDATE … SKIP LOCKED` and sets their
-//! lease in the same transaction, so a row another node is leasing is skipped,
+//! lease in the same statement, so a row another node is leasing is skipped,
 //! and a row leased a moment ago fails the lease check when re-read under its lock.
 
 use std::sync::Arc;
@@ -30,27 +30,39 @@ impl DispatchStore for PostgresStore {
         lease_until: Timestamp,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
         let busy: Vec<&str> = busy.iter().map(EndpointId::as_str).collect();
-        let mut tx = self.pool.begin().await?;
+        // One statement: pick the earliest due in the due index's order,
+        // lock them, lease them, and read what sending needs for just those.
+        // The pick joins nothing, so when the planner misjudges how many are
+        // due (statistics from before a re-enable made thousands pending at
+        // once) and sorts instead of walking the index, it sorts ids alone.
         let rows = sqlx::query(
-            "SELECT d.id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count, d.schedule_base, d.manual,
+            "WITH picked AS (
+                 SELECT d.id FROM deliveries d
+                  WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+                    AND (d.lease_until IS NULL OR d.lease_until < $1)
+                    AND d.endpoint_id <> ALL($2)
+                    AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.enabled)
+                  ORDER BY d.next_attempt_at, d.lease_until NULLS FIRST LIMIT $3
+                  FOR UPDATE OF d SKIP LOCKED
+             ),
+             leased AS (
+                 UPDATE deliveries d SET lease_until = $4 FROM picked WHERE d.id = picked.id
+                 RETURNING d.id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count, d.schedule_base,
+                           d.manual, d.next_attempt_at
+             )
+             SELECT l.id, l.endpoint_id, l.event_id, l.event_type, l.attempt_count, l.schedule_base, l.manual,
                     e.url, e.secret, e.previous_secret, e.previous_expires_at, ev.payload
-             FROM deliveries d
-             JOIN endpoints e ON e.id = d.endpoint_id
-             JOIN events ev ON ev.id = d.event_id
-             WHERE d.status = 'pending' AND d.next_attempt_at <= $1
-               AND (d.lease_until IS NULL OR d.lease_until < $1)
-               AND e.enabled AND d.endpoint_id <> ALL($2)
-             ORDER BY d.next_attempt_at LIMIT $3
-             FOR UPDATE OF d SKIP LOCKED",
+               FROM leased l
+               JOIN endpoints e ON e.id = l.endpoint_id
+               JOIN events ev ON ev.id = l.event_id
+              ORDER BY l.next_attempt_at, l.id",
         )
         .bind(now.millis())
         .bind(&busy)
         .bind(i64::from(limit))
-        .fetch_all(&mut *tx)
+        .bind(lease_until.millis())
+        .fetch_all(&self.pool)
         .await?;
-        if rows.is_empty() {
-            return Ok(Vec::new());
-        }
         let mut claimed = Vec::with_capacity(rows.len());
         for row in &rows {
             let attempt_count = i64::from(row.try_get::<i32, _>("attempt_count")?);
@@ -68,13 +80,6 @@ impl DispatchStore for PostgresStore {
                 manual: row.try_get("manual")?,
             });
         }
-        let ids: Vec<&str> = claimed.iter().map(|c| c.id.as_str()).collect();
-        sqlx::query("UPDATE deliveries SET lease_until = $1 WHERE id = ANY($2)")
-            .bind(lease_until.millis())
-            .bind(&ids)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
         Ok(claimed)
     }
 
