@@ -1,21 +1,26 @@
 //! The statements of one publish group, inside the group's transaction:
 //!
-//! 1. `SELECT id FROM accounts WHERE id = ANY($1)`: a publish to a missing
-//!    account is answered [`StoreError::NotFound`] alone;
+//! 1. only when a publish of the group has an idempotency key,
+//!    `SELECT id FROM accounts WHERE id = ANY($1)`: a publish to a missing
+//!    account is answered [`StoreError::NotFound`] alone (the keys below
+//!    need their account);
 //! 2. the idempotency keys, one `INSERT … ON CONFLICT DO NOTHING` per keyed
 //!    publish (they are rare), in key order;
 //! 3. one `SELECT … FROM endpoints … FOR SHARE` for every account of the group;
-//! 4. one `UPDATE accounts … FROM UNNEST(…) RETURNING` for the positions of
-//!    every account's events, handed out in queue order;
-//! 5. one `INSERT INTO events` and one `INSERT INTO deliveries` for the whole
-//!    group (more only for groups of many thousand rows); the deliveries each
-//!    publish hands off to the dispatcher are inserted leased
-//!    (`store/lease_ahead.rs`) and come back in its outcome.
+//! 4. one statement (`publish_rows.rs`, [`insert_placed`]) that takes the
+//!    positions of every account's events, handed out in queue order, and
+//!    inserts the events and their deliveries (more only for groups of many
+//!    thousand rows); a publish whose account it did not find is answered
+//!    `NotFound` alone. The deliveries each publish hands off to the
+//!    dispatcher are inserted leased (`store/lease_ahead.rs`) and come back
+//!    in its outcome.
+//!
+//! A group without keys is therefore `BEGIN`, two statements and `COMMIT`.
 //!
 //! Two things differ from running each publish's statements in turn. A key
 //! met twice in one group is claimed once, by the first publish in queue
 //! order; the second is answered from the first's events (a replay, or a
-//! reused key), since those events are only inserted at step 5. And a
+//! reused key), since those events are only inserted at step 4. And a
 //! claimed key carries its event ids from the claiming insert on, rather
 //! than from an update after the event inserts.
 //!
@@ -25,14 +30,14 @@
 //! order, held only while the inserts run and waiting on nothing else. Two
 //! groups (of two nodes) therefore never wait on each other in a cycle.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{PgConnection, Row};
 
 use super::{
     idempotency::claim_key,
     publish_group::Publish,
-    publish_rows::{insert_deliveries, insert_events, DeliveryRow, EventRow, DELIVERY_CHUNK},
+    publish_rows::{insert_deliveries, insert_placed, DeliveryRow, EventRow, DELIVERY_CHUNK, EVENT_CHUNK},
     rows,
 };
 use crate::{
@@ -82,11 +87,24 @@ pub(super) async fn write_group(
     sealer: &Sealer,
     publishes: &[&Publish],
 ) -> StoreResult<Vec<StoreResult<PublishOutcome>>> {
-    let mut fates = existing_accounts(&mut *tx, publishes).await?;
+    let keyed = publishes.iter().any(|p| p.idempotency.is_some());
+    let mut fates = if keyed {
+        existing_accounts(&mut *tx, publishes).await?
+    } else {
+        publishes.iter().map(|_| Fate::Writes).collect() // step 4 finds the missing accounts
+    };
     claim_keys(&mut *tx, publishes, &mut fates).await?;
     let writers: Vec<usize> = (0..publishes.len()).filter(|&i| matches!(fates[i], Fate::Writes)).collect();
-    let mut written =
-        if writers.is_empty() { Vec::new() } else { write_events(&mut *tx, sealer, publishes, &writers).await? };
+    let mut written = Vec::new();
+    if !writers.is_empty() {
+        let found;
+        (written, found) = write_events(&mut *tx, sealer, publishes, &writers).await?;
+        for &i in &writers {
+            if !found.contains(publishes[i].account.as_str()) {
+                fates[i] = Fate::Answered(Err(StoreError::NotFound));
+            }
+        }
+    }
     let mut outcomes = Vec::with_capacity(publishes.len());
     for (i, fate) in fates.into_iter().enumerate() {
         outcomes.push(match fate {
@@ -162,16 +180,16 @@ async fn claim_keys(tx: &mut PgConnection, publishes: &[&Publish], fates: &mut [
     Ok(())
 }
 
-/// Steps 3 to 5 for the publishes at `writers`: what each wrote, by publish
-/// index (nothing for a publish that is not a writer). Each writer leases
-/// under its own [`Publish::lease`], so a publish leases the same whether it
-/// is written in a group or alone.
+/// Steps 3 and 4 for the publishes at `writers`: what each wrote, by
+/// publish index (nothing for a publish that is not a writer), and the
+/// accounts found. Each writer leases under its own [`Publish::lease`], so a
+/// publish leases the same whether it is written in a group or alone.
 async fn write_events(
     tx: &mut PgConnection,
     sealer: &Sealer,
     publishes: &[&Publish],
     writers: &[usize],
-) -> StoreResult<Vec<Written>> {
+) -> StoreResult<(Vec<Written>, HashSet<String>)> {
     let mut accounts: Vec<&str> = writers.iter().map(|&i| publishes[i].account.as_str()).collect();
     accounts.sort_unstable();
     accounts.dedup();
@@ -181,27 +199,11 @@ async fn write_events(
     // so they are taken last, held only while the inserts run, and held
     // while waiting on no other lock.
     let subscribers = lock_subscribers(&mut *tx, &accounts).await?;
-    let firsts = claim_positions(&mut *tx, publishes, writers).await?;
-    let events: Vec<EventRow<'_>> = writers
-        .iter()
-        .zip(firsts)
-        .flat_map(|(&i, first)| {
-            let p = publishes[i];
-            (first..).zip(&p.events).map(|(seq, event)| EventRow {
-                account: p.account.as_str(),
-                event,
-                seq,
-                is_test: false,
-            })
-        })
-        .collect();
-    insert_events(&mut *tx, &events).await?;
-    drop(events);
 
     let none = Vec::new();
     let mut secrets = Secrets::new(sealer);
     let mut written: Vec<Written> = std::iter::repeat_with(Written::default).take(publishes.len()).collect();
-    let mut chunk: Vec<DeliveryRow<'_>> = Vec::new();
+    let mut deliveries: Vec<DeliveryRow<'_>> = Vec::new();
     for &i in writers {
         let p = publishes[i];
         let subscribers = subscribers.get(p.account.as_str()).unwrap_or(&none);
@@ -214,7 +216,7 @@ async fn write_events(
                 if lease_until.is_some() {
                     leases.leased.push(secrets.claimed(&id, &s.id, &s.target, event)?);
                 }
-                chunk.push(DeliveryRow {
+                deliveries.push(DeliveryRow {
                     id,
                     account: p.account.as_str(),
                     event,
@@ -224,19 +226,37 @@ async fn write_events(
                     lease_until,
                 });
                 made += 1;
-                if chunk.len() == DELIVERY_CHUNK {
-                    insert_deliveries(&mut *tx, &chunk).await?;
-                    chunk.clear();
-                }
             }
             written[i].counts.push(made);
         }
         (written[i].leased, written[i].unleased) = (leases.leased, leases.unleased);
     }
-    if !chunk.is_empty() {
-        insert_deliveries(&mut *tx, &chunk).await?;
+
+    // The events in chunks, each placed after the last (within an account,
+    // in queue order); the first chunk of deliveries rides with the last
+    // chunk of events, and the rest follow.
+    let events: Vec<(&str, &NewEvent)> = writers
+        .iter()
+        .flat_map(|&i| publishes[i].events.iter().map(move |e| (publishes[i].account.as_str(), e)))
+        .collect();
+    let chunks: Vec<&[(&str, &NewEvent)]> = events.chunks(EVENT_CHUNK).collect();
+    let (first_deliveries, later_deliveries) = deliveries.split_at(deliveries.len().min(DELIVERY_CHUNK));
+    let mut found = HashSet::new();
+    for (n, chunk) in chunks.iter().enumerate() {
+        let mut places: HashMap<&str, i64> = HashMap::new();
+        let rows: Vec<EventRow<'_>> = chunk
+            .iter()
+            .map(|&(account, event)| {
+                let place = places.entry(account).or_default();
+                *place += 1;
+                EventRow { account, event, seq: *place, is_test: false }
+            })
+            .collect();
+        let riding = if n + 1 == chunks.len() { first_deliveries } else { &[] };
+        found.extend(insert_placed(&mut *tx, &rows, riding).await?);
     }
-    Ok(written)
+    insert_deliveries(&mut *tx, later_deliveries).await?;
+    Ok((written, found))
 }
 
 /// Step 3: the endpoints of `accounts`, by account, with their URLs and
@@ -266,54 +286,6 @@ async fn lock_subscribers(tx: &mut PgConnection, accounts: &[&str]) -> StoreResu
         by_account.entry(r.try_get("account_id")?).or_default().push(subscriber);
     }
     Ok(by_account)
-}
-
-/// Step 4: takes the positions of every writer's events, in one statement;
-/// the first position of each writer, in the order of `writers` (queue order,
-/// so that within an account the group's events follow it). The account
-/// rows stay locked until the transaction ends, so the next publish of an
-/// account takes its positions after this group committed: positions follow
-/// commit order. They are locked in id order (`ORDER BY id FOR UPDATE` in
-/// the subquery, which hands out each id only once its row is locked, so
-/// the update can only reach rows already locked in that order): two groups
-/// of two nodes with the same accounts never lock them in opposite orders.
-async fn claim_positions(tx: &mut PgConnection, publishes: &[&Publish], writers: &[usize]) -> StoreResult<Vec<i64>> {
-    let too_many = || StoreError::Corrupt("too many events in one commit".into());
-    let mut taken: BTreeMap<&str, i64> = BTreeMap::new();
-    for &i in writers {
-        let n = i64::try_from(publishes[i].events.len()).map_err(|_| too_many())?;
-        *taken.entry(publishes[i].account.as_str()).or_default() += n;
-    }
-    let (ids, ns): (Vec<&str>, Vec<i64>) = taken.iter().map(|(id, n)| (*id, *n)).unzip();
-    let last: HashMap<String, i64> = sqlx::query(
-        "UPDATE accounts a SET event_seq = a.event_seq + v.n
-           FROM UNNEST($1::text[], $2::bigint[]) AS v(id, n)
-          WHERE a.id = v.id
-            AND a.id IN (SELECT id FROM accounts WHERE id = ANY($1) ORDER BY id FOR UPDATE)
-         RETURNING a.id, a.event_seq",
-    )
-    .bind(&ids)
-    .bind(&ns)
-    .fetch_all(&mut *tx)
-    .await?
-    .iter()
-    .map(|r| Ok((r.try_get("id")?, r.try_get("event_seq")?)))
-    .collect::<StoreResult<_>>()?;
-    // Deleted since step 1: the group rolls back, and alone the publish finds it missing.
-    let mut next: HashMap<&str, i64> = HashMap::with_capacity(taken.len());
-    for (id, n) in &taken {
-        next.insert(id, last.get(*id).ok_or(StoreError::NotFound)? - n + 1);
-    }
-    writers
-        .iter()
-        .map(|&i| {
-            let p = publishes[i];
-            let at = next.get_mut(p.account.as_str()).ok_or(StoreError::NotFound)?;
-            let first = *at;
-            *at += i64::try_from(p.events.len()).map_err(|_| too_many())?;
-            Ok(first)
-        })
-        .collect()
 }
 
 /// The answer of a publish that wrote `events`, `counts[i]` deliveries for the i-th.
