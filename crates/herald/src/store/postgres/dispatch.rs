@@ -61,7 +61,7 @@ impl DispatchStore for PostgresStore {
         .bind(&busy)
         .bind(i64::from(limit))
         .bind(lease_until.millis())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.dispatch_pool)
         .await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in &rows {

@@ -13,13 +13,23 @@ use crate::store::{Page, Paged, Sealer, StoreResult};
 /// Connections per process: enough for the API and the workers' writes side by
 /// side, few enough that a handful of nodes fit a default `max_connections`.
 const POOL_SIZE: u32 = 16;
+/// Connections for the dispatcher's writes: claims and the attempt log.
+const DISPATCH_POOL_SIZE: u32 = 4;
 
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
-    /// Every read and write goes through this pool; the database serialises
-    /// what must be serialised with row locks, not the process.
+    /// Every read and write goes through this pool, but for the dispatcher's
+    /// writes; the database serialises what must be serialised with row
+    /// locks, not the process.
     pub(super) pool: PgPool,
+    /// The dispatcher's writes (claims, outcomes), whose commits do not wait
+    /// for the disk (`synchronous_commit = off`): what a crash of the database
+    /// server could take back is a lease or an outcome of the last fraction
+    /// of a second, and that delivery is then sent again (at least once, as
+    /// after a crash of Herald). Publishes and the API's writes wait for the
+    /// disk: an accepted event survives a crash of the server.
+    pub(super) dispatch_pool: PgPool,
     /// Seals endpoint secrets before they are written, opens them after they are read.
     pub(super) sealer: Arc<Sealer>,
     /// Publishes, written in groups of multi-row statements on one connection at a time.
@@ -37,12 +47,17 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        let dispatch_pool = PgPoolOptions::new()
+            .max_connections(DISPATCH_POOL_SIZE)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options.options([("synchronous_commit", "off")]))
+            .await?;
         let publish = super::publish_group::PublishGroup::start(pool.clone(), Arc::clone(&sealer));
-        let attempts = super::attempt_log::AttemptLog::start(pool.clone());
-        Ok(Self { pool, sealer, publish, attempts })
+        let attempts = super::attempt_log::AttemptLog::start(dispatch_pool.clone());
+        Ok(Self { pool, dispatch_pool, sealer, publish, attempts })
     }
 }
 
