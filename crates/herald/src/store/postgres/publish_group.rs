@@ -3,9 +3,11 @@
 //! the room the dispatcher reserved for the deliveries it hands off)
 //! and one connection writes whatever has queued up in one transaction of a
 //! constant handful of multi-row statements (`publish_statements.rs`),
-//! so a group of a hundred publishes costs one commit and seven round trips
-//! (`BEGIN` and `COMMIT` included; one more per idempotency key), not five
-//! hundred. Each caller
+//! so a group of a hundred publishes costs one commit and four round trips
+//! (`BEGIN` and `COMMIT` included; two more when a publish has an
+//! idempotency key, and one per key), not five hundred. One group is written
+//! at a time (two at once, tried, bought nothing: the second waits for the
+//! first's account row lock). Each caller
 //! still learns its own outcome, and only after the commit that made its
 //! events durable. (SQLite has its own writer, on a dedicated thread:
 //! `sqlite/hot_writer.rs`.)
