@@ -13,8 +13,10 @@ use crate::store::{Page, Paged, Sealer, StoreResult};
 /// Connections per process: enough for the API and the workers' writes side by
 /// side, few enough that a handful of nodes fit a default `max_connections`.
 const POOL_SIZE: u32 = 16;
-/// Connections for the dispatcher's writes: claims and the attempt log.
-const DISPATCH_POOL_SIZE: u32 = 4;
+/// Connections for the dispatcher's claims.
+const DISPATCH_POOL_SIZE: u32 = 2;
+/// Connections for the attempt log (it writes one group at a time).
+const ATTEMPT_POOL_SIZE: u32 = 2;
 
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
@@ -23,7 +25,7 @@ pub struct PostgresStore {
     /// writes; the database serialises what must be serialised with row
     /// locks, not the process.
     pub(super) pool: PgPool,
-    /// The dispatcher's writes (claims, outcomes), whose commits do not wait
+    /// The dispatcher's claims, whose commits (like the attempt log's) do not wait
     /// for the disk (`synchronous_commit = off`): what a crash of the database
     /// server could take back is a lease or an outcome of the last fraction
     /// of a second, and that delivery is then sent again (at least once, as
@@ -43,24 +45,32 @@ impl PostgresStore {
     /// Several processes may start at once: the migrator holds a lock while it runs.
     /// Endpoint secrets go through `sealer`.
     pub async fn open(url: &str, sealer: Arc<Sealer>) -> StoreResult<Self> {
-        // Each execution planned for the table as it is now: a plan cached
-        // while `deliveries` was small kept scanning it whole for every group
-        // of outcomes as it grew (a sequential scan with `id = ANY(…)` per
-        // row, half of PostgreSQL's time in `throughput`).
-        let options = PgConnectOptions::from_str(url)?.options([("plan_cache_mode", "force_custom_plan")]);
+        let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        let unsynced = options.options([("synchronous_commit", "off")]);
         let dispatch_pool = PgPoolOptions::new()
             .max_connections(DISPATCH_POOL_SIZE)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options.options([("synchronous_commit", "off")]))
+            .connect_with(unsynced.clone())
+            .await?;
+        // The attempt log plans each execution for the table as it is then:
+        // a plan cached while `deliveries` was small kept scanning it whole
+        // (`id = ANY(…)` against every row) for every group of outcomes as
+        // it grew, half of PostgreSQL's time in `throughput`. Claims keep
+        // their cached plan, which walks the due index: planned afresh just
+        // after a re-enable, on statistics from before it, they sorted.
+        let attempt_pool = PgPoolOptions::new()
+            .max_connections(ATTEMPT_POOL_SIZE)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(unsynced.options([("plan_cache_mode", "force_custom_plan")]))
             .await?;
         let publish = super::publish_group::PublishGroup::start(pool.clone(), Arc::clone(&sealer));
-        let attempts = super::attempt_log::AttemptLog::start(dispatch_pool.clone());
+        let attempts = super::attempt_log::AttemptLog::start(attempt_pool);
         Ok(Self { pool, dispatch_pool, sealer, publish, attempts })
     }
 }
