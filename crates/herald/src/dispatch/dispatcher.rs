@@ -39,10 +39,11 @@ struct Claimed {
     count: usize,
     /// Whether every endpoint it fed is now full.
     filled_up: bool,
-    /// Whether the claim may have left due deliveries behind for want of
-    /// room: it came back with all it had room for, or left full endpoints
-    /// out. Room made later then calls for another claim.
+    /// Whether it came back with all it had room for: it may have left due
+    /// deliveries behind, and a finished worker's room calls for another claim.
     short: bool,
+    /// Whether it left full endpoints out: room made in one of them calls for another claim.
+    left_out: bool,
 }
 
 /// Claims and sends due deliveries until shut down.
@@ -65,8 +66,12 @@ pub struct Dispatcher {
 enum Woken {
     /// Publishes handed deliveries over; the store has nothing new to claim.
     Handed,
-    /// A worker made room: a claim is worth it only if the last one was short of room.
+    /// A worker finished: a claim is worth it only if the last one was short of room.
     Freed,
+    /// An endpoint's queue has room for a claim again: worth it only if due
+    /// deliveries were left out for full endpoints (by the last claim, or by
+    /// publishes since).
+    Room,
     /// Anything else: new work in the store, time, or shutdown.
     Other,
 }
@@ -81,8 +86,10 @@ struct Shared {
     sender: Sender,
     /// Leased deliveries and workers, per endpoint.
     work: InFlight,
-    /// Woken when a worker makes room for more leases.
+    /// Woken when a worker finishes, and its place is free.
     freed: Notify,
+    /// Woken when an endpoint's queue has room for a claim again.
+    room: Notify,
     /// Where outcomes go: a worker goes on to its next delivery while the
     /// last outcome waits to be recorded with others.
     recorder: Recorder,
@@ -100,6 +107,7 @@ impl Dispatcher {
             sender: Sender::new(config.delivery_timeout, config.target_policy())?,
             work,
             freed: Notify::new(),
+            room: Notify::new(),
             recorder,
             config: config.clone(),
             store,
@@ -124,7 +132,8 @@ impl Dispatcher {
         let config = &self.shared.config;
         let lease = config.delivery_timeout + config.lease_margin;
         let per_event = config.max_endpoints_per_account as usize;
-        Handoff::new(self.shared.work.clone(), WAITING_TOTAL, self.handed.clone(), lease, per_event)
+        let wakes = (self.handed.clone(), self.wake.clone());
+        Handoff::new(self.shared.work.clone(), WAITING_TOTAL, wakes, lease, per_event)
     }
 
     /// Runs until shutdown, then lets attempts in flight finish within the
@@ -133,17 +142,26 @@ impl Dispatcher {
         let mut workers = JoinSet::new();
         let mut woken = Woken::Other;
         let mut sleep_until = None;
-        let mut short = false;
+        let (mut short, mut left_out) = (false, false);
         while !self.shared.shutdown.is_cancelled() {
             while workers.try_join_next().is_some() {}
             // Handed-over deliveries need workers, not a claim: a claim
             // would walk past them (leased) in the due index to find nothing.
-            // Nor does room made by a worker, unless the last claim left
-            // deliveries behind for want of it: the store has nothing else
-            // due until new work (woken as `Other`) or the next due time.
-            let claim = woken == Woken::Other || (woken == Woken::Freed && short);
-            let claimed = if claim { self.claim().await } else { Claimed { count: 0, filled_up: false, short } };
-            short = claimed.short;
+            // Nor does room made by a worker, unless deliveries were left
+            // behind for want of that room: the store has nothing else due
+            // until new work (woken as `Other`) or the next due time. (A full
+            // endpoint that stays full, one that never answers, say, thus
+            // costs no claim per publish and per finished worker elsewhere.)
+            left_out |= self.shared.work.take_left_out();
+            let claim = match woken {
+                Woken::Other => true,
+                Woken::Freed => short,
+                Woken::Room => short || left_out,
+                Woken::Handed => false,
+            };
+            let claimed =
+                if claim { self.claim().await } else { Claimed { count: 0, filled_up: false, short, left_out } };
+            (short, left_out) = (claimed.short, claimed.left_out);
             self.start_workers(&mut workers);
             // Claim again at once only while a claim comes back full and some
             // endpoint it fed still has room: the claim leaves full endpoints
@@ -162,7 +180,7 @@ impl Dispatcher {
     async fn claim(&self) -> Claimed {
         let room = WAITING_TOTAL.saturating_sub(self.shared.work.waiting()).min(CLAIM_BATCH);
         if room == 0 {
-            return Claimed { count: 0, filled_up: true, short: true };
+            return Claimed { count: 0, filled_up: true, short: true, left_out: true };
         }
         let config = &self.shared.config;
         let now = Timestamp::now();
@@ -173,13 +191,13 @@ impl Dispatcher {
                 let count = claimed.len();
                 let fed: HashSet<EndpointId> = claimed.iter().map(|d| d.endpoint_id.clone()).collect();
                 self.shared.work.add(claimed.into_iter().map(|delivery| Leased { delivery, lease_until }).collect());
-                let short = count == room || !full.is_empty();
+                let (short, left_out) = (count == room, !full.is_empty());
                 let full: HashSet<EndpointId> = self.shared.work.full_endpoints().into_iter().collect();
-                Claimed { count, filled_up: fed.is_subset(&full), short }
+                Claimed { count, filled_up: fed.is_subset(&full), short, left_out }
             }
             Err(e) => {
                 tracing::error!(error = %e, "failed to claim due deliveries");
-                Claimed { count: 0, filled_up: false, short: true }
+                Claimed { count: 0, filled_up: false, short: true, left_out: true }
             }
         }
     }
@@ -209,6 +227,7 @@ impl Dispatcher {
             () = self.handed.notified() => Woken::Handed,
             () = self.wake.notified() => Woken::Other,
             () = self.shared.freed.notified() => Woken::Freed,
+            () = self.shared.room.notified() => Woken::Room,
             () = tokio::time::sleep_until(deadline) => Woken::Other,
             () = self.shared.shutdown.cancelled() => Woken::Other,
         }
@@ -273,7 +292,7 @@ async fn worker(shared: Arc<Shared>, endpoint: EndpointId, permit: OwnedSemaphor
             // made the room: a count read after the attempt would mostly miss
             // the exact value (other workers pop meanwhile), and the
             // dispatcher would sleep out its poll interval on an empty queue.
-            shared.freed.notify_one();
+            shared.room.notify_one();
         }
         // An attempt must end within its lease, or another worker may send it too.
         if !endpoint_enabled(&shared, &endpoint).await {

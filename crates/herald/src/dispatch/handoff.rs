@@ -28,6 +28,8 @@ pub struct Handoff {
     total: usize,
     /// Tells the dispatcher to start workers for what was handed over.
     handed: Arc<Notify>,
+    /// Tells the dispatcher to claim: deliveries left for a full endpoint that has room now.
+    wake: Arc<Notify>,
     /// How long a lease lasts: the delivery timeout plus the lease margin.
     lease: Duration,
     /// The most deliveries one event can make: the endpoints an account may have.
@@ -45,9 +47,15 @@ pub struct Offer {
 
 impl Handoff {
     /// Shares the dispatcher's queues (`work`, at most `total` waiting) and
-    /// its wake-up; an event makes at most `per_event` deliveries.
-    pub(super) fn new(work: InFlight, total: usize, handed: Arc<Notify>, lease: Duration, per_event: usize) -> Self {
-        Self { work, total, handed, lease, per_event: per_event.max(1) }
+    /// its wake-ups; an event makes at most `per_event` deliveries.
+    pub(super) fn new(
+        work: InFlight,
+        total: usize,
+        (handed, wake): (Arc<Notify>, Arc<Notify>),
+        lease: Duration,
+        per_event: usize,
+    ) -> Self {
+        Self { work, total, handed, wake, lease, per_event: per_event.max(1) }
     }
 
     /// Reserves room for the deliveries of a publish of `events` events, or
@@ -80,6 +88,11 @@ impl Offer {
     /// leased only deliveries of endpoints it found enabled, after the offer
     /// was made: the workers take that as the store's word of then.
     pub fn accept(self, leased: Vec<ClaimedDelivery>) {
+        // What the publish made for endpoints that were full is in the store,
+        // for a claim once they have room.
+        if !self.lease.full.is_empty() && self.handoff.work.left_out_for(&self.lease.full) {
+            self.handoff.wake.notify_one();
+        }
         if leased.is_empty() {
             return;
         }

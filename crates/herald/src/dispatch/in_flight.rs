@@ -39,6 +39,9 @@ struct Inner {
     /// process (see `handoff.rs`), counted as waiting until they arrive.
     reserved: usize,
     sending: HashSet<DeliveryId>,
+    /// Publishes have left due deliveries in the store for endpoints that
+    /// were full: the next room made in a queue calls for a claim.
+    left_out: bool,
 }
 
 /// The deliveries this process holds.
@@ -155,6 +158,21 @@ impl InFlight {
         inner.waiting -= 1;
         inner.sending.insert(leased.delivery.id.clone());
         Some((leased, left))
+    }
+
+    /// Notes that a publish left due deliveries in the store for `endpoints`,
+    /// which were full when it was offered room; whether one of them has
+    /// room now, so that a claim should go at once (otherwise the next
+    /// [`Self::take_left_out`] after room is made says so).
+    pub fn left_out_for(&self, endpoints: &HashSet<EndpointId>) -> bool {
+        let mut inner = self.lock();
+        inner.left_out = true;
+        endpoints.iter().any(|e| inner.endpoints.get(e).is_none_or(|e| e.waiting.len() < self.waiting_cap))
+    }
+
+    /// Whether publishes left deliveries for full endpoints since last asked.
+    pub fn take_left_out(&self) -> bool {
+        std::mem::take(&mut self.lock().left_out)
     }
 
     /// Whether `endpoint` was enabled when last asked, if that was after `since`.

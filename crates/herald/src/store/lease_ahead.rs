@@ -32,8 +32,9 @@ pub(crate) struct Leases<'a> {
     /// How many more deliveries the publish may lease over all endpoints.
     left: usize,
     /// How many more it may lease per endpoint, filled as endpoints are met
-    /// (so [`LeaseAhead::full`] is looked up once per endpoint).
-    room: HashMap<&'a str, usize>,
+    /// (so [`LeaseAhead::full`] is looked up once per endpoint); `None` for
+    /// an endpoint full from the start.
+    room: HashMap<&'a str, Option<usize>>,
     /// The deliveries leased so far, ready to send.
     pub leased: Vec<ClaimedDelivery>,
     /// Whether some pending delivery was left for a claim.
@@ -48,7 +49,8 @@ impl<'a> Leases<'a> {
 
     /// Whether a new delivery to `endpoint` is leased, and until when: counts
     /// it against the room if so, and notes a pending delivery left unleased
-    /// otherwise. A skipped delivery (`enabled` false) is never leased.
+    /// otherwise, unless its endpoint was full from the start (the offer
+    /// answers for those). A skipped delivery (`enabled` false) is never leased.
     pub fn take(&mut self, endpoint: &'a str, enabled: bool) -> Option<Timestamp> {
         let lease = match self.lease {
             Some(lease) if enabled && self.left > 0 => lease,
@@ -58,12 +60,12 @@ impl<'a> Leases<'a> {
             }
         };
         let room = self.room.entry(endpoint).or_insert_with(|| {
-            if lease.full.contains(&EndpointId::from_trusted(endpoint.to_owned())) {
-                0
-            } else {
-                lease.per_endpoint
-            }
+            let full = lease.full.contains(&EndpointId::from_trusted(endpoint.to_owned()));
+            (!full).then_some(lease.per_endpoint)
         });
+        let Some(room) = room else {
+            return None;
+        };
         if *room == 0 {
             self.unleased = true;
             return None;

@@ -295,7 +295,9 @@ pub struct LeaseAhead {
     pub limit: usize,
     /// The most it may lease for one endpoint.
     pub per_endpoint: usize,
-    /// Endpoints whose queues are full: none of their deliveries is leased.
+    /// Endpoints whose queues are full: none of their deliveries is leased,
+    /// nor counted as left for a claim (the dispatcher claims for them when
+    /// they have room again).
     pub full: HashSet<EndpointId>,
 }
 
