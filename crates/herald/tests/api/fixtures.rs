@@ -26,6 +26,16 @@ pub fn credits_low(balance: i64) -> Value {
     json!({ "balance": balance, "threshold": 100 })
 }
 
+/// The publish body of the `n`-th of a mix of events: `credits.low` for an
+/// even `n`, `project.completed` for an odd one.
+pub fn mixed_event(n: i64) -> Value {
+    if n % 2 == 0 {
+        json!({"type": "credits.low", "data": credits_low(n)})
+    } else {
+        json!({"type": "project.completed", "data": project_completed(n)})
+    }
+}
+
 /// Seconds since the Unix epoch, now.
 pub fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_secs() as i64

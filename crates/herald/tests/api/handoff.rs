@@ -12,12 +12,12 @@
 use std::collections::{BTreeMap, HashSet};
 
 use futures::future::join_all;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::{
     checks::expect_json,
     database::Engine,
-    fixtures::{credits_low, project_completed},
+    fixtures::mixed_event,
     helpers::{spawn_app, Endpoint, TestApp},
     receiver::Receiver,
     signature::assert_signed_by,
@@ -28,21 +28,12 @@ const SINGLES: i64 = 24;
 /// Batches of three sent at once, among the singles.
 const BATCHES: i64 = 3;
 
-/// The body of the `n`-th event: credits and projects in turn.
-fn event(n: i64) -> Value {
-    if n % 2 == 0 {
-        json!({"type": "credits.low", "data": credits_low(n)})
-    } else {
-        json!({"type": "project.completed", "data": project_completed(n)})
-    }
-}
-
 /// Publishes every single and batch at once; each published envelope's id and type.
 async fn publish_at_once(app: &TestApp, account: &str) -> Vec<(String, String)> {
-    let singles = join_all((0..SINGLES).map(|n| async move { app.post_publish(account, &event(n)).await }));
+    let singles = join_all((0..SINGLES).map(|n| async move { app.post_publish(account, &mixed_event(n)).await }));
     let path = &format!("/v1/accounts/{account}/events/batch");
     let batches = join_all((0..BATCHES).map(|n| {
-        let body = json!([event(100 * n), event(100 * n + 1), event(100 * n + 2)]);
+        let body = json!([mixed_event(100 * n), mixed_event(100 * n + 1), mixed_event(100 * n + 2)]);
         async move { app.post(path, &body).await }
     }));
     let (singles, batches) = tokio::join!(singles, batches);

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::{
     checks::{expect_json, expect_problem},
-    fixtures::{credits_low, project_completed},
+    fixtures::{credits_low, mixed_event},
     helpers::{spawn_app, TestApp},
     idempotency::publish_with_key,
     receiver::Receiver,
@@ -25,24 +25,15 @@ const SINGLES: i64 = 20;
 /// Batches of three sent at once to each account, among the singles.
 const BATCHES: i64 = 2;
 
-/// The body of the `n`-th single publish: credits and projects in turn.
-fn single(n: i64) -> Value {
-    if n % 2 == 0 {
-        json!({"type": "credits.low", "data": credits_low(n)})
-    } else {
-        json!({"type": "project.completed", "data": project_completed(n)})
-    }
-}
-
 /// The body of the `n`-th batch: a credit, a project, a credit.
 fn batch(n: i64) -> Value {
-    json!([single(100 * n), single(100 * n + 1), single(100 * n + 2)])
+    json!([mixed_event(100 * n), mixed_event(100 * n + 1), mixed_event(100 * n + 2)])
 }
 
 /// Sends every publish of one account at once; the answers of the singles,
 /// then the answers of the batches.
 async fn publish_at_once(app: &TestApp, account: &str) -> (Vec<Value>, Vec<Value>) {
-    let singles = join_all((0..SINGLES).map(|n| async move { app.post_publish(account, &single(n)).await }));
+    let singles = join_all((0..SINGLES).map(|n| async move { app.post_publish(account, &mixed_event(n)).await }));
     let batch_path = &format!("/v1/accounts/{account}/events/batch");
     let batches = join_all((0..BATCHES).map(|n| async move { app.post(batch_path, &batch(n)).await }));
     let (singles, batches) = tokio::join!(singles, batches);
@@ -117,7 +108,7 @@ async fn publishes_sent_at_once_to_two_accounts_each_get_their_own_deliveries_an
         publish_at_once(&app, &b),
         join_all((0..4).map(|n| {
             let app = &app;
-            async move { app.post_publish(missing, &single(n)).await }
+            async move { app.post_publish(missing, &mixed_event(n)).await }
         })),
     );
 
