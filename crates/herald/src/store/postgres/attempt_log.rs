@@ -1,5 +1,6 @@
-//! The attempt log on PostgreSQL, written in groups: outcomes queue here and
-//! one connection records whatever has queued up.
+//! The attempt log on PostgreSQL, written in groups: the dispatcher's
+//! recorder (`dispatch/recorder.rs`) hands over whatever outcomes have
+//! queued up there, and they are recorded on one connection of the pool.
 //!
 //! The successes of a group go first, in one statement of its own (one round
 //! trip, its own transaction): it locks their deliveries in id order, moves
@@ -23,123 +24,77 @@ use std::{
 };
 
 use sqlx::{postgres::PgArguments, query::Query, Connection, PgConnection, PgPool, Postgres, Row};
-use tokio::sync::{mpsc, oneshot};
 
 use super::dispatch::record_in;
-use crate::store::{Attempt, ClaimedDelivery, StoreError, StoreResult, Verdict};
+use crate::store::{Outcome, StoreResult, Verdict};
 
-/// The most outcomes recorded together.
-const MAX_BATCH: usize = 512;
-/// Outcomes waiting for the writer, at most; callers beyond it wait to queue.
-const QUEUE: usize = 4096;
-
-/// One outcome to record, with its caller's reply channel.
-struct Outcome {
-    claimed: ClaimedDelivery,
-    attempt: Attempt,
-    verdict: Verdict,
-    reply: oneshot::Sender<StoreResult<()>>,
-}
-
-/// The queue in front of the attempt-log connection.
+/// Records groups of outcomes on connections of its own pool.
 #[derive(Debug, Clone)]
 pub struct AttemptLog {
-    queue: mpsc::Sender<Outcome>,
+    pool: PgPool,
 }
 
 impl AttemptLog {
-    /// Starts the writer loop, taking a connection of `pool` for each group.
-    pub fn start(pool: PgPool) -> Self {
-        let (queue, outcomes) = mpsc::channel(QUEUE);
-        tokio::spawn(serve(pool, outcomes));
-        Self { queue }
+    /// Records on connections of `pool`.
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool }
     }
 
-    /// Records an outcome in the next group; answers after its commit.
-    pub async fn record(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()> {
-        let (reply, answer) = oneshot::channel();
-        let outcome = Outcome { claimed: claimed.clone(), attempt: attempt.clone(), verdict, reply };
-        let stopped = || StoreError::Writer("the attempt log task has stopped".into());
-        self.queue.send(outcome).await.map_err(|_| stopped())?;
-        answer.await.map_err(|_| stopped())?
+    /// Records `outcomes` together, each one alone if the group fails; the
+    /// first error, after every outcome was tried.
+    pub async fn record(&self, outcomes: &[Outcome]) -> StoreResult<()> {
+        let mut conn = self.pool.acquire().await?;
+        commit_batch(&mut conn, outcomes).await
     }
 }
 
-async fn serve(pool: PgPool, mut outcomes: mpsc::Receiver<Outcome>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while outcomes.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let taken = std::mem::take(&mut batch);
-        match pool.acquire().await {
-            Ok(mut conn) => commit_batch(&mut conn, taken).await,
-            Err(e) => {
-                let e = e.to_string();
-                for outcome in taken {
-                    let _ = outcome.reply.send(Err(StoreError::Writer(e.clone())));
-                }
-            }
-        }
-    }
-}
-
-async fn commit_batch(conn: &mut PgConnection, batch: Vec<Outcome>) {
-    let (successes, mut batch): (Vec<Outcome>, Vec<Outcome>) =
-        batch.into_iter().partition(|o| o.verdict == Verdict::Succeeded);
+async fn commit_batch(conn: &mut PgConnection, batch: &[Outcome]) -> StoreResult<()> {
+    let (successes, mut rest): (Vec<&Outcome>, Vec<&Outcome>) =
+        batch.iter().partition(|o| o.verdict == Verdict::Succeeded);
     if !successes.is_empty() {
         match record_successes(&mut *conn, &successes).await {
-            Ok(moved) => {
-                for outcome in successes {
-                    if moved.contains(outcome.claimed.id.as_str()) {
-                        let _ = outcome.reply.send(Ok(()));
-                    } else {
-                        batch.push(outcome);
-                    }
-                }
-            }
+            Ok(moved) => rest.extend(successes.into_iter().filter(|o| !moved.contains(o.delivery.id.as_str()))),
             Err(e) => {
                 tracing::debug!(error = %e, "a group of successes failed; recording them with the rest");
-                batch.extend(successes);
+                rest.extend(successes);
             }
         }
     }
-    if batch.is_empty() {
-        return;
-    }
-    if batch.len() > 1 {
+    if rest.len() > 1 {
         let together = async {
             let mut tx = conn.begin().await?;
-            record_group(&mut tx, &batch).await?;
+            record_group(&mut tx, &rest).await?;
             tx.commit().await?;
             StoreResult::Ok(())
         };
         match together.await {
-            Ok(()) => {
-                for outcome in batch {
-                    let _ = outcome.reply.send(Ok(()));
-                }
-                return;
-            }
+            Ok(()) => return Ok(()),
             Err(e) => tracing::debug!(error = %e, "a group of outcomes failed; recording each alone"),
         }
     }
-    for outcome in batch {
+    let mut first_error = Ok(());
+    for outcome in rest {
         let alone = async {
             let mut tx = conn.begin().await?;
-            record_in(&mut tx, &outcome.claimed, &outcome.attempt, outcome.verdict).await?;
+            record_in(&mut tx, &outcome.delivery, &outcome.attempt, outcome.verdict).await?;
             tx.commit().await?;
             StoreResult::Ok(())
         };
-        let _ = outcome.reply.send(alone.await);
+        if let (Err(e), Ok(())) = (alone.await, &first_error) {
+            first_error = Err(e);
+        }
     }
+    first_error
 }
 
 /// Records every outcome of `batch` within the transaction on `tx`.
-async fn record_group(tx: &mut PgConnection, batch: &[Outcome]) -> StoreResult<()> {
+async fn record_group(tx: &mut PgConnection, batch: &[&Outcome]) -> StoreResult<()> {
     // Endpoint rows first, delivery rows second, as everywhere else. A
     // success goes to `succeeded` whatever its endpoint's flag says, so only
     // the other outcomes' endpoints are locked: publishes, which lock the
     // account's endpoints too, do not queue behind a group of successes.
     let flagged: Vec<&str> =
-        batch.iter().filter(|o| o.verdict != Verdict::Succeeded).map(|o| o.claimed.endpoint_id.as_str()).collect();
+        batch.iter().filter(|o| o.verdict != Verdict::Succeeded).map(|o| o.delivery.endpoint_id.as_str()).collect();
     let enabled = if flagged.is_empty() {
         HashMap::new()
     } else {
@@ -150,7 +105,7 @@ async fn record_group(tx: &mut PgConnection, batch: &[Outcome]) -> StoreResult<(
         )
         .await?
     };
-    let ids: Vec<&str> = batch.iter().map(|o| o.claimed.id.as_str()).collect();
+    let ids: Vec<&str> = batch.iter().map(|o| o.delivery.id.as_str()).collect();
     let retry_requested = locked_flags(
         &mut *tx,
         "SELECT id, manual AS flag FROM deliveries WHERE id = ANY($1) ORDER BY id FOR UPDATE",
@@ -158,15 +113,15 @@ async fn record_group(tx: &mut PgConnection, batch: &[Outcome]) -> StoreResult<(
     )
     .await?;
     let (mut common, mut others) = (Vec::with_capacity(batch.len()), Vec::new());
-    for outcome in batch {
+    for &outcome in batch {
         // Gone with its endpoint while the attempt was in flight: nothing left to log.
-        let Some(&requested) = retry_requested.get(outcome.claimed.id.as_str()) else {
+        let Some(&requested) = retry_requested.get(outcome.delivery.id.as_str()) else {
             continue;
         };
-        let retry_waiting = requested && !outcome.claimed.manual;
+        let retry_waiting = requested && !outcome.delivery.manual;
         let usual = match outcome.verdict {
             Verdict::Succeeded => true,
-            Verdict::RetryAt(_) => enabled.get(outcome.claimed.endpoint_id.as_str()) == Some(&true),
+            Verdict::RetryAt(_) => enabled.get(outcome.delivery.endpoint_id.as_str()) == Some(&true),
             Verdict::Exhausted | Verdict::ManualFailed => false,
         };
         if usual && !retry_waiting {
@@ -183,7 +138,7 @@ async fn record_group(tx: &mut PgConnection, batch: &[Outcome]) -> StoreResult<(
         move_on(&mut *tx, &common).await?;
     }
     for outcome in others {
-        record_in(&mut *tx, &outcome.claimed, &outcome.attempt, outcome.verdict).await?;
+        record_in(&mut *tx, &outcome.delivery, &outcome.attempt, outcome.verdict).await?;
     }
     Ok(())
 }
@@ -192,8 +147,7 @@ async fn record_group(tx: &mut PgConnection, batch: &[Outcome]) -> StoreResult<(
 /// moves each one on to `succeeded` and logs its attempt, except a delivery
 /// that is gone, or has a manual retry waiting that the attempt did not
 /// carry out. The ids it moved.
-async fn record_successes(conn: &mut PgConnection, successes: &[Outcome]) -> StoreResult<HashSet<String>> {
-    let successes: Vec<&Outcome> = successes.iter().collect();
+async fn record_successes(conn: &mut PgConnection, successes: &[&Outcome]) -> StoreResult<HashSet<String>> {
     let query = sqlx::query(
         "WITH v AS (
              SELECT * FROM UNNEST($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::text[],
@@ -220,8 +174,8 @@ async fn record_successes(conn: &mut PgConnection, successes: &[Outcome]) -> Sto
          )
          SELECT id FROM moved",
     );
-    let moved = bind_attempts(query, &successes)
-        .bind(successes.iter().map(|o| o.claimed.manual).collect::<Vec<_>>())
+    let moved = bind_attempts(query, successes)
+        .bind(successes.iter().map(|o| o.delivery.manual).collect::<Vec<_>>())
         .fetch_all(&mut *conn)
         .await?;
     moved.iter().map(|r| Ok(r.try_get("id")?)).collect()
@@ -246,7 +200,7 @@ fn bind_attempts<'q>(
 ) -> Query<'q, Postgres, PgArguments> {
     let attempts = outcomes.iter().map(|o| &o.attempt);
     query
-        .bind(outcomes.iter().map(|o| o.claimed.id.as_str()).collect::<Vec<_>>())
+        .bind(outcomes.iter().map(|o| o.delivery.id.as_str()).collect::<Vec<_>>())
         .bind(attempts.clone().map(|a| i32::try_from(a.n).unwrap_or(i32::MAX)).collect::<Vec<_>>())
         .bind(attempts.clone().map(|a| a.started_at.millis()).collect::<Vec<_>>())
         .bind(attempts.clone().map(|a| i64::try_from(a.duration_ms).unwrap_or(i64::MAX)).collect::<Vec<_>>())
@@ -283,7 +237,7 @@ async fn move_on(tx: &mut PgConnection, outcomes: &[&Outcome]) -> StoreResult<()
          FROM UNNEST($1::text[], $2::int[], $3::int[], $4::bigint[], $5::bigint[]) AS v(id, n, status, now, next)
          WHERE d.id = v.id",
     )
-    .bind(outcomes.iter().map(|o| o.claimed.id.as_str()).collect::<Vec<_>>())
+    .bind(outcomes.iter().map(|o| o.delivery.id.as_str()).collect::<Vec<_>>())
     .bind(outcomes.iter().map(|o| i32::try_from(o.attempt.n).unwrap_or(i32::MAX)).collect::<Vec<_>>())
     .bind(outcomes.iter().map(|o| o.attempt.response_status.map(i32::from)).collect::<Vec<_>>())
     .bind(outcomes.iter().map(finished).collect::<Vec<_>>())

@@ -97,15 +97,12 @@ impl DispatchStore for PostgresStore {
 
     #[tracing::instrument(skip_all, fields(delivery = %claimed.id, n = attempt.n, ?verdict))]
     async fn record_attempt(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()> {
-        self.attempts.record(claimed, attempt, verdict).await
+        let outcome = Outcome { delivery: claimed.clone(), attempt: attempt.clone(), verdict };
+        self.attempts.record(std::slice::from_ref(&outcome)).await
     }
 
     async fn record_attempts(&self, outcomes: Arc<[Outcome]>) -> StoreResult<()> {
-        // The attempt log groups them: all of them queue there at once.
-        let recorded = futures::future::join_all(
-            outcomes.iter().map(|o| self.attempts.record(&o.delivery, &o.attempt, o.verdict)),
-        );
-        recorded.await.into_iter().collect()
+        self.attempts.record(&outcomes).await
     }
 
     async fn endpoint_enabled(&self, endpoint: &EndpointId) -> StoreResult<bool> {

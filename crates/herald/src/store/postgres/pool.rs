@@ -36,7 +36,7 @@ pub struct PostgresStore {
     pub(super) sealer: Arc<Sealer>,
     /// Publishes, written in groups of multi-row statements on one connection at a time.
     pub(super) publish: super::publish_group::PublishGroup,
-    /// Attempt outcomes, recorded in groups on another connection.
+    /// Attempt outcomes, recorded in groups on a pool of their own.
     pub(super) attempts: super::attempt_log::AttemptLog,
 }
 
@@ -70,7 +70,7 @@ impl PostgresStore {
             .connect_with(unsynced.options([("plan_cache_mode", "force_custom_plan")]))
             .await?;
         let publish = super::publish_group::PublishGroup::start(pool.clone(), Arc::clone(&sealer));
-        let attempts = super::attempt_log::AttemptLog::start(attempt_pool);
+        let attempts = super::attempt_log::AttemptLog::new(attempt_pool);
         Ok(Self { pool, dispatch_pool, sealer, publish, attempts })
     }
 }
