@@ -45,29 +45,32 @@ impl ShutdownHandle {
 }
 
 impl Application {
-    /// Reads the encryption keys, opens the store (creating it on first start,
-    /// re-sealing endpoint secrets with the current key), settles the admin
-    /// token and binds the listener.
+    /// Reads the encryption keys and the catalog, binds the listener, then
+    /// opens the store (creating it on first start, re-sealing endpoint
+    /// secrets with the current key) and settles the admin token.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let config = Arc::new(config);
         telemetry::metrics_handle(); // installs the recorder before anything is counted
         let sealer = config.sealer().context("Failed to read the encryption keys")?;
-        let store = store::open(&config.database_url, sealer).await.context("Failed to open the store")?;
-        let data_dir = config.data_dir();
-        let configured_token = config.admin_token.as_ref().map(crate::config::Hidden::expose);
-        let (admin_token, token_was_generated) =
-            admin_token::settle(configured_token, &data_dir).context("Failed to settle the admin token")?;
-        let shutdown = CancellationToken::new();
-        let dispatcher = Dispatcher::new(config.clone(), store.clone(), shutdown.clone())
-            .context("Failed to build the dispatcher")?;
         let mut catalog = Catalog::builtin();
         if let Some(path) = &config.event_types_file {
             catalog = catalog
                 .with_extra_file(path)
                 .with_context(|| format!("Failed to load the event types in {}", path.display()))?;
         }
+        // Bound before anything is written: a start that cannot listen (the
+        // port is taken) leaves no database and no admin token behind.
         let listener =
             TcpListener::bind(config.listen).await.with_context(|| format!("Failed to listen on {}", config.listen))?;
+        let store = store::open(&config.database_url, sealer).await.context("Failed to open the store")?;
+        let shutdown = CancellationToken::new();
+        let dispatcher = Dispatcher::new(config.clone(), store.clone(), shutdown.clone())
+            .context("Failed to build the dispatcher")?;
+        // Last of all, so that a generated token is always printed by the start that made it.
+        let data_dir = config.data_dir();
+        let configured_token = config.admin_token.as_ref().map(crate::config::Hidden::expose);
+        let (admin_token, token_was_generated) =
+            admin_token::settle(configured_token, &data_dir).context("Failed to settle the admin token")?;
         let public_url = match &config.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", listener.local_addr()?),

@@ -40,7 +40,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send_test))
 }
 
-/// Parses `event_types`: null for every type, else a list of known types or `prefix.*` patterns.
+/// Parses `event_types`: null for every type, else a non-empty list of known
+/// types or `prefix.*` patterns.
 fn parse_type_filter(state: &AppState, f: &mut Fields<'_>, value: &Value) -> Option<TypeFilter> {
     let items = match value {
         Value::Null => return Some(TypeFilter::all()),
@@ -50,6 +51,15 @@ fn parse_type_filter(state: &AppState, f: &mut Fields<'_>, value: &Value) -> Opt
             return None;
         }
     };
+    if items.is_empty() {
+        // An endpoint subscribed to nothing would receive nothing, silently.
+        f.error(
+            "event_types",
+            "must list at least one event type or `prefix.*` pattern; for every type, send null \
+             (or leave the field out when creating the endpoint)",
+        );
+        return None;
+    }
     if items.len() > TypeFilter::MAX_PATTERNS {
         f.error("event_types", format!("may list at most {} types", TypeFilter::MAX_PATTERNS));
         return None;

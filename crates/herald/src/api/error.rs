@@ -92,7 +92,7 @@ impl ApiError {
     pub fn from_store(what: &'static str) -> impl FnOnce(StoreError) -> Self {
         move |e| match e {
             StoreError::NotFound => Self::NotFound(what),
-            StoreError::Conflict => Self::Conflict(format!("a {what} with that id already exists")),
+            StoreError::Conflict => Self::Conflict(format!("{} {what} with that id already exists", article(what))),
             StoreError::EndpointDisabled => Self::Conflict("the endpoint is disabled; enable it first".into()),
             other => Self::Internal(anyhow::Error::new(other).context(format!("store call on a {what} failed"))),
         }
@@ -177,5 +177,14 @@ impl IntoResponse for ApiError {
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+    }
+}
+
+/// `a` or `an` before `word`, by its first letter (every kind named here reads so).
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
     }
 }

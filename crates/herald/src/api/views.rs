@@ -135,6 +135,11 @@ pub struct DeliveryView {
     pub next_attempt_at: Option<String>,
     /// The status code of the last answer.
     pub last_response_status: Option<u16>,
+    /// The last attempt's error, if it failed.
+    pub last_error: Option<AttemptError>,
+    /// What exactly went wrong in the last attempt when no answer came (the
+    /// connection error, or the refused address and why).
+    pub last_error_detail: Option<String>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -152,6 +157,8 @@ impl From<Delivery> for DeliveryView {
             attempt_count: d.attempt_count,
             next_attempt_at: d.next_attempt_at.map(|t| t.to_rfc3339_millis()),
             last_response_status: d.last_response_status,
+            last_error: d.last_error,
+            last_error_detail: d.last_error_detail,
             created_at: d.created_at.to_rfc3339_millis(),
             updated_at: d.updated_at.to_rfc3339_millis(),
         }
@@ -171,6 +178,10 @@ pub struct AttemptView {
     pub response_status: Option<u16>,
     /// Why it failed.
     pub error: Option<AttemptError>,
+    /// What exactly went wrong when no answer came: the connection error
+    /// (`tcp connect error: Connection refused (os error 111)`), or the address
+    /// the guard refused and why.
+    pub error_detail: Option<String>,
     /// The answer's body, up to 64 KiB.
     pub response_body: String,
 }
@@ -183,6 +194,7 @@ impl From<Attempt> for AttemptView {
             duration_ms: a.duration_ms,
             response_status: a.response_status,
             error: a.error,
+            error_detail: a.error_detail,
             response_body: a.response_body,
         }
     }

@@ -17,15 +17,32 @@ use std::{
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::domain::TargetPolicy;
+use crate::domain::{ip_policy::special_range, TargetPolicy};
 
-/// The error a refused target produces; the sender logs it as `blocked_address`.
+/// The error a refused target produces; the sender logs it as
+/// `blocked_address`, and its text, which names the address, the host name
+/// that led to it and the block it is in, as the attempt's detail.
 #[derive(Debug)]
-pub struct BlockedAddress(pub IpAddr);
+pub struct BlockedAddress {
+    /// The address refused.
+    pub ip: IpAddr,
+    /// The host name that resolved to it; `None` for an IP literal.
+    pub host: Option<String>,
+}
 
 impl fmt::Display for BlockedAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "blocked address {}: not a public address", self.0)
+        if let Some(host) = &self.host {
+            write!(f, "{host} resolves to {}", self.ip)?;
+        } else {
+            write!(f, "{}", self.ip)?;
+        }
+        let range = special_range(self.ip).unwrap_or("a special-purpose block");
+        write!(
+            f,
+            ", which is not a public address ({range}); strict mode delivers only to public addresses \
+             and to the blocks listed in HERALD_ALLOW_TARGETS"
+        )
     }
 }
 
@@ -54,7 +71,7 @@ impl Resolve for GuardedResolver {
                 let none = io::Error::new(io::ErrorKind::NotFound, format!("{} has no address", name.as_str()));
                 return Err(Box::new(none) as Box<dyn Error + Send + Sync>);
             }
-            checked(&policy, addrs)
+            checked(&policy, name.as_str(), addrs)
                 .map(|addrs| Box::new(addrs.into_iter()) as Addrs)
                 .map_err(|blocked| Box::new(blocked) as Box<dyn Error + Send + Sync>)
         })
@@ -62,9 +79,9 @@ impl Resolve for GuardedResolver {
 }
 
 /// The addresses themselves if the policy permits every one, else the first it refuses.
-fn checked(policy: &TargetPolicy, addrs: Vec<SocketAddr>) -> Result<Vec<SocketAddr>, BlockedAddress> {
+fn checked(policy: &TargetPolicy, host: &str, addrs: Vec<SocketAddr>) -> Result<Vec<SocketAddr>, BlockedAddress> {
     match addrs.iter().find(|a| !policy.permits(a.ip())) {
-        Some(refused) => Err(BlockedAddress(refused.ip())),
+        Some(refused) => Err(BlockedAddress { ip: refused.ip(), host: Some(host.to_owned()) }),
         None => Ok(addrs),
     }
 }
@@ -80,15 +97,21 @@ mod tests {
     #[test]
     fn one_refused_address_refuses_the_whole_name() {
         let strict = TargetPolicy::strict(Default::default());
-        let refused = checked(&strict, addrs(&["93.184.216.34", "127.0.0.1", "8.8.8.8"]));
-        assert_eq!(refused.map_err(|b| b.0), Err("127.0.0.1".parse().expect("an address")));
+        let refused = checked(&strict, "mixed.example", addrs(&["93.184.216.34", "127.0.0.1", "8.8.8.8"]));
+        let blocked = refused.expect_err("a loopback address among them");
+        assert_eq!(blocked.ip, "127.0.0.1".parse::<IpAddr>().expect("an address"));
+        assert_eq!(
+            blocked.to_string(),
+            "mixed.example resolves to 127.0.0.1, which is not a public address (loopback 127.0.0.0/8); \
+             strict mode delivers only to public addresses and to the blocks listed in HERALD_ALLOW_TARGETS"
+        );
     }
 
     #[test]
     fn permitted_names_keep_exactly_their_checked_addresses() {
         let trusting = TargetPolicy::strict("10.0.0.0/8".parse().expect("a valid list"));
         let all = addrs(&["93.184.216.34", "10.1.2.3", "2606:4700::1111"]);
-        assert_eq!(checked(&trusting, all.clone()).ok(), Some(all));
+        assert_eq!(checked(&trusting, "trusted.example", all.clone()).ok(), Some(all));
     }
 
     #[tokio::test]

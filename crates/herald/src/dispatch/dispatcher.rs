@@ -339,6 +339,7 @@ async fn stop(shared: &Arc<Shared>, leased: Leased) {
         duration_ms: 0,
         response_status: None,
         error: Some(AttemptError::EndpointDisabled),
+        error_detail: None,
         response_body: String::new(),
     };
     // If the endpoint is enabled again by the time this is recorded, the

@@ -11,7 +11,7 @@ use tokio::time::{timeout_at, Instant};
 use super::{
     address_guard::{BlockedAddress, GuardedResolver},
     headers::{user_agent, webhook_headers, WebhookRequest},
-    transport_error::classify,
+    transport_error::{classify, describe},
 };
 use crate::{
     domain::{AttemptError, EndpointUrl, TargetPolicy, Timestamp},
@@ -37,12 +37,14 @@ pub struct Sender {
 struct Outcome {
     status: Option<u16>,
     error: Option<AttemptError>,
+    /// What exactly went wrong, for the people reading the attempt log.
+    detail: Option<String>,
     body: Vec<u8>,
 }
 
 impl Outcome {
-    fn failed(error: AttemptError) -> Self {
-        Self { status: None, error: Some(error), body: Vec::new() }
+    fn failed(error: AttemptError, detail: String) -> Self {
+        Self { status: None, error: Some(error), detail: Some(detail), body: Vec::new() }
     }
 }
 
@@ -80,6 +82,7 @@ impl Sender {
             duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
             response_status: outcome.status,
             error: outcome.error,
+            error_detail: outcome.detail,
             response_body: String::from_utf8_lossy(&outcome.body).into_owned(),
         }
     }
@@ -89,30 +92,42 @@ impl Sender {
     async fn exchange(&self, claimed: &ClaimedDelivery, now: Timestamp, deadline: Instant) -> Outcome {
         let Some(url) = EndpointUrl::from_trusted(&claimed.url) else {
             tracing::error!(delivery = %claimed.id, url = %claimed.url, "the stored endpoint URL does not parse");
-            return Outcome::failed(AttemptError::Other);
+            return Outcome::failed(AttemptError::Other, "the stored endpoint URL does not parse".into());
         };
         if let Some(ip) = url.ip_literal().filter(|ip| !self.policy.permits(*ip)) {
-            tracing::debug!(delivery = %claimed.id, blocked = %BlockedAddress(ip), "attempt refused");
-            return Outcome::failed(AttemptError::BlockedAddress);
+            let blocked = BlockedAddress { ip, host: None };
+            tracing::debug!(delivery = %claimed.id, %blocked, "attempt refused");
+            return Outcome::failed(AttemptError::BlockedAddress, blocked.to_string());
         }
         let response = match timeout_at(deadline, self.request(claimed, &url, now).send()).await {
-            Err(_) => return Outcome::failed(AttemptError::Timeout),
-            Ok(Err(e)) => return Outcome::failed(failure(claimed, &e)),
+            Err(_) => return Outcome::failed(AttemptError::Timeout, self.ran_out("no answer came")),
+            Ok(Err(e)) => {
+                let (error, detail) = failure(claimed, &e);
+                return Outcome::failed(error, detail);
+            }
             Ok(Ok(response)) => response,
         };
         let status = response.status().as_u16();
         let mut body = Vec::new();
         let read = timeout_at(deadline, read_capped(response, &mut body)).await;
-        let error = if !(200..300).contains(&status) {
-            Some(AttemptError::Status)
+        let (error, detail) = if !(200..300).contains(&status) {
+            (Some(AttemptError::Status), None)
         } else {
             match read {
-                Err(_) => Some(AttemptError::Timeout),
-                Ok(Err(e)) => Some(failure(claimed, &e)),
-                Ok(Ok(())) => None,
+                Err(_) => (Some(AttemptError::Timeout), Some(self.ran_out("the answer's body did not all arrive"))),
+                Ok(Err(e)) => {
+                    let (error, detail) = failure(claimed, &e);
+                    (Some(error), Some(detail))
+                }
+                Ok(Ok(())) => (None, None),
             }
         };
-        Outcome { status: Some(status), error, body }
+        Outcome { status: Some(status), error, detail, body }
+    }
+
+    /// The detail of an exchange cut short by the delivery timeout.
+    fn ran_out(&self, what: &str) -> String {
+        format!("{what} within the delivery timeout ({}s, HERALD_DELIVERY_TIMEOUT)", self.timeout.as_secs_f64())
     }
 
     /// The signed POST of the stored bytes, to the URL as parsed (no second parse).
@@ -149,9 +164,9 @@ async fn read_capped(mut response: Response, body: &mut Vec<u8>) -> Result<(), r
     Ok(())
 }
 
-/// The kind of a transport failure, with its cause chain in the debug log.
-fn failure(claimed: &ClaimedDelivery, e: &reqwest::Error) -> AttemptError {
+/// The kind of a transport failure and its detail, with its cause chain in the debug log.
+fn failure(claimed: &ClaimedDelivery, e: &reqwest::Error) -> (AttemptError, String) {
     let kind = classify(e);
     tracing::debug!(delivery = %claimed.id, error = ?e, kind = kind.as_str(), "attempt failed");
-    kind
+    (kind, describe(e))
 }

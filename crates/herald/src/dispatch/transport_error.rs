@@ -52,6 +52,35 @@ pub fn classify(e: &reqwest::Error) -> AttemptError {
     AttemptError::Other
 }
 
+/// The most a detail keeps, in bytes: enough for any cause chain worth reading.
+pub const MAX_DETAIL: usize = 512;
+
+/// What went wrong, for the attempt log: the causes below the client's own
+/// error, outermost first, each said once (`client error (Connect): tcp
+/// connect error: Connection refused (os error 111)`), or the guard's
+/// refusal alone. The top-level text is left out: it repeats the endpoint
+/// URL, whose query may hold a credential.
+pub fn describe(e: &reqwest::Error) -> String {
+    let causes = causes(e);
+    // The guard's refusal says all there is; the client wraps it as a DNS error.
+    if let Some(blocked) = causes.iter().find_map(|c| c.downcast_ref::<BlockedAddress>()) {
+        return blocked.to_string();
+    }
+    let mut said: Vec<String> = Vec::new();
+    for cause in causes {
+        let text = cause.to_string();
+        if !said.iter().any(|s| s.contains(&text)) {
+            said.push(text);
+        }
+    }
+    let mut detail = if said.is_empty() { "the request could not be made".to_owned() } else { said.join(": ") };
+    if detail.len() > MAX_DETAIL {
+        let cut = (0..=MAX_DETAIL).rev().find(|i| detail.is_char_boundary(*i)).unwrap_or(0);
+        detail.truncate(cut);
+    }
+    detail
+}
+
 /// Every cause below `e`, outermost first. An I/O error is followed into the
 /// error it wraps (a rustls error, another I/O error), which its `source()`
 /// skips.

@@ -7,7 +7,7 @@
 
 use std::{fmt, net::IpAddr};
 
-use super::target_policy::TargetPolicy;
+use super::{ip_policy::special_range, target_policy::TargetPolicy};
 
 /// A URL Herald may POST to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +20,9 @@ pub enum UrlError {
     #[error("not an absolute URL: {0}")]
     Malformed(String),
     /// Plain HTTP outside development mode.
-    #[error("must use https:// (http:// is allowed only when HERALD_DEV is on)")]
+    #[error(
+        "must use https:// (http:// is allowed only in development mode: start Herald with --dev or HERALD_DEV=1)"
+    )]
     NotHttps,
     /// A scheme Herald cannot POST to.
     #[error("the scheme must be https (or http in development mode)")]
@@ -32,7 +34,12 @@ pub enum UrlError {
     #[error("must not carry a #fragment")]
     Fragment,
     /// An IP literal outside the public internet that the operator does not trust.
-    #[error("points at {0}, which is not a public address: Herald delivers only to public addresses")]
+    #[error(
+        "points at {0} ({range}), which is not a public address: outside development mode Herald delivers only to \
+         public addresses; start Herald with --dev (HERALD_DEV=1) to try it on this machine, or list the address's \
+         block in HERALD_ALLOW_TARGETS to trust it",
+        range = special_range(*.0).unwrap_or("a special-purpose block")
+    )]
     PrivateAddress(IpAddr),
     /// Over the length limit.
     #[error("is longer than {max} characters", max = EndpointUrl::MAX_LEN)]

@@ -12,44 +12,63 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Whether an address is on the public internet.
 pub fn is_public(ip: IpAddr) -> bool {
+    special_range(ip).is_none()
+}
+
+/// The special-purpose block an address falls in, named for people (say
+/// `loopback 127.0.0.0/8`), or `None` for a public address. An address that
+/// carries an IPv4 address is named by that one's block.
+pub fn special_range(ip: IpAddr) -> Option<&'static str> {
     match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => is_public_v6(v6),
+        IpAddr::V4(v4) => special_v4(v4),
+        IpAddr::V6(v6) => special_v6(v6),
     }
 }
 
-fn is_public_v4(ip: Ipv4Addr) -> bool {
+fn special_v4(ip: Ipv4Addr) -> Option<&'static str> {
     let [a, b, c, _] = ip.octets();
-    !(a == 0 // "this network" 0/8, unspecified included
-        || a == 10 // private 10/8
-        || a == 127 // loopback 127/8
-        || (a == 100 && (64..128).contains(&b)) // shared address space (CGNAT) 100.64/10
-        || (a == 169 && b == 254) // link-local 169.254/16, cloud metadata 169.254.169.254 included
-        || (a == 172 && (16..32).contains(&b)) // private 172.16/12
-        || (a == 192 && b == 0 && c == 0) // IETF protocol assignments 192.0.0/24
-        || (a == 192 && b == 0 && c == 2) // documentation TEST-NET-1 192.0.2/24
-        || (a == 192 && b == 88 && c == 99) // deprecated 6to4 relay anycast 192.88.99/24
-        || (a == 192 && b == 168) // private 192.168/16
-        || (a == 198 && (b == 18 || b == 19)) // benchmarking 198.18/15
-        || (a == 198 && b == 51 && c == 100) // documentation TEST-NET-2 198.51.100/24
-        || (a == 203 && b == 0 && c == 113) // documentation TEST-NET-3 203.0.113/24
-        || a >= 224) // multicast 224/4, reserved 240/4, broadcast 255.255.255.255
+    let name = match (a, b, c) {
+        (0, ..) => "\"this network\" 0.0.0.0/8",
+        (10, ..) => "private 10.0.0.0/8",
+        (127, ..) => "loopback 127.0.0.0/8",
+        (100, 64..=127, _) => "shared address space (CGNAT) 100.64.0.0/10",
+        (169, 254, _) => "link-local 169.254.0.0/16 (cloud metadata included)",
+        (172, 16..=31, _) => "private 172.16.0.0/12",
+        (192, 0, 0) => "IETF protocol assignments 192.0.0.0/24",
+        (192, 0, 2) => "documentation 192.0.2.0/24",
+        (192, 88, 99) => "6to4 relay anycast 192.88.99.0/24",
+        (192, 168, _) => "private 192.168.0.0/16",
+        (198, 18 | 19, _) => "benchmarking 198.18.0.0/15",
+        (198, 51, 100) => "documentation 198.51.100.0/24",
+        (203, 0, 113) => "documentation 203.0.113.0/24",
+        (224..=239, ..) => "multicast 224.0.0.0/4",
+        (240.., ..) => "reserved 240.0.0.0/4 (broadcast included)",
+        _ => return None,
+    };
+    Some(name)
 }
 
-fn is_public_v6(ip: Ipv6Addr) -> bool {
+fn special_v6(ip: Ipv6Addr) -> Option<&'static str> {
     if let Some(v4) = embedded_v4(ip) {
-        return is_public_v4(v4);
+        return special_v4(v4);
     }
     let s = ip.segments();
-    let global_unicast = (s[0] & 0xe000) == 0x2000; // 2000::/3
-    let special = match s[0] {
-        // IETF protocol assignments 2001::/23 (Teredo 2001::/32, benchmarking, ORCHID),
-        // documentation 2001:db8::/32
-        0x2001 => s[1] < 0x0200 || s[1] == 0x0db8,
-        0x3ff0..=0x3fff => true, // documentation 3fff::/20
-        _ => false,
+    let name = match s[0] {
+        0x2000..=0x3fff => match (s[0], s[1]) {
+            // IETF protocol assignments 2001::/23 (Teredo 2001::/32, benchmarking, ORCHID)
+            (0x2001, 0..=0x01ff) => "IETF protocol assignments 2001::/23",
+            (0x2001, 0x0db8) => "documentation 2001:db8::/32",
+            (0x3ff0..=0x3fff, _) => "documentation 3fff::/20",
+            _ => return None,
+        },
+        0 if ip.is_loopback() => "loopback ::1",
+        0 if ip.is_unspecified() => "unspecified ::",
+        0xfc00..=0xfdff => "unique local fc00::/7",
+        0xfe80..=0xfebf => "link-local fe80::/10",
+        0xff00..=0xffff => "multicast ff00::/8",
+        _ => "IPv6 outside global unicast 2000::/3",
     };
-    global_unicast && !special
+    Some(name)
 }
 
 /// The IPv4 address an IPv6 address stands for, in the forms that route to it:
@@ -155,5 +174,14 @@ mod tests {
         ] {
             assert!(public(ip), "{ip} should be allowed");
         }
+    }
+
+    #[test]
+    fn a_refused_address_is_named_by_its_block() {
+        let name = |ip: &str| special_range(ip.parse().expect("an IP address"));
+        assert_eq!(name("127.0.0.1"), Some("loopback 127.0.0.0/8"));
+        assert_eq!(name("::ffff:10.1.2.3"), Some("private 10.0.0.0/8"));
+        assert_eq!(name("fd12::1"), Some("unique local fc00::/7"));
+        assert_eq!(name("8.8.8.8"), None);
     }
 }

@@ -7,6 +7,14 @@ use crate::{
     store::{Sealer, SigningSecrets, StoreError, StoreResult},
 };
 
+/// What a [`Delivery`](crate::store::Delivery) is read from, the same on both
+/// engines, after `SELECT` or `RETURNING`: the row and its last attempt's
+/// error, which the delivery log shows without opening each delivery.
+pub const DELIVERY_COLUMNS: &str = "deliveries.*,
+    (SELECT a.error FROM attempts a WHERE a.delivery_id = deliveries.id ORDER BY a.n DESC LIMIT 1) AS last_error,
+    (SELECT a.error_detail FROM attempts a WHERE a.delivery_id = deliveries.id ORDER BY a.n DESC LIMIT 1)
+        AS last_error_detail";
+
 /// Reads the secret columns (`secret`, `previous_secret`, `previous_expires_at`),
 /// opening what the sealer sealed.
 pub fn signing_secrets(

@@ -204,6 +204,10 @@ pub struct Delivery {
     pub next_attempt_at: Option<Timestamp>,
     /// The status code of the last answer, if any.
     pub last_response_status: Option<u16>,
+    /// The error of the last attempt logged, if it failed.
+    pub last_error: Option<AttemptError>,
+    /// The detail of that error, if it has one.
+    pub last_error_detail: Option<String>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -234,6 +238,9 @@ pub struct Attempt {
     pub response_status: Option<u16>,
     /// Why it failed, if it did.
     pub error: Option<AttemptError>,
+    /// What exactly went wrong when no answer came (the connection error,
+    /// the refused address and why), for the people reading the log.
+    pub error_detail: Option<String>,
     /// The answer's body, up to 64 KiB.
     pub response_body: String,
 }

@@ -61,6 +61,16 @@ async fn ip_literals_outside_the_public_internet_are_refused_at_creation_in_ever
         let response = app.post(&path, &json!({ "url": url })).await;
         expect_refused_address(response, url, address).await;
     }
+    let loopback = app.post(&path, &json!({"url": "https://127.0.0.1/hook"})).await;
+    let problem = expect_field_error(loopback, 422, "/url").await;
+    let message = problem["errors"][0]["message"].as_str().unwrap_or_default();
+    for names in ["loopback 127.0.0.0/8", "--dev", "HERALD_DEV", "HERALD_ALLOW_TARGETS"] {
+        assert!(message.contains(names), "the refusal says why and how to allow it ({names}): {message}");
+    }
+    let plain = app.post(&path, &json!({"url": "http://example.com/hook"})).await;
+    let problem = expect_field_error(plain, 422, "/url").await;
+    let message = problem["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("--dev") && message.contains("HERALD_DEV"), "{message}");
     let public = app.post(&path, &json!({"url": "https://93.184.216.34/hook"})).await;
     expect_json(public, 201).await;
 }
@@ -96,7 +106,14 @@ async fn a_name_that_resolves_to_loopback_is_never_contacted_and_its_attempts_fa
     for attempt in attempts {
         assert_eq!(attempt["error"], "blocked_address", "{attempt:#}");
         assert_eq!(attempt["response_status"], Value::Null);
+        let detail = attempt["error_detail"].as_str().unwrap_or_default();
+        assert!(detail.starts_with("localhost resolves to "), "the detail names the host: {attempt:#}");
+        assert!(detail.contains("loopback"), "and why its address is refused: {attempt:#}");
+        assert!(detail.contains("HERALD_ALLOW_TARGETS"), "and how to trust it: {attempt:#}");
     }
+    let listed = app.list_deliveries(&account, &format!("endpoint_id={}", endpoint.id)).await;
+    assert_eq!(listed[0]["last_error"], "blocked_address", "the delivery log shows the last error: {listed:#?}");
+    assert_eq!(listed[0]["last_error_detail"], attempts[5]["error_detail"]);
     let e = app.wait_for_endpoint(&account, &endpoint.id, "disabled", |e| e["enabled"] == false).await;
     assert!(e["disabled_reason"].as_str().is_some_and(|r| !r.is_empty()), "{e:#}");
     assert_eq!(server.tally().accepted, 0, "a refused address is never contacted");

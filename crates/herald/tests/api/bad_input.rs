@@ -149,7 +149,8 @@ async fn account_fields_are_checked_and_explicit_ids_are_unique() {
     let chosen = json!({"id": "platform-user_42", "name": "Alex"});
     let created = expect_json(app.post("/v1/accounts", &chosen).await, 201).await;
     assert_eq!(created["id"], "platform-user_42");
-    expect_problem(app.post("/v1/accounts", &chosen).await, 409).await;
+    let taken = expect_problem(app.post("/v1/accounts", &chosen).await, 409).await;
+    assert_eq!(taken["detail"], "an account with that id already exists");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

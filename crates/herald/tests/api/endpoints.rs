@@ -248,3 +248,26 @@ async fn a_test_send_of_an_unknown_type_is_refused() {
 
     expect_field_error(response, 422, "/type").await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_event_types_list_is_refused_so_no_endpoint_is_ever_subscribed_to_nothing() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let path = format!("/v1/accounts/{account}/endpoints");
+
+    let refused = app.post(&path, &json!({"url": "http://127.0.0.1:9/hook", "event_types": []})).await;
+    let problem = expect_field_error(refused, 422, "/event_types").await;
+    assert!(
+        problem["detail"].as_str().is_some_and(|d| d.contains("null")),
+        "it says how to get every type: {problem:#}"
+    );
+    assert_eq!(app.get_json(&path).await["data"], json!([]), "nothing was stored");
+
+    let endpoint = app
+        .create_endpoint_with(&account, json!({"url": "http://127.0.0.1:9/hook", "event_types": ["project.*"]}))
+        .await;
+    let one = format!("{path}/{}", endpoint.id);
+    let emptied = app.request(Method::PATCH, &one).json(&json!({"event_types": []})).send().await.unwrap();
+    expect_field_error(emptied, 422, "/event_types").await;
+    assert_eq!(app.get_endpoint(&account, &endpoint.id).await["event_types"], json!(["project.*"]), "unchanged");
+}

@@ -36,6 +36,8 @@ async fn any_2xx_answer_is_a_success() {
 
     assert_eq!(d["attempts"][0]["response_status"], 204);
     assert_eq!(d["attempts"][0]["error"], Value::Null);
+    assert_eq!(d["attempts"][0]["error_detail"], Value::Null);
+    assert_eq!(d["last_error"], Value::Null);
     assert_eq!(d["last_response_status"], 204);
     assert_eq!(d["status"], "succeeded");
 }
@@ -50,6 +52,30 @@ async fn a_refused_connection_is_logged_as_a_connect_error() {
     assert_eq!(d["attempts"][0]["error"], "connect");
     assert_eq!(d["attempts"][0]["response_status"], Value::Null);
     assert_eq!(d["last_response_status"], Value::Null);
+    let detail = d["attempts"][0]["error_detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("Connection refused"), "the attempt says what the connection came to: {d:#}");
+    assert!(!detail.contains(&url), "and does not repeat the URL: {detail}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_delivery_log_shows_the_last_attempts_error_and_its_detail() {
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let endpoint = app.create_endpoint(&account, &format!("http://127.0.0.1:{}/hook", free_port())).await;
+    let published = app.publish(&account, "credits.low", credits_low(1)).await;
+    let d = app.delivery_of(&account, &published.id, &endpoint.id).await;
+
+    let d = app
+        .wait_for_delivery(&account, d["id"].as_str().unwrap(), "a first attempt", |d| {
+            d["attempts"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await;
+
+    assert_eq!(d["last_error"], "connect", "one delivery read shows it: {d:#}");
+    let listed = app.list_deliveries(&account, "").await;
+    assert_eq!(listed[0]["id"], d["id"]);
+    assert_eq!(listed[0]["last_error"], "connect");
+    assert!(listed[0]["last_error_detail"].as_str().is_some_and(|s| s.contains("Connection refused")), "{listed:#?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

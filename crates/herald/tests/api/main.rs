@@ -57,6 +57,7 @@ mod retention;
 mod retries;
 mod rotation;
 mod secrets_at_rest;
+mod startup;
 mod stats;
 mod stream;
 mod stream_lag;

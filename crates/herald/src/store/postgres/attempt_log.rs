@@ -151,8 +151,8 @@ async fn record_successes(conn: &mut PgConnection, successes: &[&Outcome]) -> St
     let query = sqlx::query(
         "WITH v AS (
              SELECT * FROM UNNEST($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::text[],
-                                  $7::text[], $8::bool[])
-                 AS v(id, n, started_at, duration_ms, status, error, body, carried_manual)
+                                  $7::text[], $8::text[], $9::bool[])
+                 AS v(id, n, started_at, duration_ms, status, error, detail, body, carried_manual)
          ),
          locked AS MATERIALIZED (
              SELECT id, manual FROM deliveries WHERE id = ANY($1) ORDER BY id FOR UPDATE
@@ -167,8 +167,9 @@ async fn record_successes(conn: &mut PgConnection, successes: &[&Outcome]) -> St
              RETURNING d.id
          ),
          logged AS (
-             INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, response_body)
-             SELECT v.id, v.n, v.started_at, v.duration_ms, v.status, v.error, v.body
+             INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, error_detail,
+                                   response_body)
+             SELECT v.id, v.n, v.started_at, v.duration_ms, v.status, v.error, v.detail, v.body
                FROM v JOIN moved m ON m.id = v.id
              ON CONFLICT DO NOTHING
          )
@@ -192,8 +193,9 @@ async fn locked_flags(tx: &mut PgConnection, sql: &str, ids: &[&str]) -> StoreRe
         .collect()
 }
 
-/// Binds the attempts of `outcomes` as `$1` to `$7`, a column each: delivery
-/// id, attempt number, start, duration, response status, error, response body.
+/// Binds the attempts of `outcomes` as `$1` to `$8`, a column each: delivery
+/// id, attempt number, start, duration, response status, error, its detail,
+/// response body.
 fn bind_attempts<'q>(
     query: Query<'q, Postgres, PgArguments>,
     outcomes: &[&'q Outcome],
@@ -206,14 +208,17 @@ fn bind_attempts<'q>(
         .bind(attempts.clone().map(|a| i64::try_from(a.duration_ms).unwrap_or(i64::MAX)).collect::<Vec<_>>())
         .bind(attempts.clone().map(|a| a.response_status.map(i32::from)).collect::<Vec<_>>())
         .bind(attempts.clone().map(|a| a.error.map(|e| e.as_str())).collect::<Vec<_>>())
+        .bind(attempts.clone().map(|a| a.error_detail.as_deref().map(without_nul)).collect::<Vec<_>>())
         .bind(attempts.map(|a| without_nul(&a.response_body)).collect::<Vec<_>>())
 }
 
 /// Logs the attempts of `outcomes` in one statement.
 async fn insert_attempts(tx: &mut PgConnection, outcomes: &[&Outcome]) -> StoreResult<()> {
     let query = sqlx::query(
-        "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, response_body)
-         SELECT * FROM UNNEST($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::text[], $7::text[])
+        "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, error_detail,
+                               response_body)
+         SELECT * FROM UNNEST($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::text[], $7::text[],
+                              $8::text[])
          ON CONFLICT DO NOTHING",
     );
     bind_attempts(query, outcomes).execute(&mut *tx).await?;

@@ -7,8 +7,8 @@ use super::{pool::fetch_page, rows, PostgresStore};
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, Timestamp},
     store::{
-        Attempt, Delivery, DeliveryFilter, DeliveryStore, HourOutcomes, Page, Paged, StoreError, StoreResult,
-        HOUR_MILLIS,
+        columns::DELIVERY_COLUMNS, Attempt, Delivery, DeliveryFilter, DeliveryStore, HourOutcomes, Page, Paged,
+        StoreError, StoreResult, HOUR_MILLIS,
     },
 };
 
@@ -21,7 +21,7 @@ impl DeliveryStore for PostgresStore {
         page: &Page,
     ) -> StoreResult<Paged<Delivery>> {
         // Only the filters given, so the planner can pick the index that fits.
-        let mut query = QueryBuilder::new("SELECT * FROM deliveries WHERE account_id = ");
+        let mut query = QueryBuilder::new(format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE account_id = "));
         query.push_bind(account.as_str().to_owned());
         if let Some(endpoint) = &filter.endpoint_id {
             query.push(" AND endpoint_id = ").push_bind(endpoint.as_str().to_owned());
@@ -42,7 +42,7 @@ impl DeliveryStore for PostgresStore {
         // One REPEATABLE READ transaction: the delivery and its attempts from the same snapshot.
         let mut tx = self.pool.begin().await?;
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
-        let row = sqlx::query("SELECT * FROM deliveries WHERE id = $1 AND account_id = $2")
+        let row = sqlx::query(&format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1 AND account_id = $2"))
             .bind(id.as_str())
             .bind(account.as_str())
             .fetch_optional(&mut *tx)
@@ -119,14 +119,14 @@ impl DeliveryStore for PostgresStore {
         // A second retry before the first ran keeps the first one's way back.
         // The CASEs read the row as locked by this UPDATE, so two concurrent
         // retries cannot both record the manual state as the way back.
-        let row = sqlx::query(
+        let row = sqlx::query(&format!(
             "UPDATE deliveries SET
                 resume_status = CASE WHEN manual THEN resume_status ELSE status END,
                 resume_next_attempt_at = CASE WHEN manual THEN resume_next_attempt_at ELSE next_attempt_at END,
                 manual = TRUE, status = 'pending', next_attempt_at = $1, updated_at = $1
              WHERE id = $2
-             RETURNING *",
-        )
+             RETURNING {DELIVERY_COLUMNS}"
+        ))
         .bind(now.millis())
         .bind(id.as_str())
         .fetch_optional(&mut *tx)

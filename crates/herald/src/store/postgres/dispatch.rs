@@ -149,8 +149,9 @@ pub(super) async fn record_in(
     let enabled: bool = endpoint.try_get("enabled")?;
     let body = without_nul(&attempt.response_body);
     sqlx::query(
-        "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, response_body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, error_detail,
+                               response_body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
     )
     .bind(claimed.id.as_str())
     .bind(int(attempt.n))
@@ -158,6 +159,7 @@ pub(super) async fn record_in(
     .bind(i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX))
     .bind(attempt.response_status.map(i32::from))
     .bind(attempt.error.map(|e| e.as_str()))
+    .bind(attempt.error_detail.as_deref().map(without_nul))
     .bind(body.as_ref())
     .execute(&mut *tx)
     .await?;

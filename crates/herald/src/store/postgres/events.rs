@@ -14,8 +14,8 @@ use super::{
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, EventId, EventType, Timestamp},
     store::{
-        Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, Page, Paged, PublishOutcome, StoreError,
-        StoreResult, StoredEvent,
+        columns::DELIVERY_COLUMNS, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, Page, Paged,
+        PublishOutcome, StoreError, StoreResult, StoredEvent,
     },
 };
 
@@ -77,7 +77,7 @@ impl EventStore for PostgresStore {
             lease_until: None,
         };
         insert_deliveries(&mut tx, std::slice::from_ref(&delivery)).await?;
-        let row = sqlx::query("SELECT * FROM deliveries WHERE id = $1")
+        let row = sqlx::query(&format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"))
             .bind(delivery.id.as_str())
             .fetch_one(&mut *tx)
             .await?;

@@ -79,6 +79,8 @@ pub fn delivery(row: &PgRow) -> StoreResult<Delivery> {
         attempt_count: count(row, "attempt_count")?,
         next_attempt_at: row.try_get::<Option<i64>, _>("next_attempt_at")?.map(Timestamp::from_millis),
         last_response_status: status_code(row, "last_response_status")?,
+        last_error: row.try_get::<Option<String>, _>("last_error")?.as_deref().and_then(AttemptError::parse),
+        last_error_detail: row.try_get("last_error_detail")?,
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
     })
@@ -91,6 +93,7 @@ pub fn attempt(row: &PgRow) -> StoreResult<Attempt> {
         duration_ms: row.try_get::<i64, _>("duration_ms")?.try_into().unwrap_or(0),
         response_status: status_code(row, "response_status")?,
         error: row.try_get::<Option<String>, _>("error")?.as_deref().and_then(AttemptError::parse),
+        error_detail: row.try_get("error_detail")?,
         response_body: row.try_get("response_body")?,
     })
 }

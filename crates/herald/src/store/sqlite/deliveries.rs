@@ -9,8 +9,8 @@ use super::{fetch_page, rows, SqliteStore};
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, Timestamp},
     store::{
-        Attempt, Delivery, DeliveryFilter, DeliveryStore, HourOutcomes, Page, Paged, StoreError, StoreResult,
-        HOUR_MILLIS,
+        columns::DELIVERY_COLUMNS, Attempt, Delivery, DeliveryFilter, DeliveryStore, HourOutcomes, Page, Paged,
+        StoreError, StoreResult, HOUR_MILLIS,
     },
 };
 
@@ -23,7 +23,7 @@ impl DeliveryStore for SqliteStore {
         page: &Page,
     ) -> StoreResult<Paged<Delivery>> {
         // Only the filters given, so the planner can pick the index that fits.
-        let mut query = QueryBuilder::new("SELECT * FROM deliveries WHERE account_id = ");
+        let mut query = QueryBuilder::new(format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE account_id = "));
         query.push_bind(account.as_str().to_owned());
         if let Some(endpoint) = &filter.endpoint_id {
             query.push(" AND endpoint_id = ").push_bind(endpoint.as_str().to_owned());
@@ -43,7 +43,7 @@ impl DeliveryStore for SqliteStore {
     async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> StoreResult<(Delivery, Vec<Attempt>)> {
         // One read transaction: the delivery and its attempts from the same snapshot.
         let mut conn = self.reader.begin().await?;
-        let row = sqlx::query("SELECT * FROM deliveries WHERE id = ? AND account_id = ?")
+        let row = sqlx::query(&format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ? AND account_id = ?"))
             .bind(id.as_str())
             .bind(account.as_str())
             .fetch_optional(&mut *conn)
@@ -124,7 +124,10 @@ impl DeliveryStore for SqliteStore {
         .bind(id.as_str())
         .execute(&mut *tx)
         .await?;
-        let row = sqlx::query("SELECT * FROM deliveries WHERE id = ?").bind(id.as_str()).fetch_one(&mut *tx).await?;
+        let row = sqlx::query(&format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?"))
+            .bind(id.as_str())
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         rows::delivery(&row)
     }

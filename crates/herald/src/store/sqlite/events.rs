@@ -13,8 +13,8 @@ use super::{
 use crate::{
     domain::{AccountId, EndpointId, EventId, EventType, Timestamp},
     store::{
-        Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, Page, Paged, PublishOutcome, Published, StoreError,
-        StoreResult, StoredEvent,
+        columns::DELIVERY_COLUMNS, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, Page, Paged,
+        PublishOutcome, Published, StoreError, StoreResult, StoredEvent,
     },
 };
 
@@ -97,8 +97,10 @@ impl EventStore for SqliteStore {
         let (account, endpoint) = (account.clone(), endpoint.clone());
         let id =
             self.hot.run(move |tx| hot_events::publish_test(tx, &account, &endpoint, &event, first_attempt_at)).await?;
-        let row =
-            sqlx::query("SELECT * FROM deliveries WHERE id = ?").bind(id.as_str()).fetch_one(&self.reader).await?;
+        let row = sqlx::query(&format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?"))
+            .bind(id.as_str())
+            .fetch_one(&self.reader)
+            .await?;
         rows::delivery(&row)
     }
 

@@ -89,8 +89,9 @@ pub fn record(tx: &Transaction<'_>, claimed: &ClaimedDelivery, attempt: &Attempt
         return Ok(()); // deleted while the attempt was in flight: nothing left to log
     };
     tx.prepare_cached(
-        "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, response_body)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, error_detail,
+                               response_body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
     )?
     .execute(params![
         claimed.id.as_str(),
@@ -99,6 +100,7 @@ pub fn record(tx: &Transaction<'_>, claimed: &ClaimedDelivery, attempt: &Attempt
         i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX),
         attempt.response_status,
         attempt.error.map(|e| e.as_str()),
+        attempt.error_detail,
         attempt.response_body
     ])?;
     let now = attempt.started_at.millis() + i64::try_from(attempt.duration_ms).unwrap_or(0);

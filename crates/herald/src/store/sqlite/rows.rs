@@ -61,6 +61,8 @@ pub fn delivery(row: &SqliteRow) -> StoreResult<Delivery> {
         attempt_count: row.try_get::<i64, _>("attempt_count")?.try_into().unwrap_or(0),
         next_attempt_at: row.try_get::<Option<i64>, _>("next_attempt_at")?.map(Timestamp::from_millis),
         last_response_status: row.try_get::<Option<i64>, _>("last_response_status")?.and_then(|s| s.try_into().ok()),
+        last_error: row.try_get::<Option<String>, _>("last_error")?.as_deref().and_then(AttemptError::parse),
+        last_error_detail: row.try_get("last_error_detail")?,
         created_at: Timestamp::from_millis(row.try_get("created_at")?),
         updated_at: Timestamp::from_millis(row.try_get("updated_at")?),
     })
@@ -73,6 +75,7 @@ pub fn attempt(row: &SqliteRow) -> StoreResult<Attempt> {
         duration_ms: row.try_get::<i64, _>("duration_ms")?.try_into().unwrap_or(0),
         response_status: row.try_get::<Option<i64>, _>("response_status")?.and_then(|s| s.try_into().ok()),
         error: row.try_get::<Option<String>, _>("error")?.as_deref().and_then(AttemptError::parse),
+        error_detail: row.try_get("error_detail")?,
         response_body: row.try_get("response_body")?,
     })
 }
