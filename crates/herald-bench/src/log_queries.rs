@@ -56,7 +56,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     } else {
         bail!("give a sqlite:// or postgres:// URL");
     };
-    let store = store::open(&url, store::Sealer::plain()).await?;
+    let store = store::open(&url, store::Sealer::plain(), store::StoreSettings::default()).await?;
     let started = Instant::now();
     let (account, endpoints) = fill(&store, &args).await?;
     let filled = started.elapsed();

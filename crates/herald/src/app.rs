@@ -62,7 +62,9 @@ impl Application {
         // port is taken) leaves no database and no admin token behind.
         let listener =
             TcpListener::bind(config.listen).await.with_context(|| format!("Failed to listen on {}", config.listen))?;
-        let store = store::open(&config.database_url, sealer).await.context("Failed to open the store")?;
+        let store = store::open(&config.database_url, sealer, config.store_settings())
+            .await
+            .context("Failed to open the store")?;
         let shutdown = CancellationToken::new();
         let dispatcher = Dispatcher::new(config.clone(), store.clone(), shutdown.clone())
             .context("Failed to build the dispatcher")?;

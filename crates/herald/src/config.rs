@@ -4,7 +4,7 @@ use std::{convert::Infallible, fmt, net::SocketAddr, path::PathBuf, str::FromStr
 
 use crate::{
     domain::{AllowTargets, EncryptionKey, RetrySchedule, TargetPolicy},
-    store::Sealer,
+    store::{Sealer, StoreSettings},
 };
 
 /// Everything `herald serve` can be told, by flag or by environment.
@@ -109,6 +109,11 @@ pub struct Config {
     #[arg(long, env = "HERALD_STREAM_WRITE_TIMEOUT", default_value = "30s", value_parser = positive_duration)]
     pub stream_write_timeout: Duration,
 
+    /// SQLite: the most the `-wal` file may grow to under load, in bytes or
+    /// with a unit (`64MiB`, `512KiB`); see `store/sqlite/wal_bound.rs`.
+    #[arg(long, env = "HERALD_SQLITE_WAL_LIMIT", default_value = "64MiB", value_parser = parse_size)]
+    pub sqlite_wal_limit: u64,
+
     /// How long attempts in flight may run on after a shutdown signal.
     #[arg(long, env = "HERALD_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
@@ -148,6 +153,26 @@ fn positive_duration(s: &str) -> Result<Duration, String> {
     }
 }
 
+/// A size in bytes: a number, or one with a unit (`KiB`, `MiB`, `GiB`, or
+/// `KB`, `MB`, `GB` read the same way, as powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let digits = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(digits);
+    let number: u64 = number.parse().map_err(|_| format!("`{s}` is not a size such as 64MiB"))?;
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("`{other}` is not a unit of size (use KiB, MiB or GiB)")),
+    };
+    number
+        .checked_mul(scale)
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{s}` must be more than zero and fit in 64 bits"))
+}
+
 /// Accepts the spellings people use for on and off in environment variables.
 fn parse_bool(s: &str) -> Result<bool, String> {
     match s.trim().to_ascii_lowercase().as_str() {
@@ -183,6 +208,11 @@ impl Config {
         }
     }
 
+    /// What the store needs of this configuration beyond its URL.
+    pub fn store_settings(&self) -> StoreSettings {
+        StoreSettings { sqlite_wal_limit: self.sqlite_wal_limit }
+    }
+
     /// The folder for Herald's own files.
     pub fn data_dir(&self) -> PathBuf {
         if let Some(dir) = &self.data_dir {
@@ -195,5 +225,21 @@ impl Config {
             .and_then(|path| std::path::Path::new(path).parent().map(PathBuf::from))
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("herald-data"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_read_with_or_without_a_unit() {
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("1gb"), Ok(1 << 30));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("0MiB").is_err());
+        assert!(parse_size("ten MiB").is_err());
+        assert!(parse_size("64 parsecs").is_err());
     }
 }

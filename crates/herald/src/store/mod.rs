@@ -250,16 +250,29 @@ impl<T> Store for T where
 /// A shared handle to the store.
 pub type SharedStore = Arc<dyn Store>;
 
+/// How a store is run, beyond its URL.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreSettings {
+    /// SQLite: the most bytes the `-wal` file may grow to under load.
+    pub sqlite_wal_limit: u64,
+}
+
+impl Default for StoreSettings {
+    fn default() -> Self {
+        Self { sqlite_wal_limit: sqlite::DEFAULT_WAL_LIMIT }
+    }
+}
+
 /// Opens the store named by `url`, creating and migrating it as needed:
 /// `sqlite:` URLs open (or create) a SQLite file, `postgres://` and
 /// `postgresql://` URLs connect to a PostgreSQL database that must exist.
 /// Endpoint secrets are sealed and opened by `sealer`; every stored one is
 /// brought to the form it writes before the store is handed out, and one
 /// that no key of `sealer` opens fails the open.
-pub async fn open(url: &str, sealer: Sealer) -> anyhow::Result<SharedStore> {
+pub async fn open(url: &str, sealer: Sealer, settings: StoreSettings) -> anyhow::Result<SharedStore> {
     let sealer = Arc::new(sealer);
     if url.starts_with("sqlite:") {
-        let store = sqlite::SqliteStore::open(url, sealer.clone()).await?;
+        let store = sqlite::SqliteStore::open(url, sealer.clone(), settings.sqlite_wal_limit).await?;
         resealed(&store, &sealer).await?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {

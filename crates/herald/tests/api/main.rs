@@ -63,4 +63,5 @@ mod stream;
 mod stream_lag;
 mod tenancy;
 mod tools;
+mod wal;
 mod wire_format;

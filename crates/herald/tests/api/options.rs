@@ -31,6 +31,8 @@ pub struct Options {
     pub stream_write_timeout: String,
     /// `--max-endpoints-per-account`; `None` keeps Herald's default.
     pub max_endpoints: Option<u32>,
+    /// `--sqlite-wal-limit`; `None` keeps Herald's default.
+    pub sqlite_wal_limit: Option<String>,
 }
 
 impl Default for Options {
@@ -48,11 +50,18 @@ impl Default for Options {
             stream_heartbeat: "15s".into(),
             stream_write_timeout: "30s".into(),
             max_endpoints: None,
+            sqlite_wal_limit: None,
         }
     }
 }
 
 impl Options {
+    /// The same options with another limit on SQLite's `-wal` file.
+    pub fn sqlite_wal_limit(mut self, limit: &str) -> Self {
+        self.sqlite_wal_limit = Some(limit.into());
+        self
+    }
+
     /// The same options with another retry schedule.
     pub fn schedule(mut self, schedule: &str) -> Self {
         self.retry_schedule = schedule.into();

@@ -19,12 +19,15 @@ use std::{path::Path, time::Duration};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
+use super::wal_bound::WalBound;
 use crate::store::{StoreError, StoreResult};
 
 /// The most writes committed together.
 const MAX_BATCH: usize = 512;
 /// Writes waiting for the writer, at most; callers beyond it wait to queue.
 const QUEUE: usize = 8192;
+/// How long the writer waits for the `sqlx` writer's transactions.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One queued write, erased to what the writer loop needs.
 trait Job: Send {
@@ -71,23 +74,26 @@ pub struct HotWriter {
 
 impl HotWriter {
     /// Opens the writer's connection to the database at `path` (already
-    /// migrated) and starts its thread; the thread ends when the last
-    /// handle is dropped.
-    pub fn start(path: &Path) -> StoreResult<Self> {
+    /// migrated) and starts its thread, which keeps the `-wal` file under
+    /// `wal_limit` bytes; the thread ends when the last handle is dropped.
+    pub fn start(path: &Path, wal_limit: u64) -> StoreResult<Self> {
         let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         // NORMAL in WAL mode survives a crash of the process; only a power
         // loss can take back the last commits.
-        // No checkpoints in this thread's commits: `checkpointer.rs` runs them.
-        conn.execute_batch(
+        // No checkpoints in this thread's commits: `checkpointer.rs` runs
+        // them, and `wal_bound.rs` the catch-ups between them.
+        conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-             PRAGMA wal_autocheckpoint = 0;",
-        )?;
+             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {};",
+            WalBound::journal_size_limit(wal_limit)
+        ))?;
+        let bound = WalBound::new(path, wal_limit);
         conn.set_prepared_statement_cache_capacity(64);
         let (queue, jobs) = mpsc::channel(QUEUE);
         std::thread::Builder::new()
             .name("herald-sqlite-writer".into())
-            .spawn(move || serve(conn, jobs))
+            .spawn(move || serve(conn, jobs, bound))
             .map_err(|e| StoreError::Writer(format!("cannot start the writer thread: {e}")))?;
         Ok(Self { queue })
     }
@@ -106,7 +112,7 @@ impl HotWriter {
     }
 }
 
-fn serve(mut conn: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
+fn serve(mut conn: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>, mut bound: WalBound) {
     while let Some(first) = jobs.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -116,6 +122,7 @@ fn serve(mut conn: Connection, mut jobs: mpsc::Receiver<Box<dyn Job>>) {
             }
         }
         commit_batch(&mut conn, batch);
+        bound.keep(&conn, BUSY_TIMEOUT);
     }
 }
 

@@ -14,6 +14,9 @@ mod ops;
 mod portal;
 mod rows;
 mod sealed;
+mod wal_bound;
+
+pub use wal_bound::DEFAULT_LIMIT as DEFAULT_WAL_LIMIT;
 
 use std::{
     fs::{File, TryLockError},
@@ -51,8 +54,9 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database at `url`;
-    /// endpoint secrets go through `sealer`.
-    pub async fn open(url: &str, sealer: Arc<Sealer>) -> StoreResult<Self> {
+    /// endpoint secrets go through `sealer`, and the `-wal` file is kept
+    /// under `wal_limit` bytes.
+    pub async fn open(url: &str, sealer: Arc<Sealer>, wal_limit: u64) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -67,11 +71,14 @@ impl SqliteStore {
         }
         let process_lock = wait_for_lock(options.get_filename()).await?;
         // The writers never checkpoint: `checkpointer.rs` does, on a thread of its own.
-        let writer_options = options.clone().pragma("wal_autocheckpoint", "0");
+        let writer_options = options
+            .clone()
+            .pragma("wal_autocheckpoint", "0")
+            .pragma("journal_size_limit", wal_bound::WalBound::journal_size_limit(wal_limit).to_string());
         let writer = SqlitePoolOptions::new().max_connections(1).connect_with(writer_options).await?;
         sqlx::migrate!("./migrations/sqlite").run(&writer).await?;
         let reader = SqlitePoolOptions::new().max_connections(4).connect_with(options.clone().read_only(true)).await?;
-        let hot = hot_writer::HotWriter::start(options.get_filename())?;
+        let hot = hot_writer::HotWriter::start(options.get_filename(), wal_limit)?;
         let _checkpointer = match process_lock {
             Some(_) => Some(Arc::new(checkpointer::Checkpointer::start(options.get_filename())?)),
             None => None, // in memory: no WAL
