@@ -21,13 +21,20 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// A whole page: `title` is text, `body` is HTML already escaped.
+/// A whole page outside a session (signing in, a used-up link, signed out):
+/// `title` is text, `body` is HTML already escaped. It wears the portal's
+/// header and style sheet, so the first page a customer sees looks like the
+/// rest; the style sheet is a file, as the Content-Security-Policy wants.
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let title = escape(title);
     let html = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title} · Herald</title>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n{body}\n</main>\n</body>\n</html>\n"
+         <title>{title} · Herald</title>\n\
+         <link rel=\"icon\" href=\"/portal/assets/favicon.svg\" type=\"image/svg+xml\">\n\
+         <link rel=\"stylesheet\" href=\"/portal/assets/portal.css\">\n</head>\n<body class=\"outside\">\n\
+         <header class=\"top\">\n<p class=\"brand\">Webhooks · <strong>Developer portal</strong></p>\n</header>\n\
+         <main id=\"content\">\n<div class=\"card\">\n<h1>{title}</h1>\n{body}\n</div>\n</main>\n</body>\n</html>\n"
     );
     (status, Html(html)).into_response()
 }

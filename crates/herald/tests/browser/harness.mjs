@@ -62,6 +62,14 @@ export async function receiver(status = 200) {
   };
 }
 
+/**
+ * A receiver URL that refuses connections: a port that was free a moment ago,
+ * with nothing listening on it now.
+ */
+export async function refusingUrl(path = "/webhooks") {
+  return `http://127.0.0.1:${await freePort()}${path}`;
+}
+
 /** The check the platform's guide publishes: `t=…,v1=…`, HMAC-SHA256 of `t.body`. */
 export function signedBy(request, secret) {
   const header = request.headers["x-webhook-signature"] || "";
@@ -150,8 +158,11 @@ export async function startBrowser() {
   });
 }
 
-/** Opens a portal link in a fresh browser context and presses the sign-in button. */
-export async function signIn(browser, link) {
+/**
+ * Opens a portal link in a fresh browser context and presses the sign-in
+ * button; `atLogin` (optional) looks at the sign-in page before that.
+ */
+export async function signIn(browser, link, atLogin) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   const failures = [];
@@ -160,8 +171,12 @@ export async function signIn(browser, link) {
     // Refused requests (a 422 the page then explains) are logged by Chromium itself; script errors are not those.
     if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) failures.push(message.text());
   });
-  page.on("requestfailed", (request) => failures.push(`request failed: ${request.url()}`));
+  page.on("requestfailed", (request) => {
+    // Leaving a page cancels the live refresh it had in flight: that is not a failure.
+    if (request.failure()?.errorText !== "net::ERR_ABORTED") failures.push(`request failed: ${request.url()}`);
+  });
   await page.goto(link);
+  if (atLogin) await atLogin(page);
   await page.getByRole("button", { name: "Open the developer portal" }).click();
   await page.getByRole("heading", { level: 1, name: "Endpoints" }).waitFor();
   return { context, page, failures };

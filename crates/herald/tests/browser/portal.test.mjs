@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { after, before, test } from "node:test";
 
-import { receiver, screenshot, signedBy, signIn, startBrowser, startHerald, waitFor } from "./harness.mjs";
+import { receiver, refusingUrl, screenshot, signedBy, signIn, startBrowser, startHerald, waitFor } from "./harness.mjs";
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
@@ -28,6 +28,7 @@ after(async () => {
   await herald?.stop();
   await healthy?.close();
   await flaky?.close();
+  await (await northwindSetup)?.receiver.close();
 });
 
 /** Every page passes axe-core with no serious or critical violation. */
@@ -40,6 +41,79 @@ async function accessible(page, what) {
     `${what} has accessibility violations`);
 }
 
+/**
+ * A page outside a session (sign-in, link expired, signed out) wears the
+ * portal's look: the portal's style sheet, loaded from its file (the
+ * Content-Security-Policy allows no inline style or script), the header, a card.
+ */
+async function styled(page, what) {
+  await page.waitForLoadState("load");
+  const look = await page.evaluate(() => {
+    const sheet = [...document.styleSheets].find((s) => s.href && s.href.endsWith("/portal/assets/portal.css"));
+    const header = document.querySelector("header.top");
+    const card = document.querySelector("main .card");
+    return {
+      sheet: Boolean(sheet && sheet.cssRules.length > 0),
+      header: header ? getComputedStyle(header).borderBottomStyle : "no header",
+      card: card ? getComputedStyle(card).borderTopStyle : "no card",
+      font: getComputedStyle(document.body).fontFamily.includes("system-ui"),
+      inline: document.querySelectorAll("style, script:not([src]), [style]").length,
+    };
+  });
+  assert.deepEqual(look, { sheet: true, header: "solid", card: "solid", font: true, inline: 0 }, `${what} is styled`);
+}
+
+/**
+ * What is read as one token and yet spans more than one line: badges, links,
+ * buttons, event types, times and column headers. A node's lines are counted
+ * from the boxes of its text (a word broken in two has boxes on two lines).
+ */
+async function brokenAcrossLines(page) {
+  return page.evaluate(() => {
+    const lines = (node) => {
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const boxes = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0).sort((a, b) => a.top - b.top);
+      let count = 0;
+      let bottom = -Infinity;
+      for (const box of boxes) {
+        if (box.top >= bottom - 1) {
+          count += 1; // below the line so far: a new line
+          bottom = box.bottom;
+        } else {
+          bottom = Math.max(bottom, box.bottom);
+        }
+      }
+      return count;
+    };
+    const nodes = [...document.querySelectorAll("main .badge, main td a, main td code, main time, main th, main .button, main button")];
+    const broken = nodes.filter((n) => lines(n) > 1).map((n) => `${n.tagName.toLowerCase()} "${n.textContent}": ${lines(n)} lines`);
+    return { checked: nodes.length, broken, overflow: document.documentElement.scrollWidth - window.innerWidth };
+  });
+}
+
+/** The element whose title holds `text` shows it cut with an ellipsis: it is longer than its box. */
+async function cutWithEllipsis(page, text) {
+  const cut = page.locator(`[title="${text}"]`).first();
+  await cut.waitFor();
+  return cut.evaluate((node) => getComputedStyle(node).textOverflow === "ellipsis" && node.scrollWidth > node.clientWidth);
+}
+
+/** An endpoint as the API reads it back: the fields a form may change. */
+async function subscription(accountId, endpointId) {
+  const { url, description, event_types } = await herald.admin("GET", `/v1/accounts/${accountId}/endpoints/${endpointId}`);
+  return { url, description, event_types };
+}
+
+/** Counts the requests a page sends with `method`, so a test can show that none was sent. */
+function requests(page, method) {
+  const sent = [];
+  page.on("request", (request) => {
+    if (request.method() === method && request.url().includes("/v1/")) sent.push(request.postData());
+  });
+  return sent;
+}
+
 /** Counts full page loads, so a test can show that a change appeared without one. */
 function loads(page) {
   let count = 0;
@@ -50,7 +124,11 @@ function loads(page) {
 }
 
 test("a portal link signs in to the account's portal, and the link works once", async () => {
-  portal = await signIn(browser, acme.link);
+  portal = await signIn(browser, acme.link, async (login) => {
+    await styled(login, "the sign-in page");
+    await accessible(login, "the sign-in page");
+    await screenshot(login, "login");
+  });
   const { page } = portal;
   assert.match(await page.locator("header").innerText(), /Acme Studios/);
   await page.getByText("No endpoints yet").waitFor();
@@ -61,6 +139,9 @@ test("a portal link signs in to the account's portal, and the link works once", 
   await second.goto(acme.link);
   await second.getByRole("button", { name: "Open the developer portal" }).click();
   await second.getByRole("heading", { name: "Link expired" }).waitFor();
+  await styled(second, "the link-expired page");
+  await accessible(second, "the link-expired page");
+  await screenshot(second, "link-expired");
   await again.close();
 });
 
@@ -71,11 +152,23 @@ test("a refused URL is explained next to its field, then an endpoint is created"
   await accessible(page, "the new endpoint form");
 
   await page.getByLabel("URL").fill("ftp://example.com/hooks");
+  await page.getByLabel("Description (optional)").fill("x".repeat(1025));
   await page.getByRole("button", { name: "Add endpoint" }).click();
   const urlError = page.locator("#url-error");
   await urlError.waitFor();
   assert.match(await urlError.innerText(), /http/);
   assert.equal(await page.getByLabel("URL").getAttribute("aria-invalid"), "true");
+  const descriptionError = page.locator("#description-error");
+  await descriptionError.waitFor();
+  await screenshot(page, "new-endpoint-refused");
+
+  // The banner says each error once, one line per field.
+  const banner = await page.locator("#status").innerText();
+  const lines = banner.split("\n").filter((line) => line.trim());
+  assert.equal(lines.length, 2, `one line per field: ${banner}`);
+  for (const message of [await urlError.innerText(), await descriptionError.innerText()]) {
+    assert.equal(banner.split(message).length - 1, 1, `"${message}" said once in: ${banner}`);
+  }
 
   await page.getByLabel("URL").fill(healthy.url);
   await page.getByLabel("Description (optional)").fill("Production receiver");
@@ -294,13 +387,189 @@ test("a second account's portal cannot reach the first account's data", async ()
   await context.close();
 });
 
+/** The kinds of subscription an endpoint can have, as the API takes them. */
+const SUBSCRIPTIONS = [
+  ["every event type", null],
+  ["a pattern", ["project.*"]],
+  ["exact types", ["project.completed", "credits.low"]],
+  ["a pattern and an exact type", ["project.*", "credits.low"]],
+  ["the pattern for every type", ["*"]],
+];
+
+test("saving an endpoint from the edit form untouched changes nothing, whatever it subscribes to", async () => {
+  const initech = await herald.account("Initech");
+  const { context, page, failures } = await signIn(browser, initech.link);
+  let n = 0;
+  for (const [what, eventTypes] of SUBSCRIPTIONS) {
+    for (const description of [undefined, "Orders, production"]) {
+      n += 1;
+      const body = { url: `${healthy.url}/initech-${n}`, event_types: eventTypes };
+      if (description !== undefined) body.description = description;
+      const { id } = await herald.admin("POST", `/v1/accounts/${initech.id}/endpoints`, body);
+      const before = await subscription(initech.id, id);
+      const label = `${what}, ${description === undefined ? "no description" : "a description"}`;
+
+      await page.goto(`${herald.address}/portal/endpoints/${id}/edit`);
+      await page.getByRole("heading", { level: 1, name: `Edit ${before.url}` }).waitFor();
+      // The form shows what the endpoint has: every type, or each of its entries (patterns included) ticked.
+      assert.equal(await page.getByLabel("All event types, including future ones").isChecked(), eventTypes === null, label);
+      const ticked = await page.locator('fieldset input[type="checkbox"][value]:checked').evaluateAll((boxes) => boxes.map((b) => b.value));
+      assert.deepEqual(ticked.sort(), [...(eventTypes || [])].sort(), label);
+      assert.equal(await page.getByLabel("Description (optional)").inputValue(), description || "", label);
+
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await page.waitForURL(`${herald.address}/portal/endpoints/${id}`);
+      await page.getByRole("heading", { level: 1, name: before.url, exact: true }).waitFor();
+      assert.deepEqual(await subscription(initech.id, id), before, `${label}: unchanged after saving`);
+    }
+  }
+  assert.deepEqual(failures, [], "no script errors");
+  await context.close();
+});
+
+test("the edit form keeps a pattern until it is unchecked, and refuses to subscribe to nothing", async () => {
+  const hooli = await herald.account("Hooli");
+  const { context, page, failures } = await signIn(browser, hooli.link);
+  const { id, url } = await herald.admin("POST", `/v1/accounts/${hooli.id}/endpoints`,
+    { url: `${healthy.url}/hooli`, description: "Billing", event_types: ["project.*", "credits.low"] });
+  const edit = async () => {
+    await page.goto(`${herald.address}/portal/endpoints/${id}/edit`);
+    await page.getByRole("heading", { level: 1, name: `Edit ${url}` }).waitFor();
+  };
+  const save = async () => {
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("heading", { level: 1, name: url, exact: true }).waitFor();
+  };
+
+  await edit();
+  await screenshot(page, "edit-pattern");
+  await page.getByLabel("project.*").uncheck();
+  await save();
+  assert.deepEqual(await subscription(hooli.id, id), { url, description: "Billing", event_types: ["credits.low"] });
+
+  // Emptying the description clears it.
+  await edit();
+  await page.getByLabel("Description (optional)").fill("");
+  await save();
+  assert.ok(["", null].includes((await subscription(hooli.id, id)).description), "the description is cleared");
+
+  // Nothing ticked: refused next to the field, before anything is sent.
+  await edit();
+  const patches = requests(page, "PATCH");
+  await page.getByLabel("credits.low").uncheck();
+  await page.getByRole("button", { name: "Save changes" }).click();
+  const typesError = page.locator("#event_types-error");
+  await typesError.waitFor();
+  assert.match(await typesError.innerText(), /at least one event type/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), "all-types", "the focus goes to the event types");
+  await accessible(page, "the edit form refusing an empty subscription");
+  await screenshot(page, "edit-nothing-ticked");
+  assert.deepEqual(patches, [], "nothing was sent");
+  assert.deepEqual((await subscription(hooli.id, id)).event_types, ["credits.low"]);
+
+  // Every type, from there.
+  await page.getByLabel("All event types, including future ones").check();
+  await save();
+  assert.equal((await subscription(hooli.id, id)).event_types, null);
+
+  // A new endpoint subscribed to nothing is refused the same way.
+  const posts = requests(page, "POST");
+  await page.goto(`${herald.address}/portal/endpoints/new`);
+  await page.getByLabel("URL").fill(`${healthy.url}/hooli-2`);
+  await page.getByLabel("All event types, including future ones").uncheck();
+  await page.getByRole("button", { name: "Add endpoint" }).click();
+  await typesError.waitFor();
+  assert.deepEqual(posts, [], "nothing was sent");
+  assert.deepEqual(failures, [], "no script errors");
+  await context.close();
+});
+
+/**
+ * An account whose endpoints have long URLs, one of them refusing
+ * connections, and deliveries of the catalog's longest event type: what
+ * breaks a table's layout if anything does. Made once, by the first test that
+ * needs it.
+ */
+let northwindSetup;
+function northwind() {
+  northwindSetup ??= (async () => {
+    const account = await herald.account("Northwind Traders International");
+    const wide = await receiver(200);
+    const longUrl = `${wide.url}/northwind-traders-international/production/orders-and-fulfilment/v2/receive?region=eu-west-1&format=json`;
+    const refusedUrl = await refusingUrl("/northwind-traders-international/staging/voice-clones/v2/receive?region=eu-west-1");
+    const create = (url, eventTypes) =>
+      herald.admin("POST", `/v1/accounts/${account.id}/endpoints`, { url, description: "Long names", event_types: eventTypes });
+    const long = await create(longUrl, null);
+    const refused = await create(refusedUrl, ["voice_clone.*"]);
+    const voice = { person_id: 7, person_name: "Alex Chen", voice_id: "voice_abc123", provider: "elevenlabs", credits_used: 500 };
+    await herald.admin("POST", `/v1/accounts/${account.id}/events`, { type: "voice_clone.completed", data: voice });
+    await herald.admin("POST", `/v1/accounts/${account.id}/events`, { type: "project.completed",
+      data: { project_id: 44, project_type: "video", video_url: "https://cdn.example.com/44.mp4", duration_seconds: 9, credits_used: 2 } });
+    const attempted = (endpoint) => waitFor(`an attempt to ${endpoint.url}`, async () => {
+      const { data } = await herald.admin("GET", `/v1/accounts/${account.id}/deliveries?endpoint_id=${endpoint.id}&limit=1`);
+      return data[0] && data[0].attempt_count > 0 ? data[0] : null;
+    });
+    const [delivered, refusedDelivery] = await Promise.all([attempted(long), attempted(refused)]);
+    const portal = await signIn(browser, account.link);
+    return { account, receiver: wide, long, refused, delivered, refusedDelivery, portal };
+  })();
+  return northwindSetup;
+}
+
+test("an attempt that could not connect says why, on the delivery's page and in the log", async () => {
+  const { portal: { page }, refused, refusedDelivery } = await northwind();
+  await page.goto(`${herald.address}/portal/deliveries/${refusedDelivery.id}`);
+  const first = page.locator("section", { hasText: "Attempts" }).locator("tbody tr").first();
+  await first.waitFor();
+  assert.match(await first.innerText(), /connect/);
+  assert.match(await first.innerText(), /connection refused/i, "the attempt says the connection was refused");
+
+  await page.goto(`${herald.address}/portal/deliveries?endpoint_id=${refused.id}`);
+  const row = page.locator("tbody tr").first();
+  await row.waitFor();
+  assert.match(await row.innerText(), /connect/);
+  assert.match(await row.innerText(), /connection refused/i, "the log says why the last attempt failed");
+});
+
+for (const width of [1024, 1280]) {
+  test(`at ${width} px, tables keep states, links, event types and times on one line, and cut long URLs`, async () => {
+    const { portal: { page, failures }, long, refused, refusedDelivery } = await northwind();
+    await page.setViewportSize({ width, height: 900 });
+    const rows = (n) => page.locator("main tbody tr").nth(n - 1).waitFor();
+    const pages = [
+      // [screenshot, path, what to wait for, a long URL shown cut (its title holds it whole)]
+      ["endpoints", "/portal/", () => page.getByRole("cell", { name: "voice_clone.*", exact: true }).waitFor(), long.url],
+      ["endpoint", `/portal/endpoints/${long.id}`, () => rows(2), null],
+      ["deliveries", "/portal/deliveries", () => rows(3), long.url],
+      ["delivery", `/portal/deliveries/${refusedDelivery.id}`, () => rows(1), null],
+    ];
+    for (const [name, path, ready, cut] of pages) {
+      await page.goto(`${herald.address}${path}`);
+      await ready();
+      const layout = await brokenAcrossLines(page);
+      assert.deepEqual(layout.broken, [], `${name} at ${width} px: nothing read as one token spans two lines`);
+      assert.ok(layout.checked >= 5, `${name} at ${width} px: ${layout.checked} elements checked`);
+      assert.ok(layout.overflow <= 0, `${name} at ${width} px: no sideways scrolling (${layout.overflow} px too wide)`);
+      if (cut) assert.ok(await cutWithEllipsis(page, cut), `${name} at ${width} px: the long URL is cut, whole on hover`);
+      await screenshot(page, `layout-${width}-${name}`);
+    }
+    // The delivery's endpoint, cut or not, is whole on hover.
+    assert.equal(await page.locator(`[title="${refused.url}"]`).count(), 1);
+    assert.deepEqual(failures, [], "no script errors");
+  });
+}
+
 test("signing out ends the session", async () => {
   const { page, failures } = portal;
   await page.goto(`${herald.address}/portal/`);
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.getByRole("heading", { name: "Signed out" }).waitFor();
+  await styled(page, "the signed-out page");
   await page.goto(`${herald.address}/portal/`);
   await page.getByText("Your portal session has ended").waitFor();
+  await styled(page, "the no-session page");
+  await accessible(page, "the no-session page");
+  await screenshot(page, "no-session");
   assert.deepEqual(failures, [], "no script errors on any page");
   await portal.context.close();
 });

@@ -98,7 +98,7 @@ function replace(node, ...children) {
   node.replaceChildren(...children.flat().filter(Boolean));
 }
 
-/** Announces an outcome in the page's status line. */
+/** Announces an outcome in the page's status line: one message, or a list of them (one per field). */
 function say(message, kind) {
   let status = document.getElementById("status");
   if (!status) {
@@ -106,13 +106,29 @@ function say(message, kind) {
     MAIN.querySelector("h1").after(status);
   }
   status.className = kind === "error" ? "notice error" : "notice";
-  status.textContent = message;
+  status.replaceChildren(lineNodes(message));
 }
 
-function problemText(error) {
-  if (!(error instanceof Problem)) return `Something went wrong: ${error.message}`;
-  const fields = error.errors.map((e) => `${(e.pointer || e.parameter || "").replace(/^\//, "")}: ${e.message}`);
-  return [error.message, ...fields].join(" — ");
+/** One message as text, several as a list: one line each. */
+function lineNodes(message) {
+  const lines = [].concat(message);
+  return lines.length === 1 ? lines[0] : el("ul", {}, lines.map((line) => el("li", {}, line)));
+}
+
+/** Where a field error points, as a person reads it: `url`, `event_types/0`, or nothing for the whole body. */
+function fieldName(e) {
+  return (e.pointer || e.parameter || "").replace(/^\//, "");
+}
+
+/**
+ * What went wrong, one line per field. A 422's `detail` is those same field
+ * errors joined into one sentence, so the lines come from `errors` when there
+ * are any and from `detail` only when there are none: each error said once.
+ */
+function problemLines(error) {
+  if (!(error instanceof Problem)) return [`Something went wrong: ${error.message}`];
+  if (error.errors.length === 0) return [error.message];
+  return error.errors.map((e) => (fieldName(e) ? `${fieldName(e)}: ${e.message}` : e.message));
 }
 
 /** Runs an action from a button, disabling it meanwhile and reporting failures. */
@@ -123,7 +139,7 @@ function action(button, run) {
     try {
       await run();
     } catch (error) {
-      say(problemText(error), "error");
+      say(problemLines(error), "error");
     } finally {
       button.disabled = false;
     }
@@ -179,8 +195,40 @@ function reasonText(reason) {
   return reason || "";
 }
 
-function typesText(types) {
-  return types === null || types === undefined ? "All event types" : types.join(", ");
+/** Event types as code, one element each, so that a list wraps between types and never inside one. */
+function typesList(types) {
+  if (types === null || types === undefined) return "All event types";
+  return types.flatMap((type, i) => [i ? ", " : null, el("code", {}, type)]);
+}
+
+/**
+ * A cell for a value that may be long (a URL): one line, cut with an ellipsis
+ * by the style sheet, the whole value on hover.
+ */
+function longCell(text, content) {
+  return el("td", { class: "truncate", title: text }, content === undefined ? text : content);
+}
+
+/**
+ * The last answer's status; failing that (no answer at all), why the last
+ * attempt failed: its kind, and under it the detail cut to one line like a
+ * long URL, whole on hover. Older servers send no `last_error`: then this is
+ * a dash, as before.
+ */
+function lastResponseCell(d) {
+  if (d.last_response_status !== null && d.last_response_status !== undefined) {
+    return el("td", {}, String(d.last_response_status));
+  }
+  if (!d.last_error) return el("td", {}, "—");
+  const detail = d.last_error_detail;
+  return el("td", { class: "truncate last-error", title: detail ? `${d.last_error}: ${detail}` : d.last_error },
+    el("code", {}, d.last_error), detail ? el("span", { class: "error-detail" }, detail) : null);
+}
+
+/** An attempt's error kind and, when the API gives it, the detail (which address, what the connection said). */
+function attemptError(a) {
+  if (!a.error) return "—";
+  return [el("code", {}, a.error), a.error_detail ? el("span", { class: "error-detail attempt-detail" }, a.error_detail) : null];
 }
 
 function field(label, input, hint) {
@@ -191,23 +239,33 @@ function field(label, input, hint) {
     el("p", { class: "field-error", id: `${id}-error`, hidden: true }));
 }
 
+/**
+ * Shows each field error of a refused form next to its field, and returns
+ * what to focus: the first field at fault. A field without a control of its
+ * own (the event types' fieldset) names what to focus instead in `data-focus`.
+ */
 function showFieldErrors(form, error) {
   for (const node of form.querySelectorAll(".field-error")) {
     node.hidden = true;
     node.textContent = "";
   }
   for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
-  if (!(error instanceof Problem)) return;
+  if (!(error instanceof Problem)) return null;
+  const invalid = [];
   for (const e of error.errors) {
     const name = (e.pointer || "").split("/")[1];
     const input = name && form.querySelector(`[name="${name}"]`);
     const box = input && form.querySelector(`#${input.id}-error`);
     if (!box) continue;
-    box.textContent = e.message;
+    box.textContent = box.textContent ? `${box.textContent} ${e.message}` : e.message;
     box.hidden = false;
-    input.setAttribute("aria-invalid", "true");
-    input.setAttribute("aria-errormessage", box.id);
+    if (input.type !== "hidden") {
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-errormessage", box.id);
+    }
+    invalid.push(input.dataset.focus ? document.getElementById(input.dataset.focus) : input);
   }
+  return invalid[0] || null;
 }
 
 // ---------------------------------------------------------------- endpoints list
@@ -235,9 +293,9 @@ async function endpointsPage() {
       el("caption", { class: "visually-hidden" }, "Your endpoints"),
       el("thead", {}, el("tr", {}, ["URL", "Description", "Event types", "Status"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, endpoints.map((ep, i) => el("tr", {},
-        el("td", {}, link(`/portal/endpoints/${ep.id}`, ep.url)),
+        longCell(ep.url, link(`/portal/endpoints/${ep.id}`, ep.url)),
         el("td", {}, ep.description || "—"),
-        el("td", {}, typesText(ep.event_types)),
+        el("td", {}, typesList(ep.event_types)),
         el("td", {}, endpointState(ep, retrying[i])),
       )))));
   };
@@ -247,51 +305,113 @@ async function endpointsPage() {
 
 // ---------------------------------------------------------------- endpoint form
 
-async function endpointForm(existing) {
-  const types = await catalog();
-  const selected = existing && existing.event_types ? new Set(existing.event_types) : null;
-  const url = el("input", { id: "url", name: "url", type: "url", required: true, autocomplete: "url",
-    value: existing ? existing.url : "", placeholder: "https://example.com/webhooks" });
-  const description = el("input", { id: "description", name: "description", type: "text",
-    value: existing ? existing.description : "" });
-  const all = el("input", { type: "checkbox", id: "all-types", checked: selected === null });
-  const boxes = types.map((t) => el("input", { type: "checkbox", id: `type-${t.type}`, value: t.type,
-    checked: selected !== null && selected.has(t.type) }));
-  const typeList = el("ul", { class: "checks" }, types.map((t, i) => el("li", {}, boxes[i],
-    el("label", { for: boxes[i].id }, el("code", {}, t.type), " ", el("span", { class: "hint" }, t.description)))));
+/** What a subscription entry that the catalog does not list (a `project.*` pattern) covers. */
+function patternHint(pattern) {
+  if (pattern === "*") return "every type, including future ones";
+  if (pattern.endsWith(".*")) return `every type that starts with ${pattern.slice(0, -1)}, including future ones`;
+  return "not in the event catalog";
+}
+
+/** One checkbox with its label, for an event type or a pattern. */
+function typeCheck(value, checked, hint) {
+  const box = el("input", { type: "checkbox", id: `type-${value}`, value, checked });
+  const item = el("li", {}, box, el("label", { for: box.id }, el("code", {}, value), " ", el("span", { class: "hint" }, hint)));
+  return { box, item };
+}
+
+/**
+ * The event types fieldset: "all event types" (null), the patterns the
+ * endpoint already has (the catalog lists exact types only, so without them
+ * here a save would drop them), and the catalog's types. `value()` is what
+ * the boxes say now, in the endpoint's own order first, then the catalog's.
+ */
+function eventTypesField(types, current) {
+  const known = new Set(types.map((t) => t.type));
+  const chosen = new Set(current || []);
+  const patterns = (current || []).filter((entry) => !known.has(entry)).map((p) => typeCheck(p, true, patternHint(p)));
+  const exact = types.map((t) => typeCheck(t.type, chosen.has(t.type), t.description));
+  const all = el("input", { type: "checkbox", id: "all-types", checked: current === null });
+  const boxes = [...patterns, ...exact].map((c) => c.box);
   const syncAll = () => {
     for (const box of boxes) box.disabled = all.checked;
   };
   all.addEventListener("change", syncAll);
   syncAll();
-  const typesError = el("p", { class: "field-error", id: "event_types-error", hidden: true });
-  const typesHolder = el("input", { type: "hidden", id: "event_types", name: "event_types" });
+  const node = el("fieldset", { "aria-describedby": "event_types-error" }, el("legend", {}, "Event types"),
+    // The field errors at /event_types land here, by the first box, which gets the focus.
+    el("input", { type: "hidden", id: "event_types", name: "event_types", "data-focus": "all-types" }),
+    el("p", { class: "field-error", id: "event_types-error", hidden: true }),
+    el("div", { class: "check" }, all, el("label", { for: "all-types" }, "All event types, including future ones")),
+    patterns.length ? el("ul", { class: "checks", "aria-label": "Patterns" }, patterns.map((c) => c.item)) : null,
+    el("ul", { class: "checks" }, exact.map((c) => c.item)));
+  const value = () => {
+    if (all.checked) return null;
+    const ticked = boxes.filter((b) => b.checked).map((b) => b.value);
+    const kept = (current || []).filter((entry) => ticked.includes(entry));
+    return [...kept, ...ticked.filter((entry) => !kept.includes(entry))];
+  };
+  return { node, value };
+}
+
+/** Whether two subscriptions are the same: both every type (null), or the same entries in any order. */
+function sameTypes(a, b) {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((entry) => b.includes(entry));
+}
+
+/**
+ * The request body: for a new endpoint, what the form holds; for an existing
+ * one, only what the person changed, so that saving an untouched form changes
+ * nothing (an untouched null description stays null, patterns stay).
+ */
+function endpointBody(existing, form) {
+  if (!existing) {
+    const body = { url: form.url, event_types: form.event_types };
+    if (form.description !== "") body.description = form.description;
+    return body;
+  }
+  const body = {};
+  if (form.url !== existing.url) body.url = form.url;
+  if (form.description !== (existing.description ?? "")) body.description = form.description;
+  if (!sameTypes(form.event_types, existing.event_types ?? null)) body.event_types = form.event_types;
+  return body;
+}
+
+/** The refusal of a form that subscribes to nothing: such an endpoint would silently receive no event. */
+function nothingSubscribed() {
+  const message = "choose at least one event type, or All event types";
+  return new Problem(422, { detail: message, errors: [{ pointer: "/event_types", message }] });
+}
+
+async function endpointForm(existing) {
+  const types = eventTypesField(await catalog(), existing ? existing.event_types ?? null : null);
+  const url = el("input", { id: "url", name: "url", type: "url", required: true, autocomplete: "url",
+    value: existing ? existing.url : "", placeholder: "https://example.com/webhooks" });
+  const description = el("input", { id: "description", name: "description", type: "text",
+    value: existing ? existing.description ?? "" : "" });
   const submit = el("button", { type: "submit" }, existing ? "Save changes" : "Add endpoint");
+  const done = (id) => window.location.assign(`/portal/endpoints/${id}${existing ? "" : "?created=1"}`);
   const form = el("form", { novalidate: true },
     field("URL", url, "Where Herald POSTs events. Must use https:// in production."),
     field("Description (optional)", description),
-    el("fieldset", {}, el("legend", {}, "Event types"),
-      el("div", { class: "check" }, all, el("label", { for: "all-types" }, "All event types, including future ones")),
-      typeList, typesHolder, typesError),
+    types.node,
     el("div", { class: "actions" }, submit,
       link(existing ? `/portal/endpoints/${existing.id}` : "/portal/", "Cancel", { class: "button secondary" })));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const body = {
-      url: url.value.trim(),
-      description: description.value,
-      event_types: all.checked ? null : boxes.filter((b) => b.checked).map((b) => b.value),
-    };
+    const values = { url: url.value.trim(), description: description.value, event_types: types.value() };
+    const body = endpointBody(existing, values);
     submit.disabled = true;
     try {
+      if (values.event_types !== null && values.event_types.length === 0) throw nothingSubscribed();
+      if (existing && Object.keys(body).length === 0) return done(existing.id);
       const saved = existing
         ? await api("PATCH", `/endpoints/${existing.id}`, body)
         : await api("POST", "/endpoints", body);
-      window.location.assign(`/portal/endpoints/${saved.id}${existing ? "" : "?created=1"}`);
+      done(saved.id);
     } catch (error) {
-      showFieldErrors(form, error);
-      say(problemText(error), "error");
-      const first = form.querySelector("[aria-invalid]");
+      const first = showFieldErrors(form, error);
+      say(problemLines(error), "error");
       if (first) first.focus();
     } finally {
       submit.disabled = false;
@@ -341,19 +461,25 @@ function chart(stats) {
       el("span", { class: "swatch swatch-failed" }), " failed")));
 }
 
+/**
+ * Deliveries as a table. `endpointsById` names each delivery's endpoint by its
+ * URL; null leaves the endpoint out (on an endpoint's own page every row would
+ * repeat its URL, in room the other columns need).
+ */
 function deliveriesTable(deliveries, endpointsById, caption, empty) {
   if (deliveries.length === 0) return el("p", { class: "empty" }, empty || "No deliveries yet.");
+  const endpointCell = (d) => longCell(endpointsById[d.endpoint_id] ? endpointsById[d.endpoint_id].url : d.endpoint_id);
+  const headings = ["Created", "Event type", endpointsById && "Endpoint", "Status", "Attempts", "Last response", ""];
   return el("table", {},
     el("caption", { class: "visually-hidden" }, caption),
-    el("thead", {}, el("tr", {}, ["Created", "Event type", "Endpoint", "Status", "Attempts", "Last response", ""]
-      .map((h) => el("th", { scope: "col" }, h)))),
+    el("thead", {}, el("tr", {}, headings.filter((h) => h !== null).map((h) => el("th", { scope: "col" }, h)))),
     el("tbody", {}, deliveries.map((d) => el("tr", { "data-delivery": d.id },
       el("td", {}, time(d.created_at)),
       el("td", {}, el("code", {}, d.event_type)),
-      el("td", {}, endpointsById && endpointsById[d.endpoint_id] ? endpointsById[d.endpoint_id].url : d.endpoint_id),
+      endpointsById && endpointCell(d),
       el("td", {}, deliveryBadge(d.status)),
       el("td", {}, String(d.attempt_count)),
-      el("td", {}, d.last_response_status === null ? "—" : String(d.last_response_status)),
+      lastResponseCell(d),
       el("td", {}, link(`/portal/deliveries/${d.id}`, "Details", { "aria-label": `Details of delivery ${d.id}` })),
     ))));
 }
@@ -470,13 +596,13 @@ async function endpointPage(id) {
       replace(summary, el("dl", { class: "facts" },
         el("dt", {}, "Status"), el("dd", { id: "endpoint-status" }, endpointState(endpoint, retrying)),
         el("dt", {}, "Description"), el("dd", {}, endpoint.description || "—"),
-        el("dt", {}, "Event types"), el("dd", {}, typesText(endpoint.event_types)),
+        el("dt", {}, "Event types"), el("dd", {}, typesList(endpoint.event_types)),
         el("dt", {}, "Id"), el("dd", {}, el("code", {}, endpoint.id)),
         el("dt", {}, "Created"), el("dd", {}, time(endpoint.created_at))));
     }
     if (changed(controls, [endpoint.enabled, endpoint.disabled_reason, endpoint.disabled_at])) renderControls(endpoint);
     if (changed(chartBox, stats.hours)) replace(chartBox, chart(stats));
-    if (changed(recent, deliveries.data)) replace(recent, deliveriesTable(deliveries.data, { [id]: endpoint }, "Recent deliveries"));
+    if (changed(recent, deliveries.data)) replace(recent, deliveriesTable(deliveries.data, null, "Recent deliveries"));
   };
   await refresh();
   live(refresh);
@@ -563,7 +689,8 @@ async function deliveryPage(id) {
     if (changed(summary, facts)) {
       replace(summary, el("dl", { class: "facts" },
         el("dt", {}, "Status"), el("dd", { id: "delivery-status" }, deliveryBadge(d.status)),
-        el("dt", {}, "Endpoint"), el("dd", {}, link(`/portal/endpoints/${d.endpoint_id}`, endpoint ? endpoint.url : d.endpoint_id)),
+        el("dt", {}, "Endpoint"), el("dd", { class: "truncate", title: endpoint ? endpoint.url : null },
+          link(`/portal/endpoints/${d.endpoint_id}`, endpoint ? endpoint.url : d.endpoint_id)),
         el("dt", {}, "Event"), el("dd", {}, el("code", {}, d.event_id), " ", el("code", {}, d.event_type)),
         el("dt", {}, "Attempts"), el("dd", {}, String(d.attempt_count)),
         el("dt", {}, "Next attempt"), el("dd", {}, d.status === "pending" ? time(d.next_attempt_at) : "—"),
@@ -580,7 +707,7 @@ async function deliveryPage(id) {
             el("td", {}, time(a.started_at)),
             el("td", {}, `${a.duration_ms} ms`),
             el("td", {}, a.response_status === null ? "—" : String(a.response_status)),
-            el("td", {}, a.error ? el("code", {}, a.error) : "—"),
+            el("td", {}, attemptError(a)),
             el("td", {}, a.response_body ? el("pre", { class: "code small", tabindex: "0" }, a.response_body) : "—"))))));
     }
   };
@@ -621,7 +748,7 @@ const PAGES = {
       setTitle("Not found");
       render(el("p", {}, "There is nothing here. It may have been deleted."), el("p", {}, link("/portal/", "Back to your endpoints")));
     } else {
-      render(el("p", { class: "notice error", role: "alert" }, problemText(error)));
+      render(el("div", { class: "notice error", role: "alert" }, lineNodes(problemLines(error))));
     }
   }
   MAIN.removeAttribute("aria-busy");
