@@ -55,11 +55,11 @@ pub fn classify(e: &reqwest::Error) -> AttemptError {
 /// The most a detail keeps, in bytes: enough for any cause chain worth reading.
 pub const MAX_DETAIL: usize = 512;
 
-/// What went wrong, for the attempt log: the causes below the client's own
-/// error, outermost first, each said once (`client error (Connect): tcp
-/// connect error: Connection refused (os error 111)`), or the guard's
-/// refusal alone. The top-level text is left out: it repeats the endpoint
-/// URL, whose query may hold a credential.
+/// What went wrong, for the attempt log: the innermost cause, which says
+/// it (`Connection refused (os error 111)`), then the causes around it that
+/// add to it, and for a failed connection the address tried (`connecting to
+/// 127.0.0.1:9`); or the guard's refusal alone. The client's own text is
+/// left out: it repeats the endpoint URL, whose query may hold a credential.
 pub fn describe(e: &reqwest::Error) -> String {
     let causes = causes(e);
     // The guard's refusal says all there is; the client wraps it as a DNS error.
@@ -67,13 +67,20 @@ pub fn describe(e: &reqwest::Error) -> String {
         return blocked.to_string();
     }
     let mut said: Vec<String> = Vec::new();
-    for cause in causes {
+    for cause in causes.iter().rev() {
         let text = cause.to_string();
-        if !said.iter().any(|s| s.contains(&text)) {
+        if !said.iter().any(|s| s.contains(&text) || text.contains(s.as_str())) {
             said.push(text);
         }
     }
-    let mut detail = if said.is_empty() { "the request could not be made".to_owned() } else { said.join(": ") };
+    let mut detail = if said.is_empty() { "the request could not be made".to_owned() } else { said.join(", in ") };
+    if e.is_connect() {
+        if let Some(url) = e.url() {
+            let host = url.host_str().unwrap_or_default();
+            let port = url.port_or_known_default().unwrap_or_default();
+            detail.push_str(&format!(", connecting to {host}:{port}"));
+        }
+    }
     if detail.len() > MAX_DETAIL {
         let cut = (0..=MAX_DETAIL).rev().find(|i| detail.is_char_boundary(*i)).unwrap_or(0);
         detail.truncate(cut);

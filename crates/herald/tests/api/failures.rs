@@ -55,6 +55,9 @@ async fn a_refused_connection_is_logged_as_a_connect_error() {
     let detail = d["attempts"][0]["error_detail"].as_str().unwrap_or_default();
     assert!(detail.contains("Connection refused"), "the attempt says what the connection came to: {d:#}");
     assert!(!detail.contains(&url), "and does not repeat the URL: {detail}");
+    let port = url.trim_start_matches("http://127.0.0.1:").trim_end_matches("/hook");
+    assert!(detail.starts_with("Connection refused"), "the cause comes first: {detail}");
+    assert!(detail.ends_with(&format!("connecting to 127.0.0.1:{port}")), "then the address tried: {detail}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
