@@ -70,12 +70,16 @@ pub struct Config {
     #[arg(long, env = "HERALD_PORTAL_SESSION", default_value = "12h", value_parser = humantime::parse_duration)]
     pub portal_session: Duration,
 
-    /// Attempts in flight at once, over all endpoints.
-    #[arg(long, env = "HERALD_MAX_IN_FLIGHT", default_value_t = 256)]
-    pub max_in_flight: usize,
+    /// Attempts in flight at once, over all endpoints; by default what the
+    /// process can hold (its limit on open files, raised to the hard one;
+    /// at most 20,000).
+    #[arg(long, env = "HERALD_MAX_IN_FLIGHT")]
+    pub max_in_flight: Option<usize>,
 
-    /// Attempts in flight at once to one endpoint.
-    #[arg(long, env = "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", default_value_t = 8)]
+    /// The most attempts in flight at once to one endpoint: the ceiling of
+    /// its window, which grows while it answers promptly and shrinks on
+    /// timeouts, 429 and 5xx.
+    #[arg(long, env = "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", default_value_t = 64)]
     pub max_in_flight_per_endpoint: usize,
 
     /// How often the store is polled for due retries when nothing wakes the dispatcher.

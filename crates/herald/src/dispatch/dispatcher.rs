@@ -11,10 +11,12 @@ use tokio::{
 use tokio_util::sync::CancellationToken;
 
 use super::{
+    capacity,
     handoff::Handoff,
     in_flight::{InFlight, Leased},
     recorder::Recorder,
     verdict::decide,
+    window::Signal,
     Sender,
 };
 use crate::{
@@ -115,7 +117,7 @@ impl Dispatcher {
         };
         Ok(Self {
             shared: Arc::new(shared),
-            permits: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+            permits: Arc::new(Semaphore::new(config.max_in_flight.unwrap_or_else(capacity::attempts_in_flight).max(1))),
             wake,
             handed: Arc::new(Notify::new()),
             recording,
@@ -298,7 +300,9 @@ async fn worker(shared: Arc<Shared>, endpoint: EndpointId, permit: OwnedSemaphor
         if !endpoint_enabled(&shared, &endpoint).await {
             stop(&shared, leased).await;
         } else if Timestamp::now().plus(shared.config.delivery_timeout) < leased.lease_until {
-            attempt(&shared, leased).await;
+            let started = std::time::Instant::now();
+            let signal = attempt(&shared, leased).await;
+            shared.work.observe(&endpoint, signal, started);
         } else {
             let id = leased.delivery.id;
             tracing::debug!(delivery = %id, "lease too short for an attempt; it lapses and is claimed again");
@@ -349,9 +353,11 @@ async fn stop(shared: &Arc<Shared>, leased: Leased) {
 }
 
 /// One attempt; its outcome is recorded beside the worker's next attempt.
-async fn attempt(shared: &Arc<Shared>, leased: Leased) {
+/// What its answer says about the receiver's load.
+async fn attempt(shared: &Arc<Shared>, leased: Leased) -> Signal {
     let delivery = leased.delivery;
     let attempt = shared.sender.send(&delivery).await;
+    let signal = Signal::of(&attempt, shared.config.delivery_timeout);
     let succeeded = attempt.error.is_none();
     let finished = attempt.started_at.plus(Duration::from_millis(attempt.duration_ms));
     let verdict = decide(succeeded, delivery.manual, delivery.schedule_step, &shared.config.retry_schedule, finished);
@@ -360,6 +366,7 @@ async fn attempt(shared: &Arc<Shared>, leased: Leased) {
     metrics::histogram!("herald_attempt_duration_seconds").record(attempt.duration_ms as f64 / 1000.0);
     tracing::debug!(delivery = %delivery.id, n = attempt.n, outcome, ?verdict, "attempt finished");
     record_later(shared, delivery, attempt, verdict).await;
+    signal
 }
 
 /// Queues an outcome for the recorder, waiting only if too many are on their way.

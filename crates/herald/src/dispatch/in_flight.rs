@@ -1,5 +1,6 @@
 //! What this process holds: deliveries it has leased, waiting per endpoint,
-//! and how many workers send to each endpoint (the per-endpoint limit).
+//! and how many workers send to each endpoint, within the endpoint's window
+//! (`window.rs`), which its answers widen and narrow.
 //! Leasing ahead lets one claim feed an endpoint for a while, and a worker
 //! goes from one attempt to the next of its endpoint without a round trip
 //! through the dispatcher.
@@ -7,8 +8,10 @@
 use std::{
     collections::{HashMap, HashSet, VecDeque},
     sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, Instant},
 };
 
+use super::window::{Signal, Window};
 use crate::{
     domain::{DeliveryId, EndpointId, Timestamp},
     store::ClaimedDelivery,
@@ -23,15 +26,35 @@ pub struct Leased {
     pub lease_until: Timestamp,
 }
 
-#[derive(Debug, Default)]
+/// An endpoint that has been idle this long forgets its window.
+const FORGET_AFTER: Duration = Duration::from_secs(600);
+/// How often idle endpoints are looked for.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+#[derive(Debug)]
 struct Endpoint {
     waiting: VecDeque<Leased>,
     workers: usize,
     /// Whether the store last said it is enabled, and when it was asked.
     enabled: Option<(bool, Timestamp)>,
+    /// How many workers it may have now.
+    window: Window,
+    /// Since when it has had no work, if it has none: kept while its window
+    /// says something a new one's would not, for [`FORGET_AFTER`].
+    idle_since: Option<Instant>,
 }
 
-#[derive(Debug, Default)]
+impl Endpoint {
+    fn new(ceiling: usize) -> Self {
+        Self { waiting: VecDeque::new(), workers: 0, enabled: None, window: Window::new(ceiling), idle_since: None }
+    }
+
+    fn is_idle(&self) -> bool {
+        self.workers == 0 && self.waiting.is_empty()
+    }
+}
+
+#[derive(Debug)]
 struct Inner {
     endpoints: HashMap<EndpointId, Endpoint>,
     waiting: usize,
@@ -42,22 +65,36 @@ struct Inner {
     /// Publishes have left due deliveries in the store for endpoints that
     /// were full: the next room made in a queue calls for a claim.
     left_out: bool,
+    /// When idle endpoints were last looked for.
+    pruned_at: Instant,
 }
 
 /// The deliveries this process holds.
 #[derive(Debug, Clone)]
 pub struct InFlight {
     inner: Arc<Mutex<Inner>>,
-    /// The most workers (attempts at once) per endpoint.
+    /// The most workers (attempts at once) per endpoint, whatever its window.
     per_endpoint_limit: usize,
     /// The most deliveries waiting for one endpoint before claims leave it out.
     waiting_cap: usize,
 }
 
 impl InFlight {
-    /// Tracks work with this per-endpoint limit and per-endpoint waiting cap.
+    /// Tracks work with this per-endpoint ceiling and per-endpoint waiting cap.
     pub fn new(per_endpoint_limit: usize, waiting_cap: usize) -> Self {
-        Self { inner: Arc::default(), per_endpoint_limit: per_endpoint_limit.max(1), waiting_cap: waiting_cap.max(1) }
+        let inner = Inner {
+            endpoints: HashMap::new(),
+            waiting: 0,
+            reserved: 0,
+            sending: HashSet::new(),
+            left_out: false,
+            pruned_at: Instant::now(),
+        };
+        Self {
+            inner: Arc::new(Mutex::new(inner)),
+            per_endpoint_limit: per_endpoint_limit.max(1),
+            waiting_cap: waiting_cap.max(1),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -80,8 +117,15 @@ impl InFlight {
     fn add_known(&self, leased: Vec<Leased>, enabled_at: Option<Timestamp>) {
         let mut inner = self.lock();
         inner.waiting += leased.len();
+        if inner.pruned_at.elapsed() >= PRUNE_EVERY {
+            inner.pruned_at = Instant::now();
+            inner.endpoints.retain(|_, e| e.idle_since.is_none_or(|since| since.elapsed() < FORGET_AFTER));
+        }
         for l in leased {
-            let endpoint = inner.endpoints.entry(l.delivery.endpoint_id.clone()).or_default();
+            let ceiling = self.per_endpoint_limit;
+            let endpoint =
+                inner.endpoints.entry(l.delivery.endpoint_id.clone()).or_insert_with(|| Endpoint::new(ceiling));
+            endpoint.idle_since = None;
             if let Some(at) = enabled_at {
                 if endpoint.enabled.is_none_or(|(_, known)| known < at) {
                     endpoint.enabled = Some((true, at));
@@ -124,15 +168,23 @@ impl InFlight {
         inner.reserved = inner.reserved.saturating_sub(n);
     }
 
-    /// One endpoint that has deliveries waiting and room for another worker;
-    /// counts that worker in.
+    /// One endpoint that has deliveries waiting and room in its window for
+    /// another worker; counts that worker in.
     pub fn start_worker(&self) -> Option<EndpointId> {
         let mut inner = self.lock();
-        let limit = self.per_endpoint_limit;
         let (id, endpoint) =
-            inner.endpoints.iter_mut().find(|(_, e)| e.workers < limit && e.workers < e.waiting.len())?;
+            inner.endpoints.iter_mut().find(|(_, e)| e.workers < e.window.places() && e.workers < e.waiting.len())?;
         endpoint.workers += 1;
         Some(id.clone())
+    }
+
+    /// Takes in what an attempt to `endpoint` that started at `started` says
+    /// about the receiver's load; the window widens or narrows with it.
+    pub fn observe(&self, endpoint: &EndpointId, signal: Signal, started: Instant) {
+        if let Some(e) = self.lock().endpoints.get_mut(endpoint) {
+            let busy = !e.waiting.is_empty() && e.workers >= e.window.places();
+            e.window.observe(signal, started, busy);
+        }
     }
 
     /// Counts a worker out of its endpoint (it did not start, or has finished).
@@ -140,8 +192,10 @@ impl InFlight {
         let mut inner = self.lock();
         if let Some(e) = inner.endpoints.get_mut(endpoint) {
             e.workers = e.workers.saturating_sub(1);
-            if e.workers == 0 && e.waiting.is_empty() {
+            if e.is_idle() && e.window.is_initial() {
                 inner.endpoints.remove(endpoint);
+            } else if e.is_idle() {
+                e.idle_since = Some(Instant::now());
             }
         }
     }
@@ -149,10 +203,15 @@ impl InFlight {
     /// The next delivery for a worker of `endpoint`, marked as being sent,
     /// and how many still wait for it after this one (read under the same
     /// lock, so each count is seen by exactly one worker); `None` when none
-    /// waits (the worker then stops; see [`Self::stop_worker`]).
+    /// waits, or when the endpoint has more workers than its window now
+    /// allows (the worker then stops; see [`Self::stop_worker`]).
     pub fn next(&self, endpoint: &EndpointId) -> Option<(Leased, usize)> {
         let mut inner = self.lock();
-        let queue = &mut inner.endpoints.get_mut(endpoint)?.waiting;
+        let e = inner.endpoints.get_mut(endpoint)?;
+        if e.workers > e.window.places() {
+            return None;
+        }
+        let queue = &mut e.waiting;
         let leased = queue.pop_front()?;
         let left = queue.len();
         inner.waiting -= 1;

@@ -3,6 +3,7 @@
 //! all of it from the store.
 
 pub mod address_guard;
+mod capacity;
 mod dispatcher;
 mod handoff;
 pub mod headers;
@@ -11,6 +12,7 @@ mod recorder;
 pub mod sender;
 mod transport_error;
 pub mod verdict;
+mod window;
 
 pub use dispatcher::Dispatcher;
 pub use handoff::{Handoff, Offer};

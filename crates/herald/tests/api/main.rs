@@ -34,6 +34,7 @@ mod sse;
 
 mod address_guard;
 mod bad_input;
+mod concurrency;
 mod conformance;
 mod crash;
 mod deliveries;

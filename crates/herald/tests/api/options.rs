@@ -33,6 +33,8 @@ pub struct Options {
     pub max_endpoints: Option<u32>,
     /// `--sqlite-wal-limit`; `None` keeps Herald's default.
     pub sqlite_wal_limit: Option<String>,
+    /// `--max-in-flight-per-endpoint`; `None` keeps Herald's default.
+    pub max_in_flight_per_endpoint: Option<usize>,
 }
 
 impl Default for Options {
@@ -51,11 +53,18 @@ impl Default for Options {
             stream_write_timeout: "30s".into(),
             max_endpoints: None,
             sqlite_wal_limit: None,
+            max_in_flight_per_endpoint: None,
         }
     }
 }
 
 impl Options {
+    /// The same options with another ceiling on one endpoint's attempts at once.
+    pub fn max_in_flight_per_endpoint(mut self, max: usize) -> Self {
+        self.max_in_flight_per_endpoint = Some(max);
+        self
+    }
+
     /// The same options with another limit on SQLite's `-wal` file.
     pub fn sqlite_wal_limit(mut self, limit: &str) -> Self {
         self.sqlite_wal_limit = Some(limit.into());

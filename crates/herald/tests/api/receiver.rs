@@ -4,7 +4,10 @@
 
 use std::{
     net::SocketAddr,
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
     time::{Duration, Instant},
 };
 
@@ -33,6 +36,9 @@ pub struct Recorded {
     pub body: Bytes,
     /// When the handler was entered.
     pub at: Instant,
+    /// Requests open at the receiver when it arrived, itself included: how
+    /// many attempts Herald had in flight to it at once.
+    pub open: usize,
 }
 
 impl Recorded {
@@ -120,6 +126,17 @@ struct Shared {
     requests: Mutex<Vec<Recorded>>,
     script: Mutex<Script>,
     count: watch::Sender<usize>,
+    /// Requests being answered right now.
+    open: AtomicUsize,
+}
+
+/// Counts a request as open until its answer is given (or it is dropped).
+struct Open<'a>(&'a AtomicUsize);
+
+impl Drop for Open<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// A running receiver; stops when dropped.
@@ -134,7 +151,12 @@ impl Receiver {
     /// A receiver answering per `script`.
     pub async fn start(script: Script) -> Self {
         let (count, _) = watch::channel(0);
-        let shared = Arc::new(Shared { requests: Mutex::new(Vec::new()), script: Mutex::new(script), count });
+        let shared = Arc::new(Shared {
+            requests: Mutex::new(Vec::new()),
+            script: Mutex::new(script),
+            count,
+            open: AtomicUsize::new(0),
+        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("the receiver binds");
         let addr = listener.local_addr().expect("an address");
         let router = Router::new().fallback(record).with_state(shared.clone());
@@ -226,10 +248,12 @@ async fn record(
     body: Bytes,
 ) -> Response {
     let at = Instant::now();
+    let open = shared.open.fetch_add(1, Ordering::SeqCst) + 1;
+    let _open = Open(&shared.open);
     let reply = {
         let mut requests = shared.requests.lock().expect("requests lock");
         let index = requests.len();
-        requests.push(Recorded { method, uri, headers, body, at });
+        requests.push(Recorded { method, uri, headers, body, at, open });
         shared.count.send_replace(requests.len());
         match &*shared.script.lock().expect("script lock") {
             Script::Always(reply) => reply.clone(),
