@@ -67,6 +67,8 @@ pub use timestamp::{unix_now, DEFAULT_TOLERANCE};
 pub use x_webhook::{sign, signature_header, verify, verify_now};
 
 /// The README's examples, compiled and run as doc tests so they stay true.
+/// (The README's Rust verifier is also run against a real delivery signed
+/// during a rotation, by `crates/herald/tests/api/readme.rs`.)
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 pub struct ReadmeExamples;

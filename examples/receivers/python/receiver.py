@@ -43,12 +43,13 @@ def verify_signature(raw_body: bytes, header: str, secret: str) -> bool:
         if key == "t":
             timestamp = value
         elif key == "v1":
-            signatures.append(value)
-    if timestamp is None or not timestamp.isdigit() or not signatures:
+            signatures.append(value.encode())  # bytes: compare_digest refuses non-ASCII text
+    # isascii: "²" is a digit to isdigit, but not to int.
+    if timestamp is None or not (timestamp.isascii() and timestamp.isdigit()) or not signatures:
         return False
     if abs(time.time() - int(timestamp)) > TOLERANCE_SECONDS:
         return False
-    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + raw_body, hashlib.sha256).hexdigest()
+    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + raw_body, hashlib.sha256).hexdigest().encode()
     # Compare with every v1 (during a secret rotation there are two), each in
     # constant time, without stopping at the first match.
     matched = False

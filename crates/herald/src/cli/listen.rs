@@ -28,7 +28,7 @@ const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone, clap::Args)]
 #[command(about = "Forward an account's live events to a local URL, signed as deliveries")]
 pub struct ListenArgs {
-    /// The local URL each event is POSTed to, e.g. `http://localhost:3000/webhooks`.
+    /// The local URL each event is POSTed to, e.g. `http://127.0.0.1:3000/webhook` (a receiver example's).
     #[arg(long, value_parser = http_url)]
     pub forward_to: Url,
 

@@ -2,7 +2,8 @@
 //! each speaking to a running Herald over its public API (or to nothing:
 //! `verify`); each holds its clap arguments and its `run`, so `main.rs` only
 //! dispatches.
-//! [`finish`] turns a tool's outcome into its exit status.
+//! [`finish`] turns a tool's outcome into its exit status: 0 or 1. A usage
+//! error never gets that far: clap refuses it with status 2, as the README says.
 
 pub mod listen;
 mod sse;

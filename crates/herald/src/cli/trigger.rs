@@ -1,6 +1,9 @@
 //! `herald trigger`: publishes one event to an account through a running
 //! Herald's API, the catalog's example of its type unless data is given, so a
 //! developer can make their receiver get a real, signed delivery in one command.
+//! It says how many deliveries Herald will attempt, and how many it recorded as
+//! `skipped` because their endpoint is disabled, so that "nothing arrived" has
+//! an answer before anyone looks at a receiver.
 
 use std::{path::PathBuf, time::Duration};
 
@@ -82,20 +85,51 @@ pub enum TriggerError {
 pub struct Triggered {
     /// `evt_…`.
     pub event_id: String,
-    /// How many deliveries the event got: one per enabled endpoint subscribed to its type.
-    pub deliveries: u64,
+    /// How many deliveries Herald will attempt: one per enabled endpoint
+    /// subscribed to the type.
+    pub to_attempt: u64,
+    /// How many deliveries were recorded as `skipped`, never to be attempted
+    /// unless their endpoint is re-enabled with `redeliver_missed`: one per
+    /// disabled endpoint subscribed to the type. The publish answer counts
+    /// them with the others, so they are told apart here.
+    pub skipped: u64,
 }
 
-/// Publishes the event and prints its id and delivery count.
+impl Triggered {
+    /// The line printed on standard output, such as `published evt_… (project.completed)
+    /// for account acme: 1 delivery to attempt, 1 skipped (disabled endpoint)`.
+    pub fn summary(&self, event_type: &str, account: &str) -> String {
+        let plural = if self.to_attempt == 1 { "delivery" } else { "deliveries" };
+        let mut line = format!(
+            "published {} ({event_type}) for account {account}: {} {plural} to attempt",
+            self.event_id, self.to_attempt
+        );
+        if self.skipped > 0 {
+            let endpoints = if self.skipped == 1 { "endpoint" } else { "endpoints" };
+            line.push_str(&format!(", {} skipped (disabled {endpoints})", self.skipped));
+        }
+        line
+    }
+
+    /// What to add on standard error when nothing will be attempted.
+    pub fn warning(&self, event_type: &str, account: &str) -> Option<String> {
+        match (self.to_attempt, self.skipped) {
+            (0, 0) => Some(format!("no endpoint of {account} subscribes to {event_type}")),
+            (0, _) => Some(format!(
+                "every endpoint of {account} that subscribes to {event_type} is disabled: the event is recorded \
+                 as skipped for them (POST …/endpoints/{{id}}/enable with {{\"redeliver_missed\": true}} sends it)"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Publishes the event and prints its id and how many deliveries it got.
 pub async fn run(args: &TriggerArgs) -> Result<(), TriggerError> {
     let triggered = trigger(args).await?;
-    let plural = if triggered.deliveries == 1 { "delivery" } else { "deliveries" };
-    println!(
-        "published {} ({}) for account {}: {} {plural}",
-        triggered.event_id, args.event_type, args.account, triggered.deliveries
-    );
-    if triggered.deliveries == 0 {
-        eprintln!("herald trigger: no endpoint of {} subscribes to {}", args.account, args.event_type);
+    println!("{}", triggered.summary(&args.event_type, &args.account));
+    if let Some(warning) = triggered.warning(&args.event_type, &args.account) {
+        eprintln!("herald trigger: {warning}");
     }
     Ok(())
 }
@@ -112,10 +146,11 @@ pub async fn trigger(args: &TriggerArgs) -> Result<Triggered, TriggerError> {
     let answer = api.call(Method::POST, &path, Some(&body)).await.map_err(|e| e.with_hint(&hint))?;
     let event_id = answer["event"]["id"].as_str();
     let deliveries = answer["deliveries"].as_u64();
-    match (event_id, deliveries) {
-        (Some(id), Some(deliveries)) => Ok(Triggered { event_id: id.to_string(), deliveries }),
-        _ => Err(TriggerError::UnexpectedAnswer { url: api.url(&path).to_string(), body: answer.to_string() }),
-    }
+    let (Some(event_id), Some(deliveries)) = (event_id, deliveries) else {
+        return Err(TriggerError::UnexpectedAnswer { url: api.url(&path).to_string(), body: answer.to_string() });
+    };
+    let skipped = if deliveries == 0 { 0 } else { api.skipped_deliveries(&args.account, event_id).await? };
+    Ok(Triggered { event_id: event_id.to_string(), to_attempt: deliveries.saturating_sub(skipped), skipped })
 }
 
 /// The token: the flag (or `HERALD_ADMIN_TOKEN`), `HERALD_TOKEN`, or the generated one's file.
@@ -175,7 +210,11 @@ impl Api {
 
     /// One request; the JSON of a `2xx`, else the problem's detail.
     async fn call(&self, method: Method, segments: &[&str], body: Option<&Value>) -> Result<Value, TriggerError> {
-        let url = self.url(segments);
+        self.call_url(method, self.url(segments), body).await
+    }
+
+    /// [`Api::call`] of a URL with its query already set.
+    async fn call_url(&self, method: Method, url: Url, body: Option<&Value>) -> Result<Value, TriggerError> {
         let mut request = self.client.request(method, url.clone()).bearer_auth(&self.token);
         if let Some(body) = body {
             request = request.header(header::CONTENT_TYPE, "application/json").body(body.to_string());
@@ -204,6 +243,34 @@ impl Api {
         }
         let known: Vec<&str> = entries.iter().filter_map(|e| e["type"].as_str()).collect();
         Ok((json!({}), format!("\nthe catalog has: {}", known.join(", "))))
+    }
+
+    /// How many deliveries of the event are `skipped`: those Herald recorded
+    /// for disabled endpoints at the publish, read page by page from the
+    /// account's delivery list.
+    async fn skipped_deliveries(&self, account: &str, event_id: &str) -> Result<u64, TriggerError> {
+        let path = ["v1", "accounts", account, "deliveries"];
+        let mut skipped = 0;
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut url = self.url(&path);
+            {
+                let mut query = url.query_pairs_mut();
+                query.append_pair("event_id", event_id).append_pair("status", "skipped").append_pair("limit", "500");
+                if let Some(cursor) = &cursor {
+                    query.append_pair("cursor", cursor);
+                }
+            }
+            let page = self.call_url(Method::GET, url.clone(), None).await?;
+            let Some(data) = page["data"].as_array() else {
+                return Err(TriggerError::UnexpectedAnswer { url: url.to_string(), body: page.to_string() });
+            };
+            skipped += data.len() as u64;
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => return Ok(skipped),
+            }
+        }
     }
 }
 
@@ -256,6 +323,25 @@ mod tests {
         assert_eq!(problem_detail(&problem).unwrap(), "invalid data\n/data/balance: required");
         let problem = json!({"detail": "/type: unknown", "errors": [{"pointer": "/type", "message": "unknown"}]});
         assert_eq!(problem_detail(&problem).unwrap(), "/type: unknown");
+    }
+
+    #[test]
+    fn the_summary_counts_deliveries_to_attempt_and_skipped_ones_apart() {
+        let triggered = |to_attempt, skipped| Triggered { event_id: "evt_1".into(), to_attempt, skipped };
+        let line = |to_attempt, skipped| triggered(to_attempt, skipped).summary("credits.low", "acme");
+        assert_eq!(line(1, 0), "published evt_1 (credits.low) for account acme: 1 delivery to attempt");
+        assert_eq!(line(2, 0), "published evt_1 (credits.low) for account acme: 2 deliveries to attempt");
+        assert_eq!(
+            line(0, 1),
+            "published evt_1 (credits.low) for account acme: 0 deliveries to attempt, 1 skipped (disabled endpoint)"
+        );
+        assert_eq!(
+            line(1, 2),
+            "published evt_1 (credits.low) for account acme: 1 delivery to attempt, 2 skipped (disabled endpoints)"
+        );
+        assert!(triggered(0, 0).warning("credits.low", "acme").unwrap().starts_with("no endpoint of acme"));
+        assert!(triggered(0, 1).warning("credits.low", "acme").unwrap().contains("is disabled"));
+        assert_eq!(triggered(1, 1).warning("credits.low", "acme"), None);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! The receiver examples of `examples/receivers/` (Python with Flask, Node,
 //! Rust with axum), each run as a child process against a real Herald: it
 //! accepts what Herald sends (`2xx` in the delivery log), processes each event
-//! once even when a manual retry sends it again, and refuses a badly signed
-//! request with `401`. An example whose interpreter is not installed is
+//! once even when a manual retry sends it again, keeps accepting deliveries
+//! with the old secret during a rotation's grace period, and refuses a badly
+//! signed request with `401`. An example whose interpreter is not installed is
 //! skipped, loudly; the Rust one must have been built (`scripts/test` does).
+//! `readme` starts the Python one from the README's own command line.
 
 use std::{
     fs,
@@ -12,6 +14,7 @@ use std::{
     time::SystemTime,
 };
 
+use reqwest::header::HeaderValue;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
@@ -31,8 +34,9 @@ const RUST_PACKAGE: &str = "herald-example-receiver";
 /// The event types the tests publish: one of each family.
 const TYPES: [&str; 3] = ["project.completed", "credits.low", "voice_clone.completed"];
 
+/// The language of an example.
 #[derive(Clone, Copy, Debug)]
-enum Language {
+pub enum Language {
     Python,
     Node,
     Rust,
@@ -73,7 +77,7 @@ fn installed(program: &str) -> Option<()> {
 }
 
 /// Fails the test, loudly, where python3 has no Flask: scripts/test installs it.
-fn require_flask() {
+pub fn require_flask() {
     let probe = Command::new("python3").args(["-c", "import flask"]).output().expect("python3 runs");
     assert!(
         probe.status.success(),
@@ -103,7 +107,7 @@ fn rust_example_binary() -> PathBuf {
 }
 
 /// A receiver example running as a child process; killed when dropped.
-struct Example {
+pub struct Example {
     language: Language,
     child: Child,
     port: u16,
@@ -113,16 +117,23 @@ struct Example {
 }
 
 impl Example {
-    /// Starts the example with `secret` on `port`; waits until it accepts connections.
+    /// Starts the example with `secret` on `port`, in a folder of its own;
+    /// waits until it accepts connections.
     async fn start(language: Language, mut command: Command, secret: &str, port: u16) -> Self {
+        command.env("HERALD_SECRET", secret).env("PORT", port.to_string()).env("HOST", "127.0.0.1");
+        Self::spawn(language, command, port).await
+    }
+
+    /// Runs `command` as it is (its variables, its folder; the output's folder
+    /// when it has none) and waits until something accepts connections on `port`.
+    pub async fn spawn(language: Language, mut command: Command, port: u16) -> Self {
         let dir = tempfile::tempdir().expect("a folder for the example's output");
         let stdout = dir.path().join("stdout.txt");
         let stderr = dir.path().join("stderr.txt");
+        if command.get_current_dir().is_none() {
+            command.current_dir(dir.path());
+        }
         let child = command
-            .env("HERALD_SECRET", secret)
-            .env("PORT", port.to_string())
-            .env("HOST", "127.0.0.1")
-            .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(fs::File::create(&stdout).expect("the stdout file"))
             .stderr(fs::File::create(&stderr).expect("the stderr file"))
@@ -168,7 +179,7 @@ impl Example {
     }
 
     /// Waits until stdout has this line.
-    async fn wait_for_line(&self, line: &str) {
+    pub async fn wait_for_line(&self, line: &str) {
         let poll = Poll::new(format!("the {:?} example to print `{line}`", self.language));
         while !self.lines().iter().any(|l| l == line) {
             poll.tick(&self.output()).await;
@@ -255,18 +266,26 @@ async fn receives_each_event_once_and_refuses_bad_signatures(language: Language)
     let tampered = body.replace(r#""balance":1"#, r#""balance":1000"#);
     let signed = |secret: &str, t: i64, body: &str| format!("t={t},v1={}", x_webhook_v1(secret, t, body.as_bytes()));
     let other_secret = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let bytes = |header: String| Some(header.into_bytes());
+    // Bytes beyond ASCII, which a server may read as Latin-1: `²` is a digit to Python's
+    // `str.isdigit` but not to `int`, and `hmac.compare_digest` refuses non-ASCII text.
+    let superscript_t = [b"t=\xb2,".as_slice(), format!("v1={}", "0".repeat(64)).as_bytes()].concat();
+    let latin1_v1 = [format!("t={now},v1=").as_bytes(), [0xe9; 64].as_slice()].concat();
     let forgeries = [
         ("no signature", None, body.clone()),
-        ("a tampered body", Some(signed(&endpoint.secret, now, &body)), tampered),
-        ("a wrong secret", Some(signed(other_secret, now, &body)), body.clone()),
-        ("a stale timestamp", Some(signed(&endpoint.secret, now - 600, &body)), body.clone()),
-        ("a timestamp in the future", Some(signed(&endpoint.secret, now + 600, &body)), body.clone()),
-        ("a malformed header", Some("t=soon,v1=zz".to_string()), body.clone()),
+        ("a tampered body", bytes(signed(&endpoint.secret, now, &body)), tampered),
+        ("a wrong secret", bytes(signed(other_secret, now, &body)), body.clone()),
+        ("a stale timestamp", bytes(signed(&endpoint.secret, now - 600, &body)), body.clone()),
+        ("a timestamp in the future", bytes(signed(&endpoint.secret, now + 600, &body)), body.clone()),
+        ("a malformed header", bytes("t=soon,v1=zz".to_string()), body.clone()),
+        ("a timestamp of a non-ASCII digit", Some(superscript_t), body.clone()),
+        ("a v1 of non-ASCII bytes", Some(latin1_v1), body.clone()),
     ];
     for (what, signature, body) in forgeries {
         let mut request = client.post(example.url()).header("content-type", "application/json").body(body);
         if let Some(signature) = signature {
-            request = request.header("x-webhook-signature", signature);
+            let value = HeaderValue::from_bytes(&signature).expect("a header value HTTP can carry");
+            request = request.header("x-webhook-signature", value);
         }
         let status = request.send().await.expect("the example answers").status();
         assert_eq!(status, 401, "{what} is refused:\n{}", example.output());
@@ -282,6 +301,45 @@ async fn receives_each_event_once_and_refuses_bad_signatures(language: Language)
     let processed = example.processed();
     assert_eq!(processed.iter().filter(|id| *id == forged_id).count(), 1, "processed once:\n{}", example.output());
     assert_eq!(processed.len(), TYPES.len() + 1, "{}", example.output());
+}
+
+/// An example given the endpoint's secret, which is then rotated: Herald
+/// signs with both secrets for the grace period, and the example, still on
+/// the old one, accepts and processes what it sends.
+async fn accepts_deliveries_on_the_old_secret_during_a_rotation(language: Language) {
+    let Some(command) = language.command() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let account = app.create_account().await;
+    let port = free_port();
+    let endpoint = app.create_endpoint(&account, &webhook_url(port)).await;
+    let example = Example::start(language, command, &endpoint.secret, port).await;
+
+    let rotated = app.endpoint_action(&account, &endpoint.id, "secret/rotate", json!({"grace_seconds": 3600})).await;
+    assert_ne!(rotated["secret"], endpoint.secret.as_str(), "a new secret");
+    let catalog = app.event_types().await;
+    let event = app.publish(&account, "project.completed", catalog_example(&catalog, "project.completed")).await;
+
+    let delivery = app.delivery_of(&account, &event.id, &endpoint.id).await;
+    let delivery = wait_for_2xx_attempts(&app, &account, delivery["id"].as_str().unwrap(), 1).await;
+    assert_eq!(delivery["status"], "succeeded", "{delivery:#}\n{}", example.output());
+    example.wait_for_line(&format!("processed {} project.completed", event.id)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_example_still_on_the_old_secret_accepts_deliveries_during_a_rotation() {
+    accepts_deliveries_on_the_old_secret_during_a_rotation(Language::Python).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_node_example_still_on_the_old_secret_accepts_deliveries_during_a_rotation() {
+    accepts_deliveries_on_the_old_secret_during_a_rotation(Language::Node).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rust_example_still_on_the_old_secret_accepts_deliveries_during_a_rotation() {
+    accepts_deliveries_on_the_old_secret_during_a_rotation(Language::Rust).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,6 +2,7 @@
 //! forwards each event to a local URL signed exactly as a delivery, so the
 //! platform's receiver sample accepts it; it prints one line per event; and
 //! across a server restart it resumes where it was, nothing lost, nothing twice.
+//! [`Listen`] also runs the README's own `herald listen` line (`readme`).
 
 use std::{
     io::{BufRead, BufReader, Read},
@@ -25,7 +26,7 @@ use crate::{
 const FROM_THE_START: &str = "evt_00000000000000000000000000";
 
 /// A running `herald listen`, its output gathered line by line; killed when dropped.
-struct Listen {
+pub struct Listen {
     child: Child,
     /// Everything it printed so far, stdout and stderr (prefixed `stderr: `).
     lines: Arc<Mutex<Vec<String>>>,
@@ -37,13 +38,21 @@ impl Listen {
     /// Starts `herald listen` against `app` with the key in `HERALD_KEY` and
     /// the URL in `HERALD_URL`, as a developer would.
     fn start(app: &TestApp, key: &str, account: &str, forward_to: &str, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_herald"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_herald"));
+        command
             .args(["listen", "--account", account, "--forward-to", forward_to])
             .args(extra)
             .env("HERALD_URL", &app.address)
             .env("HERALD_KEY", key)
             .env_remove("HERALD_ACCOUNT")
-            .env_remove("HERALD_LISTEN_SECRET")
+            .env_remove("HERALD_LISTEN_SECRET");
+        Self::spawn(command)
+    }
+
+    /// Runs a `herald listen` command made elsewhere (the README's, say), with
+    /// only warnings logged.
+    pub fn spawn(mut command: Command) -> Self {
+        let mut child = command
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -60,7 +69,8 @@ impl Listen {
         Self { child, lines, count }
     }
 
-    fn lines(&self) -> Vec<String> {
+    /// Everything it printed so far.
+    pub fn lines(&self) -> Vec<String> {
         self.lines.lock().expect("lines lock").clone()
     }
 
@@ -84,8 +94,8 @@ impl Listen {
         }
     }
 
-    /// Waits until `n` lines start with `prefix`.
-    async fn wait_for_lines(&self, prefix: &str, n: usize) -> Vec<String> {
+    /// Waits until `n` lines start with `prefix`; returns those.
+    pub async fn wait_for_lines(&self, prefix: &str, n: usize) -> Vec<String> {
         let what = format!("{n} lines starting with `{prefix}`");
         let lines = self.wait_until(&what, |lines| lines.iter().filter(|l| l.starts_with(prefix)).count() >= n).await;
         lines.into_iter().filter(|l| l.starts_with(prefix)).collect()

@@ -10,11 +10,13 @@
 //! purpose, `signature` recomputes both signature schemes from first principles,
 //! `sse` reads the live stream, `routes` reads the route list from the
 //! server's OpenAPI document (so that `tenancy` covers every route, new ones
-//! included); every other module is one subject of the contract; `crash` runs
+//! included), `rotated` captures a delivery signed during a secret rotation;
+//! every other module is one subject of the contract; `crash` runs
 //! the `herald` binary itself, to kill it with SIGKILL, `logs` to search its
 //! logs for secrets, `tools` runs its developer tools (`herald trigger`,
-//! `herald verify`), `listen` runs `herald listen`, and `examples` runs the
-//! receiver examples of `examples/receivers/` as child processes.
+//! `herald verify`), `listen` runs `herald listen`, `examples` runs the
+//! receiver examples of `examples/receivers/` as child processes, and `readme`
+//! runs what the README prints: its verifiers and its `herald listen` example.
 
 // Tests say what they expect with `unwrap`/`expect`: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -26,6 +28,7 @@ mod helpers;
 mod hostile_servers;
 mod options;
 mod receiver;
+mod rotated;
 mod routes;
 mod sample;
 mod self_signed;
@@ -53,6 +56,7 @@ mod polling;
 mod portal;
 mod publish;
 mod publish_groups;
+mod readme;
 mod restart;
 mod retention;
 mod retries;

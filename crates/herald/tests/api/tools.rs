@@ -1,8 +1,10 @@
 //! The developer tools of the `herald` binary, run as a developer runs them,
-//! against a real server: `herald trigger` publishes and a receiver gets the
-//! event; `herald verify` accepts what Herald really sent and refuses, with
-//! exit status 1 and the reason, a tampered body, a stale timestamp and a
-//! wrong secret.
+//! against a real server: `herald trigger` publishes, a receiver gets the
+//! event, and the tool tells deliveries to attempt from those skipped for a
+//! disabled endpoint; `herald verify` accepts what Herald really sent, with
+//! either secret during a rotation, and refuses, with exit status 1 and the
+//! reason, a tampered body, a stale timestamp and a wrong secret; a usage
+//! error exits 2.
 
 use std::process::{Output, Stdio};
 
@@ -14,6 +16,7 @@ use crate::{
     fixtures::unix_now,
     helpers::{spawn_app, TestApp, ADMIN_TOKEN, DEADLINE},
     receiver::{Receiver, Recorded},
+    rotated::{a_delivery_signed_during_a_rotation, ANOTHER_SECRET},
     signature::x_webhook_v1,
 };
 
@@ -78,7 +81,8 @@ async fn verify(secret: &str, signature: &str, body: &[u8], extra: &[&str]) -> R
     herald(&args, &[], body).await
 }
 
-/// The event id and delivery count of `published evt_… (type) for account a: n deliveries`.
+/// The event id and the count of deliveries to attempt of
+/// `published evt_… (type) for account a: n deliveries to attempt[, m skipped …]`.
 fn published(run: &Run) -> (String, u64) {
     let line = run.stdout.lines().find(|l| l.starts_with("published ")).unwrap_or_else(|| panic!("{run}"));
     let id = line.split_whitespace().nth(1).expect("an event id").to_string();
@@ -115,7 +119,8 @@ async fn herald_trigger_publishes_the_catalog_example_and_the_receiver_gets_it()
     assert_eq!(run.status, Some(0), "{run}");
     let (event_id, deliveries) = published(&run);
     assert_eq!(deliveries, 1, "{run}");
-    assert!(run.stdout.contains(&format!("(project.completed) for account {account}: 1 delivery")), "{run}");
+    let line = format!("published {event_id} (project.completed) for account {account}: 1 delivery to attempt\n");
+    assert_eq!(run.stdout, line, "{run}");
     let request = receiver.wait_for(1).await.remove(0);
     let envelope = request.json();
     assert_eq!(envelope["id"], event_id);
@@ -151,8 +156,65 @@ async fn herald_trigger_with_no_endpoint_says_no_delivery_was_made() {
 
     assert_eq!(run.status, Some(0), "{run}");
     assert_eq!(published(&run).1, 0, "{run}");
-    assert!(run.stderr.contains("no endpoint"), "{run}");
+    assert!(run.stdout.ends_with(": 0 deliveries to attempt\n"), "{run}");
+    assert!(run.stderr.contains(&format!("no endpoint of {account} subscribes to credits.depleted")), "{run}");
     assert_eq!(app.list_events(&account).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn herald_trigger_counts_a_delivery_to_a_disabled_endpoint_as_skipped_not_as_one_to_attempt() {
+    let app = spawn_app().await;
+    let receiver = Receiver::ok().await;
+    let account = app.create_account().await;
+    let disabled = app.create_endpoint(&account, &receiver.url()).await;
+    app.endpoint_action(&account, &disabled.id, "disable", json!({})).await;
+
+    // The only subscribing endpoint is disabled: nothing to attempt, one skipped.
+    let only_disabled = trigger(&app, &account, &["credits.low"]).await;
+    let (first, _) = published(&only_disabled);
+    // Then one enabled endpoint besides it.
+    app.create_endpoint(&account, &receiver.url()).await;
+    let one_of_each = trigger(&app, &account, &["credits.low"]).await;
+    let (second, _) = published(&one_of_each);
+
+    assert_eq!(only_disabled.status, Some(0), "{only_disabled}");
+    assert_eq!(
+        only_disabled.stdout,
+        format!("published {first} (credits.low) for account {account}: 0 deliveries to attempt, 1 skipped (disabled endpoint)\n"),
+        "{only_disabled}"
+    );
+    assert!(only_disabled.stderr.contains("is disabled"), "{only_disabled}");
+    let skipped = app.delivery_of(&account, &first, &disabled.id).await;
+    assert_eq!(skipped["status"], "skipped", "what the tool counted as skipped is: {skipped:#}");
+    assert_eq!(one_of_each.status, Some(0), "{one_of_each}");
+    assert_eq!(
+        one_of_each.stdout,
+        format!("published {second} (credits.low) for account {account}: 1 delivery to attempt, 1 skipped (disabled endpoint)\n"),
+        "{one_of_each}"
+    );
+    assert_eq!(one_of_each.stderr, "", "{one_of_each}");
+    let arrived = receiver.wait_for(1).await;
+    assert_eq!(arrived[0].event_id(), second, "the enabled endpoint got the second event");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn herald_trigger_and_herald_verify_exit_2_on_a_usage_error() {
+    let runs = [
+        ("trigger without its type", herald(&["trigger", "--account", "acme"], &[], b"").await),
+        ("trigger with an unknown flag", herald(&["trigger", "credits.low", "--acount", "acme"], &[], b"").await),
+        ("verify without --signature", herald(&["verify", "--secret", ANOTHER_SECRET], &[], b"{}").await),
+        ("verify with a --tolerance that is no number", {
+            herald(&["verify", "--secret", ANOTHER_SECRET, "--signature", "t=1", "--tolerance", "soon"], &[], b"{}")
+                .await
+        }),
+    ];
+
+    for (what, run) in &runs {
+        assert_eq!(run.status, Some(2), "{what}: {run}");
+        assert!(run.stdout.is_empty(), "{what}: nothing on stdout: {run}");
+        assert!(run.stderr.starts_with("error: "), "{what}: clap's message: {run}");
+        assert!(run.stderr.contains("try '--help'"), "{what}: where the usage is: {run}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -219,6 +281,22 @@ async fn herald_verify_accepts_the_signature_of_a_real_delivery() {
         assert_eq!(run.status, Some(0), "{run}");
         assert_eq!(run.stdout, "valid\n", "{run}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn herald_verify_accepts_a_delivery_signed_during_a_rotation_with_the_old_secret_or_the_new() {
+    let delivery = a_delivery_signed_during_a_rotation().await;
+
+    let old = verify(&delivery.old_secret, &delivery.signature, &delivery.body, &[]).await;
+    let new = verify(&delivery.new_secret, &delivery.signature, &delivery.body, &[]).await;
+    let another = verify(ANOTHER_SECRET, &delivery.signature, &delivery.body, &[]).await;
+
+    for (what, run) in [("the old secret", old), ("the new secret", new)] {
+        assert_eq!(run.status, Some(0), "{what}: {run}");
+        assert_eq!(run.stdout, "valid\n", "{what}: {run}");
+    }
+    assert_eq!(another.status, Some(1), "another secret: {another}");
+    assert!(another.stderr.contains("no signature"), "{another}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
