@@ -22,9 +22,9 @@ use std::{
 
 use rusqlite::Connection;
 
-/// The least time between two catch-ups, so a reader that keeps the WAL
-/// from starting over does not make every transaction try again.
-const RETRY_AFTER: Duration = Duration::from_millis(100);
+/// The least time before a catch-up that a reader kept from emptying the
+/// WAL is tried again, so such a reader does not make every transaction try.
+const RETRY_AFTER: Duration = Duration::from_millis(50);
 
 /// The default limit of the `-wal` file.
 pub const DEFAULT_LIMIT: u64 = 64 * 1024 * 1024;
@@ -36,8 +36,8 @@ pub struct WalBound {
     wal: PathBuf,
     /// The size past which the writer catches up: a quarter of the limit.
     trigger: u64,
-    /// When the writer last caught up.
-    last_try: Option<Instant>,
+    /// When a catch-up last failed to empty the file.
+    failed_at: Option<Instant>,
 }
 
 impl WalBound {
@@ -45,7 +45,7 @@ impl WalBound {
     pub fn new(db: &Path, limit: u64) -> Self {
         let mut wal = db.as_os_str().to_owned();
         wal.push("-wal");
-        Self { wal: PathBuf::from(wal), trigger: trigger(limit), last_try: None }
+        Self { wal: PathBuf::from(wal), trigger: trigger(limit), failed_at: None }
     }
 
     /// What `journal_size_limit` is set to on the writers' connections: a WAL
@@ -58,10 +58,9 @@ impl WalBound {
     /// file has passed its trigger; called between transactions.
     pub fn keep(&mut self, conn: &Connection, busy_timeout: Duration) {
         let size = std::fs::metadata(&self.wal).map(|m| m.len()).unwrap_or(0);
-        if size <= self.trigger || self.last_try.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
+        if size <= self.trigger || self.failed_at.is_some_and(|at| at.elapsed() < RETRY_AFTER) {
             return;
         }
-        self.last_try = Some(Instant::now());
         let caught_up = conn.busy_timeout(Duration::ZERO).and_then(|()| {
             conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
                 Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
@@ -70,13 +69,20 @@ impl WalBound {
         if let Err(e) = conn.busy_timeout(busy_timeout) {
             tracing::warn!(error = %e, "could not set the writer's busy timeout back");
         }
-        match caught_up {
-            Ok((0, ..)) => tracing::debug!(size, "WAL checkpointed and emptied"),
-            Ok((_, frames, copied)) => {
-                tracing::debug!(size, frames, copied, "WAL checkpointed; a reader kept it from being emptied")
+        self.failed_at = match caught_up {
+            Ok((0, ..)) => {
+                tracing::debug!(size, "WAL checkpointed and emptied");
+                None
             }
-            Err(e) => tracing::warn!(error = %e, "a WAL catch-up checkpoint failed; the next one will try again"),
-        }
+            Ok((_, frames, copied)) => {
+                tracing::debug!(size, frames, copied, "WAL checkpointed; a reader kept it from being emptied");
+                Some(Instant::now())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "a WAL catch-up checkpoint failed; the next one will try again");
+                Some(Instant::now())
+            }
+        };
     }
 }
 
