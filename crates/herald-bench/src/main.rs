@@ -9,8 +9,12 @@ mod http_floor;
 mod load;
 mod log_queries;
 mod measure;
+mod mix;
 mod report;
+mod server_watch;
 mod sink;
+mod soak;
+mod store_watch;
 mod target;
 
 use clap::{Parser, Subcommand};
@@ -44,6 +48,10 @@ enum Scenario {
     Isolation(delivery::Args),
     /// The loopback HTTP exchange alone (no Herald): the ceiling of any sender on this machine.
     HttpFloor(http_floor::Args),
+    /// A steady rate over 200 accounts × 5 endpoints answering after log-normal delays (some flaky or dead).
+    Mix(mix::Args),
+    /// The mix at 1,000 events/s for 10 minutes: the server's memory, files and store sampled, and their slopes.
+    Soak(soak::Args),
     /// Fill a store with a million deliveries and time the log queries of the API on it.
     LogQueries(log_queries::Args),
     /// Run the Herald under test (started by the scenarios as a child process).
@@ -62,6 +70,8 @@ fn main() -> anyhow::Result<()> {
             Scenario::Backlog(args) => delivery::backlog(args).await,
             Scenario::Isolation(args) => delivery::isolation(args).await,
             Scenario::HttpFloor(args) => http_floor::run(args).await,
+            Scenario::Mix(args) => mix::run(args).await,
+            Scenario::Soak(args) => soak::run(args).await,
             Scenario::LogQueries(args) => log_queries::run(args).await,
             Scenario::Server => target::serve().await,
         }

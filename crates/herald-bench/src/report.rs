@@ -19,6 +19,11 @@ impl Timings {
         Self { name: name.into(), runs }
     }
 
+    /// How many runs were timed.
+    pub fn runs(&self) -> usize {
+        self.runs.len()
+    }
+
     /// The `p`-th percentile (0–100), nearest rank.
     pub fn percentile(&self, p: f64) -> Duration {
         if self.runs.is_empty() {

@@ -40,6 +40,8 @@ pub struct Target {
     _dir: Option<tempfile::TempDir>,
     /// Which store it runs on, for the report.
     pub engine: String,
+    /// The store's URL, when this started the Herald.
+    database_url: Option<String>,
     /// The HTTP client for publishing and set-up.
     pub client: reqwest::Client,
 }
@@ -57,6 +59,7 @@ impl Target {
                 child: None,
                 _dir: None,
                 engine: "external".into(),
+                database_url: None,
                 client,
             });
         }
@@ -93,6 +96,7 @@ impl Target {
             child: Some(child),
             _dir: Some(dir),
             engine,
+            database_url: Some(database_url),
             client,
         })
     }
@@ -129,6 +133,23 @@ impl Target {
             endpoints.push(made["id"].as_str().context("an endpoint id")?.to_owned());
         }
         Ok((account, endpoints))
+    }
+
+    /// The process id of a started Herald, for what `/proc` says about it.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref()?.id()
+    }
+
+    /// The store's URL, when this started the Herald.
+    pub fn database_url(&self) -> Option<&str> {
+        self.database_url.as_deref()
+    }
+
+    /// The SQLite database file of a started Herald (its `-wal` file lies beside it).
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        let url = self.database_url.as_deref()?;
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+        Some(path.split('?').next().unwrap_or(path).into())
     }
 
     /// The peak resident memory of the Herald under test so far, in MiB (Linux only).
