@@ -296,22 +296,51 @@ async fn worker(shared: Arc<Shared>, endpoint: EndpointId, permit: OwnedSemaphor
             // dispatcher would sleep out its poll interval on an empty queue.
             shared.room.notify_one();
         }
-        // An attempt must end within its lease, or another worker may send it too.
-        if !endpoint_enabled(&shared, &endpoint).await {
+        let answer = if !endpoint_enabled(&shared, &endpoint).await {
             stop(&shared, leased).await;
-        } else if Timestamp::now().plus(shared.config.delivery_timeout) < leased.lease_until {
+            None
+        } else if let Some(leased) = held_for_an_attempt(&shared, leased).await {
             let started = std::time::Instant::now();
-            let signal = attempt(&shared, leased).await;
-            shared.work.observe(&endpoint, signal, started);
+            Some((attempt(&shared, leased).await, started))
         } else {
-            let id = leased.delivery.id;
-            tracing::debug!(delivery = %id, "lease too short for an attempt; it lapses and is claimed again");
-            shared.work.sent(&id);
-        }
+            None
+        };
+        shared.work.finished(&endpoint, answer);
     }
     shared.work.stop_worker(&endpoint);
     drop(permit);
     shared.freed.notify_one();
+}
+
+/// The delivery, with a lease that outlasts an attempt: an attempt must end
+/// within its lease, or another node may send it too. One that waited long
+/// in its queue (behind a slow receiver) has its lease renewed in the
+/// store, instead of lapsing and waiting out the rest of it; `None` if the
+/// lease was lost meanwhile (it expired and another worker has it).
+async fn held_for_an_attempt(shared: &Shared, mut leased: Leased) -> Option<Leased> {
+    let config = &shared.config;
+    let now = Timestamp::now();
+    if now.plus(config.delivery_timeout) < leased.lease_until {
+        return Some(leased);
+    }
+    let id = leased.delivery.id.clone();
+    let until = now.plus(config.delivery_timeout + config.lease_margin);
+    match shared.store.renew_lease(&id, leased.lease_until, until).await {
+        Ok(true) => {
+            leased.lease_until = until;
+            Some(leased)
+        }
+        Ok(false) => {
+            tracing::debug!(delivery = %id, "the lease ran out and was taken over, or the delivery is gone");
+            shared.work.sent(&id);
+            None
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, delivery = %id, "failed to renew a lease; it lapses and is claimed again");
+            shared.work.sent(&id);
+            None
+        }
+    }
 }
 
 /// Whether the worker's endpoint is still enabled, asking the store at most once per [`ENABLED_CHECK`].

@@ -35,6 +35,9 @@ const PRUNE_EVERY: Duration = Duration::from_secs(60);
 struct Endpoint {
     waiting: VecDeque<Leased>,
     workers: usize,
+    /// Workers in an attempt (popped, not yet finished): the others are
+    /// about to take the next waiting delivery.
+    busy: usize,
     /// Whether the store last said it is enabled, and when it was asked.
     enabled: Option<(bool, Timestamp)>,
     /// How many workers it may have now.
@@ -46,7 +49,14 @@ struct Endpoint {
 
 impl Endpoint {
     fn new(ceiling: usize) -> Self {
-        Self { waiting: VecDeque::new(), workers: 0, enabled: None, window: Window::new(ceiling), idle_since: None }
+        Self {
+            waiting: VecDeque::new(),
+            workers: 0,
+            busy: 0,
+            enabled: None,
+            window: Window::new(ceiling),
+            idle_since: None,
+        }
     }
 
     fn is_idle(&self) -> bool {
@@ -168,22 +178,30 @@ impl InFlight {
         inner.reserved = inner.reserved.saturating_sub(n);
     }
 
-    /// One endpoint that has deliveries waiting and room in its window for
-    /// another worker; counts that worker in.
+    /// One endpoint that has more deliveries waiting than workers free to
+    /// take them, and room in its window for another worker; counts that
+    /// worker in. (A worker in an attempt is not free: a delivery that came
+    /// meanwhile would wait for a slow receiver's answer to someone else.)
     pub fn start_worker(&self) -> Option<EndpointId> {
         let mut inner = self.lock();
-        let (id, endpoint) =
-            inner.endpoints.iter_mut().find(|(_, e)| e.workers < e.window.places() && e.workers < e.waiting.len())?;
+        let (id, endpoint) = inner
+            .endpoints
+            .iter_mut()
+            .find(|(_, e)| e.workers < e.window.places() && e.workers - e.busy < e.waiting.len())?;
         endpoint.workers += 1;
         Some(id.clone())
     }
 
-    /// Takes in what an attempt to `endpoint` that started at `started` says
-    /// about the receiver's load; the window widens or narrows with it.
-    pub fn observe(&self, endpoint: &EndpointId, signal: Signal, started: Instant) {
+    /// A worker of `endpoint` is done with the delivery it took last; what
+    /// the answer, if an attempt was made at `started`, says about the
+    /// receiver's load widens or narrows the endpoint's window.
+    pub fn finished(&self, endpoint: &EndpointId, answer: Option<(Signal, Instant)>) {
         if let Some(e) = self.lock().endpoints.get_mut(endpoint) {
-            let busy = !e.waiting.is_empty() && e.workers >= e.window.places();
-            e.window.observe(signal, started, busy);
+            e.busy = e.busy.saturating_sub(1);
+            if let Some((signal, started)) = answer {
+                let crowded = !e.waiting.is_empty() && e.workers >= e.window.places();
+                e.window.observe(signal, started, crowded);
+            }
         }
     }
 
@@ -211,9 +229,9 @@ impl InFlight {
         if e.workers > e.window.places() {
             return None;
         }
-        let queue = &mut e.waiting;
-        let leased = queue.pop_front()?;
-        let left = queue.len();
+        let leased = e.waiting.pop_front()?;
+        e.busy += 1;
+        let left = e.waiting.len();
         inner.waiting -= 1;
         inner.sending.insert(leased.delivery.id.clone());
         Some((leased, left))
@@ -327,5 +345,22 @@ mod tests {
         assert_eq!(work.known_enabled(&a, Timestamp::from_millis(1_000)), Some(true));
         assert_eq!(work.known_enabled(&a, Timestamp::from_millis(1_001)), None, "too old to trust");
         assert_eq!(work.known_enabled(&b, Timestamp::from_millis(1_000)), Some(false), "the later answer stands");
+    }
+
+    #[test]
+    fn a_delivery_that_comes_while_every_worker_is_in_an_attempt_gets_a_worker_of_its_own() {
+        let work = InFlight::new(8, 100);
+        let a = EndpointId::generate();
+        work.add(vec![leased(&a)]);
+        assert_eq!(work.start_worker(), Some(a.clone()));
+        let _ = work.next(&a).expect("the first delivery");
+        assert_eq!(work.start_worker(), None, "nothing waits");
+
+        work.add(vec![leased(&a)]);
+        assert_eq!(work.start_worker(), Some(a.clone()), "the first worker is busy with a slow receiver");
+        assert_eq!(work.start_worker(), None, "one more waiting, one more worker");
+        work.finished(&a, None);
+        work.add(vec![leased(&a)]);
+        assert_eq!(work.start_worker(), None, "the first worker is free again and takes it");
     }
 }

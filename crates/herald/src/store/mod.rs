@@ -186,6 +186,10 @@ pub trait DispatchStore {
     ) -> StoreResult<Vec<ClaimedDelivery>>;
     /// Gives leases back without an attempt (shutdown, local limits).
     async fn release(&self, ids: &[DeliveryId]) -> StoreResult<()>;
+    /// Extends the lease of a pending delivery this process holds until
+    /// `held` to `until`; `false` when the lease is no longer that one (it
+    /// expired and another worker took the delivery) or the delivery is gone.
+    async fn renew_lease(&self, id: &DeliveryId, held: Timestamp, until: Timestamp) -> StoreResult<bool>;
     /// Logs an attempt and moves the delivery on as the verdict says.
     async fn record_attempt(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()>;
     /// Records many outcomes, in one commit where the engine can. On an error

@@ -47,3 +47,22 @@ async fn a_receiver_that_answers_503_is_given_fewer_attempts_at_once_down_to_one
     let late: Vec<usize> = requests[30..60].iter().map(|r| r.open).collect();
     assert!(late.iter().all(|open| *open == 1), "after the 503s, one at a time: {late:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delivery_that_waited_longer_than_its_lease_margin_behind_a_slow_receiver_is_still_sent_at_its_turn() {
+    // Leases outlive the 2 s timeout by 1 s; the receiver takes 300 ms and
+    // gets one attempt at a time, so the twelfth delivery waits 3.3 s in the
+    // queue, past its lease. The store is read again only after an hour:
+    // a delivery whose lease lapsed would wait for that.
+    let options = Options::default().max_in_flight_per_endpoint(1).lease_margin("1s").poll_interval("1h");
+    let app = spawn_app_with(options).await;
+    let receiver = Receiver::start(Script::Always(Reply::status(200).after(Duration::from_millis(300)))).await;
+
+    publish_to(&app, &receiver, 12).await;
+
+    let requests = receiver.wait_for(12).await;
+    assert!(requests.iter().all(|r| r.open == 1), "one at a time, as the ceiling says");
+    let mut ids: Vec<String> = requests.iter().map(|r| r.event_id()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 12, "each sent once, none given up for a lapsed lease");
+}

@@ -127,6 +127,9 @@ impl TestApp {
         if let Some(max) = o.max_endpoints {
             args.extend(["--max-endpoints-per-account".into(), max.to_string()]);
         }
+        if let Some(margin) = &o.lease_margin {
+            args.extend(["--lease-margin".into(), margin.clone()]);
+        }
         if let Some(max) = o.max_in_flight_per_endpoint {
             args.extend(["--max-in-flight-per-endpoint".into(), max.to_string()]);
         }

@@ -35,6 +35,8 @@ pub struct Options {
     pub sqlite_wal_limit: Option<String>,
     /// `--max-in-flight-per-endpoint`; `None` keeps Herald's default.
     pub max_in_flight_per_endpoint: Option<usize>,
+    /// `--lease-margin`; `None` keeps Herald's default.
+    pub lease_margin: Option<String>,
 }
 
 impl Default for Options {
@@ -54,6 +56,7 @@ impl Default for Options {
             max_endpoints: None,
             sqlite_wal_limit: None,
             max_in_flight_per_endpoint: None,
+            lease_margin: None,
         }
     }
 }
@@ -62,6 +65,19 @@ impl Options {
     /// The same options with another ceiling on one endpoint's attempts at once.
     pub fn max_in_flight_per_endpoint(mut self, max: usize) -> Self {
         self.max_in_flight_per_endpoint = Some(max);
+        self
+    }
+
+    /// The same options with another lease margin (how long a lease outlives the delivery timeout).
+    pub fn lease_margin(mut self, margin: &str) -> Self {
+        self.lease_margin = Some(margin.into());
+        self
+    }
+
+    /// The same options with another poll interval (how long the workers may
+    /// go without looking at the store).
+    pub fn poll_interval(mut self, interval: &str) -> Self {
+        self.poll_interval = interval.into();
         self
     }
 

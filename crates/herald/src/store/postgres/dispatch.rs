@@ -95,6 +95,18 @@ impl DispatchStore for PostgresStore {
         Ok(())
     }
 
+    async fn renew_lease(&self, id: &DeliveryId, held: Timestamp, until: Timestamp) -> StoreResult<bool> {
+        let renewed = sqlx::query(
+            "UPDATE deliveries SET lease_until = $1 WHERE id = $2 AND lease_until = $3 AND status = 'pending'",
+        )
+        .bind(until.millis())
+        .bind(id.as_str())
+        .bind(held.millis())
+        .execute(&self.pool)
+        .await?;
+        Ok(renewed.rows_affected() == 1)
+    }
+
     #[tracing::instrument(skip_all, fields(delivery = %claimed.id, n = attempt.n, ?verdict))]
     async fn record_attempt(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()> {
         let outcome = Outcome { delivery: claimed.clone(), attempt: attempt.clone(), verdict };

@@ -36,6 +36,11 @@ impl DispatchStore for SqliteStore {
         Ok(())
     }
 
+    async fn renew_lease(&self, id: &DeliveryId, held: Timestamp, until: Timestamp) -> StoreResult<bool> {
+        let id = id.clone();
+        self.hot.run(move |tx| hot_dispatch::renew_lease(tx, &id, held, until)).await
+    }
+
     #[tracing::instrument(skip_all, fields(delivery = %claimed.id, n = attempt.n, ?verdict))]
     async fn record_attempt(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()> {
         let (claimed, attempt) = (claimed.clone(), attempt.clone());

@@ -79,6 +79,16 @@ pub fn claim(
     Ok(claimed)
 }
 
+/// Extends a lease held until `held` to `until`; whether it was still held.
+pub fn renew_lease(tx: &Transaction<'_>, id: &DeliveryId, held: Timestamp, until: Timestamp) -> StoreResult<bool> {
+    let renewed = tx
+        .prepare_cached(
+            "UPDATE deliveries SET lease_until = ? WHERE id = ? AND lease_until = ? AND status = 'pending'",
+        )?
+        .execute(params![until.millis(), id.as_str(), held.millis()])?;
+    Ok(renewed == 1)
+}
+
 /// Logs an attempt and moves its delivery on as the verdict says.
 pub fn record(tx: &Transaction<'_>, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()> {
     let Some(enabled) = tx
