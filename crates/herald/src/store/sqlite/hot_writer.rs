@@ -26,11 +26,6 @@ use crate::store::{StoreError, StoreResult};
 const MAX_BATCH: usize = 512;
 /// Writes waiting for the writer, at most; callers beyond it wait to queue.
 const QUEUE: usize = 8192;
-/// The writer's page cache, in KiB: big enough that a group transaction
-/// of publishes and outcomes neither spills dirty pages to the WAL before
-/// its commit nor reads the hot index pages back from the file (SQLite's
-/// default of 2 MiB did both, 11 % of the writer's time under the mix).
-const CACHE_KIB: u32 = 64 * 1024;
 /// How long the writer waits for the `sqlx` writer's transactions.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -90,9 +85,8 @@ impl HotWriter {
         // them, and `wal_bound.rs` the catch-ups between them.
         conn.execute_batch(&format!(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
-             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {}; PRAGMA cache_size = -{};",
-            WalBound::journal_size_limit(wal_limit),
-            CACHE_KIB
+             PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = {};",
+            WalBound::journal_size_limit(wal_limit)
         ))?;
         let bound = WalBound::new(path, wal_limit);
         conn.set_prepared_statement_cache_capacity(64);
