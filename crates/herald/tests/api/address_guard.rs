@@ -4,19 +4,16 @@
 //! octal, hex); a host name is resolved at send time and never contacted if
 //! any of its addresses is refused, the attempt failing as `blocked_address`
 //! (and as `dns` when it has none);
-//! `HERALD_ALLOW_TARGETS` lets trusted blocks through (still over `https://`),
-//! and a bad block stops Herald at start.
-
-use std::process::Stdio;
+//! `HERALD_ALLOW_TARGETS` lets trusted blocks through (still over `https://`);
+//! a bad block stops Herald at start (`startup.rs`).
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use tokio::process::Command;
 
 use crate::{
     checks::{expect_field_error, expect_json},
     fixtures::credits_low,
-    helpers::{spawn_app_with, Options, DEADLINE},
+    helpers::{spawn_app_with, Options},
     hostile_servers::{Behaviour, HostileServer},
     self_signed::SelfSignedReceiver,
 };
@@ -130,11 +127,7 @@ async fn a_name_that_does_not_resolve_fails_as_dns_not_as_blocked_address() {
     let published = app.publish(&account, "credits.low", credits_low(1)).await;
 
     let d = app.delivery_of(&account, &published.id, &endpoint.id).await;
-    let d = app
-        .wait_for_delivery(&account, d["id"].as_str().unwrap(), "a first attempt", |d| {
-            d["attempts"].as_array().is_some_and(|a| !a.is_empty())
-        })
-        .await;
+    let d = app.wait_for_first_attempt(&account, &d).await;
     assert_eq!(d["attempts"][0]["error"], "dns", "{d:#}");
 }
 
@@ -159,40 +152,8 @@ async fn trusted_blocks_let_attempts_through_the_guard_though_not_past_tls() {
     let deliveries = app.list_deliveries(&account, &format!("event_id={}", published.id)).await;
     assert_eq!(deliveries.len(), 2);
     for d in deliveries {
-        let d = app
-            .wait_for_delivery(&account, d["id"].as_str().unwrap(), "a first attempt", |d| {
-                d["attempts"].as_array().is_some_and(|a| !a.is_empty())
-            })
-            .await;
+        let d = app.wait_for_first_attempt(&account, &d).await;
         assert_eq!(d["attempts"][0]["error"], "tls", "past the guard, stopped by the certificate: {d:#}");
     }
     assert!(tls.handshakes().started >= 2, "both endpoints were contacted: {:?}", tls.handshakes());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bad_allow_targets_entry_stops_herald_at_start_with_the_reason() {
-    let folder = tempfile::tempdir().unwrap();
-    let database = format!("sqlite://{}/herald.db", folder.path().display());
-    let child = Command::new(env!("CARGO_BIN_EXE_herald"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &database])
-        .env("HERALD_ALLOW_TARGETS", "127.0.0.1/32,10.0.0.1/8")
-        .env_remove("HERALD_DEV")
-        .current_dir(folder.path())
-        .kill_on_drop(true)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the herald binary starts");
-
-    let output = tokio::time::timeout(DEADLINE, child.wait_with_output())
-        .await
-        .expect("herald stops at once")
-        .expect("herald's output is read");
-
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "herald refused to start: {stderr}");
-    assert!(stderr.contains("--allow-targets"), "the setting is named: {stderr}");
-    assert!(stderr.contains("`10.0.0.1/8`") && stderr.contains("`10.0.0.0/8`"), "the fix is given: {stderr}");
-    assert!(!folder.path().join("herald.db").exists(), "nothing was started");
 }

@@ -68,11 +68,7 @@ async fn the_delivery_log_shows_the_last_attempts_error_and_its_detail() {
     let published = app.publish(&account, "credits.low", credits_low(1)).await;
     let d = app.delivery_of(&account, &published.id, &endpoint.id).await;
 
-    let d = app
-        .wait_for_delivery(&account, d["id"].as_str().unwrap(), "a first attempt", |d| {
-            d["attempts"].as_array().is_some_and(|a| !a.is_empty())
-        })
-        .await;
+    let d = app.wait_for_first_attempt(&account, &d).await;
 
     assert_eq!(d["last_error"], "connect", "one delivery read shows it: {d:#}");
     let listed = app.list_deliveries(&account, "").await;

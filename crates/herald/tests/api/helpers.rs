@@ -332,6 +332,15 @@ impl TestApp {
         self.wait_for_delivery(account, delivery, &format!("status {status}"), |d| d["status"] == status).await
     }
 
+    /// Waits until the delivery's first attempt is logged; returns it.
+    pub async fn wait_for_first_attempt(&self, account: &str, delivery: &Value) -> Value {
+        let id = delivery["id"].as_str().expect("a delivery id");
+        self.wait_for_delivery(account, id, "a first attempt", |d| {
+            d["attempts"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .await
+    }
+
     /// Waits until the delivery satisfies `done`; returns it.
     pub async fn wait_for_delivery(
         &self,

@@ -29,13 +29,7 @@ async fn first_attempts(app: &TestApp, urls: &[String]) -> Vec<Value> {
     let mut deliveries = Vec::new();
     for endpoint in &endpoints {
         let d = app.delivery_of(&account, &published.id, endpoint).await;
-        let id = d["id"].as_str().unwrap();
-        let d = app
-            .wait_for_delivery(&account, id, "a first attempt", |d| {
-                d["attempts"].as_array().is_some_and(|a| !a.is_empty())
-            })
-            .await;
-        deliveries.push(d);
+        deliveries.push(app.wait_for_first_attempt(&account, &d).await);
     }
     deliveries
 }
