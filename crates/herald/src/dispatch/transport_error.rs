@@ -56,24 +56,18 @@ pub fn classify(e: &reqwest::Error) -> AttemptError {
 pub const MAX_DETAIL: usize = 512;
 
 /// What went wrong, for the attempt log: the innermost cause, which says
-/// it (`Connection refused (os error 111)`), then the causes around it that
-/// add to it, and for a failed connection the address tried (`connecting to
-/// 127.0.0.1:9`); or the guard's refusal alone. The client's own text is
-/// left out: it repeats the endpoint URL, whose query may hold a credential.
+/// it (`Connection refused (os error 111)`; the client's layers around it,
+/// `tcp connect error` and the like, add nothing), and for a failed
+/// connection the address tried (`connecting to 127.0.0.1:9`); or the
+/// guard's refusal alone. The client's own text is left out: it repeats the
+/// endpoint URL, whose query may hold a credential.
 pub fn describe(e: &reqwest::Error) -> String {
     let causes = causes(e);
     // The guard's refusal says all there is; the client wraps it as a DNS error.
     if let Some(blocked) = causes.iter().find_map(|c| c.downcast_ref::<BlockedAddress>()) {
         return blocked.to_string();
     }
-    let mut said: Vec<String> = Vec::new();
-    for cause in causes.iter().rev() {
-        let text = cause.to_string();
-        if !said.iter().any(|s| s.contains(&text) || text.contains(s.as_str())) {
-            said.push(text);
-        }
-    }
-    let mut detail = if said.is_empty() { "the request could not be made".to_owned() } else { said.join(", in ") };
+    let mut detail = causes.last().map_or_else(|| "the request could not be made".to_owned(), |c| c.to_string());
     if e.is_connect() {
         if let Some(url) = e.url() {
             let host = url.host_str().unwrap_or_default();
