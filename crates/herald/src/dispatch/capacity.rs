@@ -13,9 +13,10 @@ pub const MOST: usize = 20_000;
 /// The fewest, on a machine that allows very few files.
 const FEWEST: usize = 64;
 
-/// The attempts in flight this process can hold; raises its soft limit on
-/// open files to the hard one first.
-pub fn attempts_in_flight() -> usize {
+/// The attempts in flight over all endpoints: `configured`, or what this
+/// process can hold. Either way it raises its soft limit on open files to
+/// the hard one first, so that a configured limit has the sockets it needs.
+pub fn attempts_in_flight(configured: Option<usize>) -> usize {
     let files = match rlimit::increase_nofile_limit(u64::MAX) {
         Ok(files) => files,
         Err(e) => {
@@ -23,7 +24,7 @@ pub fn attempts_in_flight() -> usize {
             1024
         }
     };
-    from_files(files)
+    configured.map_or_else(|| from_files(files), |n| n.max(1))
 }
 
 /// Three quarters of the files left after [`RESERVED_FILES`], within [`FEWEST`]..=[`MOST`].
@@ -45,6 +46,7 @@ mod tests {
 
     #[test]
     fn the_process_can_hold_at_least_the_fewest() {
-        assert!(attempts_in_flight() >= FEWEST);
+        assert!(attempts_in_flight(None) >= FEWEST);
+        assert_eq!(attempts_in_flight(Some(300)), 300, "a configured limit stands");
     }
 }

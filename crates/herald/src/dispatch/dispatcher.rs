@@ -117,7 +117,7 @@ impl Dispatcher {
         };
         Ok(Self {
             shared: Arc::new(shared),
-            permits: Arc::new(Semaphore::new(config.max_in_flight.unwrap_or_else(capacity::attempts_in_flight).max(1))),
+            permits: Arc::new(Semaphore::new(capacity::attempts_in_flight(config.max_in_flight))),
             wake,
             handed: Arc::new(Notify::new()),
             recording,
@@ -328,19 +328,13 @@ async fn held_for_an_attempt(shared: &Shared, mut leased: Leased) -> Option<Leas
     match shared.store.renew_lease(&id, leased.lease_until, until).await {
         Ok(true) => {
             leased.lease_until = until;
-            Some(leased)
+            return Some(leased);
         }
-        Ok(false) => {
-            tracing::debug!(delivery = %id, "the lease ran out and was taken over, or the delivery is gone");
-            shared.work.sent(&id);
-            None
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, delivery = %id, "failed to renew a lease; it lapses and is claimed again");
-            shared.work.sent(&id);
-            None
-        }
+        Ok(false) => tracing::debug!(delivery = %id, "the lease ran out and was taken over, or the delivery is gone"),
+        Err(e) => tracing::warn!(error = %e, delivery = %id, "failed to renew a lease; it lapses and is claimed again"),
     }
+    shared.work.sent(&id);
+    None
 }
 
 /// Whether the worker's endpoint is still enabled, asking the store at most once per [`ENABLED_CHECK`].
