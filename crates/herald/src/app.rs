@@ -138,6 +138,7 @@ impl Application {
         tracing::info!(address = %listener.local_addr()?, "herald is listening");
         let workers = tokio::spawn(dispatcher.run());
         let purger = tokio::spawn(crate::retention::run(store, retention, shutdown.clone()));
+        let upkeep = tokio::spawn(telemetry::metrics_upkeep(shutdown.clone()));
         let stop = shutdown.clone();
         let server = axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await });
         // Live streams end at the signal, but a client that reads nothing
@@ -161,6 +162,7 @@ impl Application {
         }
         workers.await.context("The dispatcher panicked")?;
         purger.await.context("The retention task panicked")?;
+        upkeep.await.context("The metrics upkeep task panicked")?;
         tracing::info!("herald stopped");
         served
     }

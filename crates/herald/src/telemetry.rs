@@ -4,9 +4,10 @@
 //! (`/portal/login?token=…` carries a one-time link token), headers are never
 //! recorded, and secrets, keys and tokens print as `…` in `Debug` output.
 
-use std::{io::IsTerminal, sync::OnceLock};
+use std::{io::IsTerminal, sync::OnceLock, time::Duration};
 
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the log subscriber: `RUST_LOG` or `info`, to stderr, in colour
@@ -49,6 +50,27 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
         let _ = metrics::set_global_recorder(recorder);
         handle
     })
+}
+
+/// How often histogram samples are folded into their buckets.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Folds the histograms' pending samples into their buckets every
+/// [`UPKEEP_EVERY`] until `shutdown`. The recorder keeps every sample until
+/// then (a recorder built rather than installed runs no upkeep of its own):
+/// without this, a Herald that nobody scrapes (`/metrics` is optional) holds
+/// every attempt's duration for ever; at 5,000 deliveries a second its RSS
+/// grew by 8 MiB a minute.
+pub async fn metrics_upkeep(shutdown: CancellationToken) {
+    let handle = metrics_handle();
+    let mut every = tokio::time::interval(UPKEEP_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = every.tick() => handle.run_upkeep(),
+            () = shutdown.cancelled() => return,
+        }
+    }
 }
 
 /// Resolves on ctrl-c or SIGTERM.

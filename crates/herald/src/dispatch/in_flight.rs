@@ -71,7 +71,8 @@ struct Inner {
     /// Places promised to publishes that may lease deliveries to this
     /// process (see `handoff.rs`), counted as waiting until they arrive.
     reserved: usize,
-    sending: HashSet<DeliveryId>,
+    /// Deliveries whose attempt is under way or not yet recorded, with that attempt's number.
+    sending: HashMap<DeliveryId, u32>,
     /// Publishes have left due deliveries in the store for endpoints that
     /// were full: the next room made in a queue calls for a claim.
     left_out: bool,
@@ -96,7 +97,7 @@ impl InFlight {
             endpoints: HashMap::new(),
             waiting: 0,
             reserved: 0,
-            sending: HashSet::new(),
+            sending: HashMap::new(),
             left_out: false,
             pruned_at: Instant::now(),
         };
@@ -126,6 +127,14 @@ impl InFlight {
 
     fn add_known(&self, leased: Vec<Leased>, enabled_at: Option<Timestamp>) {
         let mut inner = self.lock();
+        // A delivery whose attempt is over but not yet recorded may have
+        // outlived its lease (the recorder fell behind a busy store) and
+        // been claimed again for the same attempt: the record to come
+        // settles it, and a second attempt now would send it twice. (A claim
+        // for the next attempt, made once the record committed but before
+        // the recorder said so, is a retry due and goes ahead.)
+        let leased: Vec<Leased> =
+            leased.into_iter().filter(|l| inner.sending.get(&l.delivery.id) != Some(&l.delivery.attempt_n)).collect();
         inner.waiting += leased.len();
         if inner.pruned_at.elapsed() >= PRUNE_EVERY {
             inner.pruned_at = Instant::now();
@@ -233,7 +242,7 @@ impl InFlight {
         e.busy += 1;
         let left = e.waiting.len();
         inner.waiting -= 1;
-        inner.sending.insert(leased.delivery.id.clone());
+        inner.sending.insert(leased.delivery.id.clone(), leased.delivery.attempt_n);
         Some((leased, left))
     }
 
@@ -273,7 +282,7 @@ impl InFlight {
 
     /// Attempts being sent right now (to hand back at shutdown).
     pub fn sending(&self) -> Vec<DeliveryId> {
-        self.lock().sending.iter().cloned().collect()
+        self.lock().sending.keys().cloned().collect()
     }
 
     /// Empties every waiting queue (at shutdown, to hand the leases back).
@@ -331,6 +340,29 @@ mod tests {
         assert_eq!(work.take_waiting().len(), 3);
         assert_eq!(work.waiting(), 0);
         assert!(work.next(&a).is_none());
+    }
+
+    #[test]
+    fn a_delivery_claimed_again_while_its_attempt_awaits_recording_is_not_sent_twice() {
+        let work = InFlight::new(8, 100);
+        let a = EndpointId::generate();
+        work.add(vec![leased(&a)]);
+        let (sent, _) = work.next(&a).expect("the delivery");
+        let again = Leased { delivery: sent.delivery.clone(), lease_until: Timestamp::from_millis(1) };
+
+        work.add(vec![again]);
+        assert_eq!(work.waiting(), 0, "its attempt is not recorded yet: the record settles it");
+        assert!(work.next(&a).is_none());
+
+        let mut retry = sent.delivery.clone();
+        retry.attempt_n += 1;
+        work.add(vec![Leased { delivery: retry, lease_until: Timestamp::from_millis(2) }]);
+        assert_eq!(work.waiting(), 1, "a claim for the next attempt: the record committed, and the retry is due");
+        assert_eq!(work.take_waiting().len(), 1);
+
+        work.sent(&sent.delivery.id);
+        work.add(vec![Leased { delivery: sent.delivery, lease_until: Timestamp::from_millis(3) }]);
+        assert_eq!(work.waiting(), 1, "once recorded, any claim of it is a new attempt");
     }
 
     #[test]
