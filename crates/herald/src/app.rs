@@ -1,12 +1,18 @@
-//! Wiring: store + dispatcher + router in one [`Application`], with graceful shutdown.
+//! Wiring: store + dispatcher + publisher + the API's and the portal's routers
+//! in one [`Application`], with graceful shutdown.
 
 use std::{future::IntoFuture, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
+use axum::extract::DefaultBodyLimit;
 use tokio::net::TcpListener;
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tower_http::trace::TraceLayer;
 
-use crate::{admin_token, api, config::Config, dispatch::Dispatcher, domain::Catalog, store, telemetry};
+use crate::{
+    admin_token, api, config::Config, dispatch::Dispatcher, domain::Catalog, portal, publish::Publisher, store,
+    telemetry, web::AppState,
+};
 
 /// A built Herald: listening, store open, ready to run.
 pub struct Application {
@@ -77,17 +83,11 @@ impl Application {
             Some(url) => url.trim_end_matches('/').to_owned(),
             None => format!("http://{}", listener.local_addr()?),
         };
-        let state = api::AppState::new(
-            config.clone(),
-            store.clone(),
-            catalog,
-            &admin_token,
-            &public_url,
-            (dispatcher.waker(), dispatcher.handoff()),
-            shutdown.clone(),
-        );
+        let first_delay = config.retry_schedule.delay_before(0).unwrap_or_default();
+        let publisher = Publisher::new(store.clone(), (dispatcher.waker(), dispatcher.handoff()), first_delay);
+        let state = AppState::new(config.clone(), publisher, catalog, (&admin_token, &public_url), shutdown.clone());
         let streams = state.streams.clone();
-        let router = api::router(state);
+        let router = router(state);
         if config.dev {
             tracing::warn!("HERALD_DEV is on: http:// endpoints and private addresses are allowed");
         } else if let Some(allowed) = config.allow_targets.as_ref().filter(|a| !a.is_empty()) {
@@ -166,4 +166,16 @@ impl Application {
         tracing::info!("herald stopped");
         served
     }
+}
+
+/// Every route Herald serves, API and portal, with their shared limits.
+fn router(state: AppState) -> axum::Router {
+    api::routes()
+        .merge(portal::router())
+        .fallback(api::not_found)
+        // After every route: it applies to the routes present when it is set.
+        .method_not_allowed_fallback(api::method_not_allowed)
+        .layer(DefaultBodyLimit::max(api::body::MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span::<axum::body::Body>))
+        .with_state(state)
 }

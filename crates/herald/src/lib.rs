@@ -1,9 +1,11 @@
 //! Herald: a webhook delivery service.
 //!
-//! Events flow one way: the API ([`api`]) validates and publishes them, the
-//! [`store`] commits each event with its deliveries, the [`dispatch`]er claims
-//! due deliveries and sends them, signed, and writes every attempt back to the
+//! Events flow one way: the API ([`api`]) validates them and the
+//! [`publish`]er has the [`store`] commit each with its deliveries, handing
+//! those due now to the [`dispatch`]er, which claims the other due
+//! deliveries, sends them, signed, and writes every attempt back to the
 //! store. Everything else (accounts, endpoints, keys) sits beside that path.
+//! `docs/ARCHITECTURE.md` has the layers and where a change goes.
 //!
 //! # Layout
 //! - [`config`]: flags and `HERALD_*` variables.
@@ -11,6 +13,8 @@
 //! - [`domain`]: parsed types, no I/O.
 //! - [`store`]: the single truth, SQLite or PostgreSQL; endpoint secrets sealed at rest.
 //! - [`dispatch`]: claiming, sending, recording.
+//! - [`publish`]: every write that gives the dispatcher work, and its wake-ups.
+//! - [`web`]: what the API and the portal share (handler state, the session cookie).
 //! - [`api`]: the HTTP API of the contract.
 //! - [`portal`]: the developer portal in the browser.
 //! - [`retention`]: deleting what is older than the retention period.
@@ -24,9 +28,11 @@ pub mod config;
 pub mod dispatch;
 pub mod domain;
 pub mod portal;
+pub mod publish;
 pub mod retention;
 pub mod store;
 pub mod telemetry;
+pub mod web;
 
 pub use app::{Application, ShutdownHandle};
 pub use config::Config;

@@ -10,7 +10,7 @@ use crate::{
         secret::{same_secret, token_hash},
         AccountId, Timestamp,
     },
-    portal::session::{cookie_token, CSRF_HEADER},
+    web::{cookie_token, CSRF_HEADER},
 };
 
 /// The authenticated caller of a request.

@@ -12,7 +12,7 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{AccountId, DeliveryId, DeliveryStatus, EndpointId, EventId, EventType, Timestamp},
+    domain::{AccountId, DeliveryId, DeliveryStatus, EndpointId, EventId, EventType},
     store::DeliveryFilter,
 };
 
@@ -81,11 +81,6 @@ async fn retry_delivery(
     Path((account, delivery)): Path<(String, String)>,
 ) -> Result<(StatusCode, Json<DeliveryView>), ApiError> {
     let (account, delivery) = ids(&caller, &account, &delivery)?;
-    let delivery = state
-        .store
-        .request_retry(&account, &delivery, Timestamp::now())
-        .await
-        .map_err(ApiError::from_store("delivery"))?;
-    state.wake.notify_one();
+    let delivery = state.publisher.resend(&account, &delivery).await.map_err(ApiError::from_store("delivery"))?;
     Ok((StatusCode::ACCEPTED, Json(delivery.into())))
 }

@@ -285,14 +285,11 @@ async fn enable_endpoint(
     let mut f = Fields::new(&body, "");
     let redeliver = f.optional_bool("redeliver_missed").unwrap_or(false);
     f.finish().map_err(ApiError::Invalid)?;
-    let now = Timestamp::now();
-    let first = state.first_attempt_at(now);
     let enabled = state
-        .store
-        .enable_endpoint(&account, &endpoint, redeliver, first, now)
+        .publisher
+        .enable_endpoint(&account, &endpoint, redeliver)
         .await
         .map_err(ApiError::from_store("endpoint"))?;
-    state.wake.notify_one();
     Ok(Json(enabled.into()))
 }
 
@@ -351,9 +348,7 @@ async fn send_test(
     let (id, created_at) = (EventId::generate(), now.truncate_to_seconds());
     let payload = envelope_bytes(&id, &entry.event_type, created_at, &entry.example);
     let event = NewEvent { id, event_type: entry.event_type, created_at, payload };
-    let first = state.first_attempt_at(now);
     let delivery =
-        state.store.publish_test(&account, &endpoint, event, first).await.map_err(ApiError::from_store("endpoint"))?;
-    state.wake.notify_one();
+        state.publisher.publish_test(&account, &endpoint, event).await.map_err(ApiError::from_store("endpoint"))?;
     Ok((StatusCode::ACCEPTED, Json(delivery.into())))
 }

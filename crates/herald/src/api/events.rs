@@ -21,9 +21,9 @@ use super::{
     AppState,
 };
 use crate::{
-    dispatch::Offer,
     domain::{catalog::CatalogError, envelope::envelope_bytes, AccountId, Catalog, EventId, EventType, Timestamp},
-    store::{IdempotencyKey, NewEvent, PublishOutcome, Published},
+    publish::Publication,
+    store::{IdempotencyKey, NewEvent, Published},
 };
 
 /// The most events in one batch.
@@ -104,47 +104,17 @@ fn idempotency_key(headers: &HeaderMap, body: &Value) -> Result<Option<Idempoten
     Ok(Some(IdempotencyKey { key: key.to_owned(), request_hash }))
 }
 
-/// Commits events, wakes the dispatcher, and sorts out idempotent replays.
+/// Publishes, and answers a replay or a reused idempotency key.
 async fn commit(
     state: &AppState,
     account: &AccountId,
     events: Vec<NewEvent>,
     idempotency: Option<IdempotencyKey>,
 ) -> Result<(StatusCode, Vec<Published>), ApiError> {
-    let now = Timestamp::now();
-    let first_attempt_at = state.first_attempt_at(now);
-    // Deliveries due at once go straight to the dispatcher's queues, leased
-    // in the publish's own commit; later ones wait in the store for a claim.
-    let offer = if first_attempt_at <= now { state.handoff.offer(events.len()) } else { None };
-    let lease = offer.as_ref().map(Offer::lease);
-    let (store, account_id) = (state.store.clone(), account.clone());
-    // On a task of its own, so that a caller who hangs up cannot stop the
-    // hand-off between the commit and the queues (its leases would only
-    // expire, but a minute late).
-    let publishing = tokio::spawn(async move {
-        match (store.publish(&account_id, events, idempotency, first_attempt_at, lease).await, offer) {
-            (Ok(PublishOutcome::Created { published, leased, unleased }), Some(offer)) => {
-                offer.accept(leased);
-                Ok(PublishOutcome::Created { published, leased: Vec::new(), unleased })
-            }
-            (outcome, _) => outcome,
-        }
-    });
-    let outcome = publishing
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("the publish task failed: {e}")))?
-        .map_err(ApiError::from_store("account"))?;
-    match outcome {
-        PublishOutcome::Created { published, unleased, .. } => {
-            metrics::counter!("herald_events_published_total").increment(published.len() as u64);
-            if unleased {
-                state.wake.notify_one();
-            }
-            state.new_events.ring();
-            Ok((StatusCode::ACCEPTED, published))
-        }
-        PublishOutcome::Replayed(published) => Ok((StatusCode::OK, published)),
-        PublishOutcome::KeyReused => {
+    match state.publisher.publish(account, events, idempotency).await.map_err(ApiError::from_store("account"))? {
+        Publication::Created(published) => Ok((StatusCode::ACCEPTED, published)),
+        Publication::Replayed(published) => Ok((StatusCode::OK, published)),
+        Publication::KeyReused => {
             Err(ApiError::Conflict("this Idempotency-Key was already used with a different request body".into()))
         }
     }

@@ -15,14 +15,13 @@ use super::{
     handoff::Handoff,
     in_flight::{InFlight, Leased},
     recorder::Recorder,
-    verdict::decide,
     window::Signal,
     Sender,
 };
 use crate::{
     config::Config,
-    domain::{AttemptError, DeliveryId, EndpointId, Timestamp},
-    store::{Attempt, ClaimedDelivery, Outcome, SharedStore, Verdict},
+    domain::{transition::decide, AttemptError, DeliveryId, EndpointId, Timestamp, Verdict},
+    store::{Attempt, ClaimedDelivery, Outcome, SharedStore},
 };
 
 /// The most deliveries leased in one claim.

@@ -11,7 +11,6 @@ mod in_flight;
 mod recorder;
 pub mod sender;
 mod transport_error;
-pub mod verdict;
 mod window;
 
 pub use dispatcher::Dispatcher;

@@ -17,7 +17,10 @@ use tokio::{
 use tokio_util::sync::CancellationToken;
 
 use super::in_flight::InFlight;
-use crate::store::{Outcome, SharedStore, Verdict};
+use crate::{
+    domain::Verdict,
+    store::{Outcome, SharedStore},
+};
 
 /// The most outcomes recorded in one store call.
 const GROUP: usize = 512;

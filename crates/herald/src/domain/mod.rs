@@ -1,6 +1,7 @@
 //! Parsed domain types, no I/O: ids, event types and the catalog, endpoint
 //! URLs and secrets, the keys that seal secrets at rest, the target policy
-//! (public addresses, trusted blocks), delivery states, the retry schedule,
+//! (public addresses, trusted blocks), delivery states and the delivery's
+//! state machine (`transition.rs`), the retry schedule,
 //! the envelope, and the filters live-stream readers choose events with.
 
 pub mod allow_targets;
@@ -17,6 +18,7 @@ pub mod schedule;
 pub mod secret;
 pub mod target_policy;
 pub mod time;
+pub mod transition;
 
 pub use allow_targets::AllowTargets;
 pub use catalog::Catalog;
@@ -30,3 +32,4 @@ pub use schedule::RetrySchedule;
 pub use secret::EndpointSecret;
 pub use target_policy::TargetPolicy;
 pub use time::Timestamp;
+pub use transition::Verdict;

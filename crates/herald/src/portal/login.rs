@@ -13,15 +13,15 @@ use axum::{
 
 use super::{
     html::{escape, page},
-    session::{csrf_refused, Visitor, COOKIE},
+    session::{csrf_refused, Visitor},
 };
 use crate::{
-    api::AppState,
     domain::{
         secret::{random_token, token_hash},
         Timestamp,
     },
     store::PortalSession,
+    web::{AppState, COOKIE},
 };
 
 fn field<'a>(form: &'a HashMap<String, String>, name: &str) -> &'a str {

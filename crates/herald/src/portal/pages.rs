@@ -10,7 +10,7 @@ use axum::{
 };
 
 use super::{html::escape, session::Visitor};
-use crate::api::AppState;
+use crate::web::AppState;
 
 /// Which page the script renders, and for which object.
 struct View<'a> {

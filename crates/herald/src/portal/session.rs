@@ -3,22 +3,17 @@
 
 use axum::{
     extract::FromRequestParts,
-    http::{header, request::Parts, StatusCode},
+    http::{request::Parts, StatusCode},
     response::Response,
 };
 
 use super::html::page;
 use crate::{
-    api::AppState,
     domain::secret::{same_secret, token_hash},
     domain::Timestamp,
     store::PortalSession,
+    web::{cookie_token, AppState},
 };
-
-/// The cookie that carries the session token.
-pub const COOKIE: &str = "herald_portal";
-/// The header in which the portal's scripts send the session's CSRF token.
-pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// A signed-in visitor.
 pub struct Visitor {
@@ -42,19 +37,6 @@ pub fn csrf_refused() -> Response {
         "Request refused",
         "<p>This form has expired. Go back, reload the page and try again.</p>",
     )
-}
-
-/// The session token in the request's cookies, if any.
-pub fn cookie_token(parts: &Parts) -> Option<String> {
-    parts
-        .headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_owned())
 }
 
 impl FromRequestParts<AppState> for Visitor {

@@ -1,11 +1,30 @@
 //! Column encodings both engines share: how a value that has no SQL type of
-//! its own is written to a `TEXT` column and read back, and how endpoint
-//! secrets are opened on the way out.
+//! its own is written to a `TEXT` column and read back, how endpoint
+//! secrets are opened on the way out, and how the delivery's state machine
+//! (`domain/transition.rs`) is read from and written to its columns.
 
 use crate::{
-    domain::{Timestamp, TypeFilter, TypePattern},
+    domain::{
+        transition::{Missed, Resume},
+        DeliveryStatus, Timestamp, TypeFilter, TypePattern,
+    },
     store::{Sealer, SigningSecrets, StoreError, StoreResult},
 };
+
+/// A delivery's stored resume point (`resume_status`, `resume_next_attempt_at`).
+pub fn resume(status: Option<String>, next_attempt_at: Option<i64>) -> Option<Resume> {
+    let status = DeliveryStatus::parse(status.as_deref()?)?;
+    Some(Resume { status, next_attempt_at: next_attempt_at.map(Timestamp::from_millis) })
+}
+
+/// The `missed` column's new value, or `None` to keep it (`COALESCE(?, missed)`).
+pub fn missed(missed: Missed) -> Option<bool> {
+    match missed {
+        Missed::Clear => Some(false),
+        Missed::Set => Some(true),
+        Missed::Keep => None,
+    }
+}
 
 /// What a [`Delivery`](crate::store::Delivery) is read from, the same on both
 /// engines, after `SELECT` or `RETURNING`: the row and its last attempt's

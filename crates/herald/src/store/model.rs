@@ -4,7 +4,7 @@ use std::{collections::HashSet, fmt};
 
 use crate::domain::{
     AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EndpointUrl, EventId, EventType,
-    KeyId, Timestamp, TypeFilter,
+    KeyId, Timestamp, TypeFilter, Verdict,
 };
 
 /// A customer of the platform.
@@ -290,6 +290,21 @@ pub struct Paged<T> {
     pub next_cursor: Option<String>,
 }
 
+impl<T> Paged<T> {
+    /// The page made of up to `page.limit + 1` fetched items: one more than
+    /// the limit means there is a next page, whose cursor is the last item kept.
+    pub fn from_fetched(mut items: Vec<T>, page: &Page, id_of: impl Fn(&T) -> String) -> Self {
+        let limit = page.limit as usize;
+        let next_cursor = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(&id_of)
+        } else {
+            None
+        };
+        Self { items, next_cursor }
+    }
+}
+
 /// A publish's offer to lease its new deliveries to this process in the same
 /// commit (the hand-off): the dispatcher gets them straight from the publish
 /// instead of claiming them back from the store. They are leased like claimed
@@ -355,33 +370,4 @@ impl ClaimedDelivery {
             manual: false,
         }
     }
-}
-
-/// What happens to a delivery after an attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// 2xx: done.
-    Succeeded,
-    /// Failed; try again at this time.
-    RetryAt(Timestamp),
-    /// Failed its last scheduled attempt: the delivery fails and its endpoint is disabled.
-    Exhausted,
-    /// A manual retry failed: the delivery returns to where it stood.
-    ManualFailed,
-}
-
-/// Where a delivery returns to after a pending manual retry, given the
-/// verdict of a scheduled attempt that finished while the retry waited:
-/// the status and, for a pending one, when its schedule continues.
-pub fn resume_point(verdict: Verdict) -> (&'static str, Option<i64>) {
-    match verdict {
-        Verdict::Succeeded => ("succeeded", None),
-        Verdict::RetryAt(at) => ("pending", Some(at.millis())),
-        Verdict::Exhausted | Verdict::ManualFailed => ("failed", None),
-    }
-}
-
-/// The `disabled_reason` of an endpoint whose delivery failed its last scheduled attempt.
-pub fn exhausted_reason(claimed: &ClaimedDelivery, attempt: &Attempt) -> String {
-    format!("delivery {} failed its last scheduled attempt (attempt {})", claimed.id, attempt.n)
 }

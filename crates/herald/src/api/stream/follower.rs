@@ -2,7 +2,7 @@
 //! events from the store after its position, keeps the ones the client wants,
 //! and hands their frames to the connection through a small buffer. It never
 //! holds up publishing or another stream: it reads the store at its own pace,
-//! woken by [`NewEvents`](super::NewEvents) or by its poll interval, and when
+//! woken by [`NewEvents`](crate::publish::NewEvents) or by its poll interval, and when
 //! the client takes nothing for the write timeout it ends the stream with a
 //! comment naming where to resume.
 

@@ -7,7 +7,11 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{Catalog, CatalogEntry, Compiled, EventType};
+use super::{
+    entry::{CatalogEntry, Compiled},
+    registry::Catalog,
+};
+use crate::domain::EventType;
 
 /// Type name and file contents of every built-in type.
 const FILES: [(&str, &str); 8] = [
@@ -48,9 +52,12 @@ static BUILTIN: LazyLock<Catalog> = LazyLock::new(|| {
     Catalog::from_compiled(entries)
 });
 
-/// The built-in catalog; the schemas are compiled on first use only.
-pub(super) fn catalog() -> Catalog {
-    BUILTIN.clone()
+impl Catalog {
+    /// The eight built-in types of the contract; the schemas are compiled
+    /// on first use only.
+    pub fn builtin() -> Self {
+        BUILTIN.clone()
+    }
 }
 
 /// Whether `t` is one of the built-in types.
@@ -64,7 +71,7 @@ mod tests {
 
     #[test]
     fn there_are_the_eight_types_of_the_contract_sorted_by_name() {
-        let names: Vec<String> = catalog().entries().map(|e| e.event_type.to_string()).collect();
+        let names: Vec<String> = Catalog::builtin().entries().map(|e| e.event_type.to_string()).collect();
         assert_eq!(
             names,
             [
@@ -82,7 +89,7 @@ mod tests {
 
     #[test]
     fn every_example_passes_its_own_schema() {
-        let catalog = catalog();
+        let catalog = Catalog::builtin();
         for entry in catalog.entries() {
             assert!(entry.schema.is_some(), "{} has a schema", entry.event_type);
             assert!(!entry.description.is_empty());
@@ -92,7 +99,7 @@ mod tests {
 
     #[test]
     fn every_schema_is_draft_2020_12_and_allows_extra_fields() {
-        for entry in catalog().entries() {
+        for entry in Catalog::builtin().entries() {
             let schema = entry.schema.as_ref().expect("built-in types have a schema");
             assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema", "{}", entry.event_type);
             assert!(schema.get("additionalProperties").is_none());

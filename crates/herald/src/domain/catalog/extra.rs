@@ -12,8 +12,13 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{builtin, Catalog, CatalogEntry, Compiled, EventType, Violation};
-use crate::domain::event_type::EventTypeError;
+use super::{
+    builtin,
+    entry::{CatalogEntry, Compiled},
+    registry::Catalog,
+    violations::Violation,
+};
+use crate::domain::{event_type::EventTypeError, EventType};
 
 /// Why a file of extra event types was refused.
 #[derive(Debug, thiserror::Error)]
@@ -126,8 +131,8 @@ impl Catalog {
 mod tests {
     use serde_json::json;
 
-    use super::super::CatalogError;
     use super::*;
+    use crate::domain::catalog::CatalogError;
 
     fn t(s: &str) -> EventType {
         EventType::parse(s).expect("test type names are valid")

@@ -1,11 +1,42 @@
-//! Turns `jsonschema` validation errors into [`Violation`]s: a JSON pointer
-//! within `data` and a message a person can act on.
+//! What is wrong with an event's `data`: [`Violation`]s (a JSON pointer
+//! within `data` and a message a person can act on), made from
+//! `jsonschema`'s validation errors, and [`CatalogError`].
+
+use std::fmt;
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::{JsonType, ValidationError, Validator};
 use serde_json::Value;
 
-use super::Violation;
+/// A violation of a type's schema, located by JSON pointer within `data`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// JSON pointer relative to `data` (`""` for `data` itself).
+    pub pointer: String,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.pointer.is_empty() {
+            write!(f, "data {}", self.message)
+        } else {
+            write!(f, "{} {}", self.pointer, self.message)
+        }
+    }
+}
+
+/// Why `data` was refused for a type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    /// The type is not in the catalog.
+    #[error("unknown event type `{0}`")]
+    UnknownType(String),
+    /// `data` does not match the type's schema.
+    #[error("data does not match the schema of the event type")]
+    Invalid(Vec<Violation>),
+}
 
 /// Every violation of `data`, sorted by pointer (schema order within one
 /// pointer).

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row};
 
-use super::{pool::fetch_page, rows, PostgresStore};
+use super::{page::fetch_page, pool::PostgresStore, rows};
 use crate::{
     domain::{AccountId, KeyId, Timestamp},
     store::{Account, AccountKey, AccountStore, Page, Paged, StoreError, StoreResult},

@@ -18,15 +18,18 @@
 //! group fails, it rolls back and each outcome is recorded again in a
 //! transaction of its own, so one bad outcome never fails another.
 
-use std::{
-    borrow::Cow,
-    collections::{HashMap, HashSet},
-};
+use std::collections::{HashMap, HashSet};
 
 use sqlx::{postgres::PgArguments, query::Query, Connection, PgConnection, PgPool, Postgres, Row};
 
-use super::dispatch::record_in;
-use crate::store::{Outcome, StoreResult, Verdict};
+use super::{outcome::record_in, text::without_nul};
+use crate::{
+    domain::{
+        transition::{after_attempt, Change, Missed, Standing, Transition},
+        DeliveryStatus, Timestamp, Verdict,
+    },
+    store::{columns, Outcome, StoreResult},
+};
 
 /// Records groups of outcomes on connections of its own pool.
 #[derive(Debug, Clone)]
@@ -118,23 +121,35 @@ async fn record_group(tx: &mut PgConnection, batch: &[&Outcome]) -> StoreResult<
         let Some(&requested) = retry_requested.get(outcome.delivery.id.as_str()) else {
             continue;
         };
-        let retry_waiting = requested && !outcome.delivery.manual;
-        let usual = match outcome.verdict {
-            Verdict::Succeeded => true,
-            Verdict::RetryAt(_) => enabled.get(outcome.delivery.endpoint_id.as_str()) == Some(&true),
-            Verdict::Exhausted | Verdict::ManualFailed => false,
+        let standing = Standing {
+            // A success moves on whatever the flag says; its endpoint was not locked.
+            endpoint_enabled: outcome.verdict == Verdict::Succeeded
+                || enabled.get(outcome.delivery.endpoint_id.as_str()) == Some(&true),
+            retry_waiting: requested && !outcome.delivery.manual,
+            resume: None,
         };
-        if usual && !retry_waiting {
-            common.push(outcome);
-        } else {
-            others.push(outcome);
+        // The usual: moving on within the schedule, to succeeded or pending,
+        // and nothing else to change; the others need their row read whole.
+        match after_attempt(outcome.verdict, &standing) {
+            Change {
+                delivery:
+                    Transition::Moves {
+                        status: status @ (DeliveryStatus::Succeeded | DeliveryStatus::Pending),
+                        next_attempt_at,
+                        missed,
+                        outside_schedule: false,
+                    },
+                disable_endpoint: false,
+            } => common.push(Moved { outcome, status, next_attempt_at, missed }),
+            _ => others.push(outcome),
         }
     }
     // The usual outcomes first, while the flags read above still hold: an
     // exhausted outcome below may disable an endpoint, and then stops the
     // deliveries just put back to pending, as if they were recorded before it.
     if !common.is_empty() {
-        insert_attempts(&mut *tx, &common).await?;
+        let outcomes: Vec<&Outcome> = common.iter().map(|m| m.outcome).collect();
+        insert_attempts(&mut *tx, &outcomes).await?;
         move_on(&mut *tx, &common).await?;
     }
     for outcome in others {
@@ -160,8 +175,8 @@ async fn record_successes(conn: &mut PgConnection, successes: &[&Outcome]) -> St
          moved AS (
              UPDATE deliveries d SET attempt_count = GREATEST(d.attempt_count, v.n), lease_until = NULL,
                  last_response_status = v.status, updated_at = v.started_at + v.duration_ms, manual = FALSE,
-                 resume_status = NULL, resume_next_attempt_at = NULL, next_attempt_at = NULL,
-                 status = 'succeeded', missed = FALSE
+                 resume_status = NULL, resume_next_attempt_at = NULL, next_attempt_at = $11,
+                 status = $10, missed = COALESCE($12, d.missed)
              FROM v JOIN locked l ON l.id = v.id
              WHERE d.id = v.id AND (v.carried_manual OR NOT l.manual)
              RETURNING d.id
@@ -175,8 +190,19 @@ async fn record_successes(conn: &mut PgConnection, successes: &[&Outcome]) -> St
          )
          SELECT id FROM moved",
     );
+    // What a success does (the statement leaves out a delivery with a manual
+    // retry waiting, which the rest then record).
+    let standing = Standing { endpoint_enabled: true, retry_waiting: false, resume: None };
+    let Transition::Moves { status, next_attempt_at, missed, .. } =
+        after_attempt(Verdict::Succeeded, &standing).delivery
+    else {
+        return Ok(HashSet::new());
+    };
     let moved = bind_attempts(query, successes)
         .bind(successes.iter().map(|o| o.delivery.manual).collect::<Vec<_>>())
+        .bind(status.as_str())
+        .bind(next_attempt_at.map(Timestamp::millis))
+        .bind(columns::missed(missed))
         .fetch_all(&mut *conn)
         .await?;
     moved.iter().map(|r| Ok(r.try_get("id")?)).collect()
@@ -225,38 +251,35 @@ async fn insert_attempts(tx: &mut PgConnection, outcomes: &[&Outcome]) -> StoreR
     Ok(())
 }
 
-/// Moves the deliveries of `outcomes` on in one statement: succeeded, or
-/// pending until their next attempt.
-async fn move_on(tx: &mut PgConnection, outcomes: &[&Outcome]) -> StoreResult<()> {
-    let next = |o: &&Outcome| match o.verdict {
-        Verdict::RetryAt(at) => Some(at.millis()),
-        _ => None,
-    };
-    let finished = |o: &&Outcome| o.attempt.started_at.millis() + i64::try_from(o.attempt.duration_ms).unwrap_or(0);
+/// An outcome of the usual kind, with the state `domain/transition.rs` gives its delivery.
+struct Moved<'a> {
+    outcome: &'a Outcome,
+    status: DeliveryStatus,
+    next_attempt_at: Option<Timestamp>,
+    missed: Missed,
+}
+
+/// Moves the deliveries of `moved` on in one statement, each to its new state.
+async fn move_on(tx: &mut PgConnection, moved: &[Moved<'_>]) -> StoreResult<()> {
+    let finished =
+        |m: &Moved| m.outcome.attempt.started_at.millis() + i64::try_from(m.outcome.attempt.duration_ms).unwrap_or(0);
     sqlx::query(
         "UPDATE deliveries d SET attempt_count = GREATEST(d.attempt_count, v.n), lease_until = NULL,
-            last_response_status = v.status, updated_at = v.now, manual = FALSE, resume_status = NULL,
-            resume_next_attempt_at = NULL, next_attempt_at = v.next,
-            status = CASE WHEN v.next IS NULL THEN 'succeeded' ELSE 'pending' END,
-            missed = CASE WHEN v.next IS NULL THEN FALSE ELSE d.missed END
-         FROM UNNEST($1::text[], $2::int[], $3::int[], $4::bigint[], $5::bigint[]) AS v(id, n, status, now, next)
+            last_response_status = v.response, updated_at = v.now, manual = FALSE, resume_status = NULL,
+            resume_next_attempt_at = NULL, status = v.status, next_attempt_at = v.next,
+            missed = COALESCE(v.missed, d.missed)
+         FROM UNNEST($1::text[], $2::int[], $3::int[], $4::bigint[], $5::text[], $6::bigint[], $7::bool[])
+             AS v(id, n, response, now, status, next, missed)
          WHERE d.id = v.id",
     )
-    .bind(outcomes.iter().map(|o| o.delivery.id.as_str()).collect::<Vec<_>>())
-    .bind(outcomes.iter().map(|o| i32::try_from(o.attempt.n).unwrap_or(i32::MAX)).collect::<Vec<_>>())
-    .bind(outcomes.iter().map(|o| o.attempt.response_status.map(i32::from)).collect::<Vec<_>>())
-    .bind(outcomes.iter().map(finished).collect::<Vec<_>>())
-    .bind(outcomes.iter().map(next).collect::<Vec<_>>())
+    .bind(moved.iter().map(|m| m.outcome.delivery.id.as_str()).collect::<Vec<_>>())
+    .bind(moved.iter().map(|m| i32::try_from(m.outcome.attempt.n).unwrap_or(i32::MAX)).collect::<Vec<_>>())
+    .bind(moved.iter().map(|m| m.outcome.attempt.response_status.map(i32::from)).collect::<Vec<_>>())
+    .bind(moved.iter().map(finished).collect::<Vec<_>>())
+    .bind(moved.iter().map(|m| m.status.as_str()).collect::<Vec<_>>())
+    .bind(moved.iter().map(|m| m.next_attempt_at.map(Timestamp::millis)).collect::<Vec<_>>())
+    .bind(moved.iter().map(|m| columns::missed(m.missed)).collect::<Vec<_>>())
     .execute(&mut *tx)
     .await?;
     Ok(())
-}
-
-/// TEXT cannot hold NUL on PostgreSQL; a receiver's body may.
-pub(super) fn without_nul(body: &str) -> Cow<'_, str> {
-    if body.contains('\0') {
-        Cow::Owned(body.replace('\0', "\u{FFFD}"))
-    } else {
-        Cow::Borrowed(body)
-    }
 }

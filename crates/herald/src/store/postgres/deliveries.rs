@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row};
 
-use super::{pool::fetch_page, rows, PostgresStore};
+use super::{page::fetch_page, pool::PostgresStore, rows};
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, Timestamp},
     store::{

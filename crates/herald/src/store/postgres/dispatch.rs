@@ -7,18 +7,13 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use sqlx::{PgConnection, Row};
+use sqlx::Row;
 
-use super::{attempt_log::without_nul, endpoints, rows, PostgresStore};
+use super::{pool::PostgresStore, rows};
 use crate::{
-    domain::{DeliveryId, EndpointId, EventId, Timestamp},
-    store::{exhausted_reason, resume_point, Attempt, ClaimedDelivery, DispatchStore, Outcome, StoreResult, Verdict},
+    domain::{DeliveryId, EndpointId, EventId, Timestamp, Verdict},
+    store::{Attempt, ClaimedDelivery, DispatchStore, Outcome, StoreResult},
 };
-
-/// An `INTEGER` bind from a count.
-fn int(n: u32) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
 
 #[async_trait]
 impl DispatchStore for PostgresStore {
@@ -138,118 +133,4 @@ impl DispatchStore for PostgresStore {
         .flatten();
         Ok(due.map(Timestamp::from_millis))
     }
-}
-
-/// Logs one attempt and moves its delivery on, within the caller's transaction
-/// (see `attempt_log.rs`, which records the common outcomes in groups).
-pub(super) async fn record_in(
-    tx: &mut PgConnection,
-    claimed: &ClaimedDelivery,
-    attempt: &Attempt,
-    verdict: Verdict,
-) -> StoreResult<()> {
-    // The flag decides where the delivery goes, so it is held until commit:
-    // shared for the usual outcomes, exclusive when this attempt disables the endpoint.
-    let lock = if verdict == Verdict::Exhausted { "FOR UPDATE" } else { "FOR SHARE" };
-    let Some(endpoint) = sqlx::query(&format!("SELECT enabled FROM endpoints WHERE id = $1 {lock}"))
-        .bind(claimed.endpoint_id.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-    else {
-        return Ok(()); // deleted while the attempt was in flight: nothing left to log
-    };
-    let enabled: bool = endpoint.try_get("enabled")?;
-    let body = without_nul(&attempt.response_body);
-    sqlx::query(
-        "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, error_detail,
-                               response_body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
-    )
-    .bind(claimed.id.as_str())
-    .bind(int(attempt.n))
-    .bind(attempt.started_at.millis())
-    .bind(i64::try_from(attempt.duration_ms).unwrap_or(i64::MAX))
-    .bind(attempt.response_status.map(i32::from))
-    .bind(attempt.error.map(|e| e.as_str()))
-    .bind(attempt.error_detail.as_deref().map(without_nul))
-    .bind(body.as_ref())
-    .execute(&mut *tx)
-    .await?;
-    let now = attempt.started_at.millis() + i64::try_from(attempt.duration_ms).unwrap_or(0);
-    let retry_waiting = !claimed.manual && {
-        let retry_requested: Option<bool> =
-            sqlx::query_scalar("SELECT manual FROM deliveries WHERE id = $1 FOR UPDATE")
-                .bind(claimed.id.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        retry_requested == Some(true)
-    };
-    if retry_waiting {
-        // A manual retry was asked for while this attempt was in flight: it
-        // stays due now, and this outcome becomes where it returns to.
-        let (resume, resume_at) = resume_point(verdict);
-        sqlx::query(
-            "UPDATE deliveries SET attempt_count = GREATEST(attempt_count, $1), lease_until = NULL,
-                last_response_status = $2, updated_at = $3, resume_status = $4, resume_next_attempt_at = $5
-             WHERE id = $6",
-        )
-        .bind(int(attempt.n))
-        .bind(attempt.response_status.map(i32::from))
-        .bind(now)
-        .bind(resume)
-        .bind(resume_at)
-        .bind(claimed.id.as_str())
-        .execute(&mut *tx)
-        .await?;
-    } else {
-        // Every outcome: count the attempt, drop the lease, note the status.
-        // Binds: $1 attempt number, $2 response status, $3 now, $4 delivery id, $5 next attempt.
-        let common = "attempt_count = GREATEST(attempt_count, $1), lease_until = NULL, last_response_status = $2,
-                      updated_at = $3, manual = FALSE, resume_status = NULL, resume_next_attempt_at = NULL";
-        let (sql, at): (String, Option<i64>) = match verdict {
-            Verdict::Succeeded => (
-                format!(
-                    "UPDATE deliveries SET {common}, status = 'succeeded', next_attempt_at = NULL, missed = FALSE
-                     WHERE id = $4"
-                ),
-                None,
-            ),
-            Verdict::RetryAt(at) if enabled => (
-                format!("UPDATE deliveries SET {common}, status = 'pending', next_attempt_at = $5 WHERE id = $4"),
-                Some(at.millis()),
-            ),
-            Verdict::ManualFailed if enabled => (
-                // Back to where it stood: a pending one keeps its schedule (the
-                // manual attempt does not count against it); others are failed.
-                format!(
-                    "UPDATE deliveries SET
-                        status = CASE WHEN resume_status = 'pending' THEN 'pending' ELSE 'failed' END,
-                        next_attempt_at = CASE WHEN resume_status = 'pending' THEN resume_next_attempt_at END,
-                        schedule_base = schedule_base + 1, {common} WHERE id = $4"
-                ),
-                None,
-            ),
-            Verdict::RetryAt(_) | Verdict::ManualFailed | Verdict::Exhausted => (
-                format!(
-                    "UPDATE deliveries SET {common}, status = 'failed', next_attempt_at = NULL, missed = TRUE
-                     WHERE id = $4"
-                ),
-                None,
-            ),
-        };
-        let mut query = sqlx::query(&sql)
-            .bind(int(attempt.n))
-            .bind(attempt.response_status.map(i32::from))
-            .bind(now)
-            .bind(claimed.id.as_str());
-        if let Some(at) = at {
-            query = query.bind(at);
-        }
-        query.execute(&mut *tx).await?;
-    }
-    if verdict == Verdict::Exhausted && enabled {
-        let reason = exhausted_reason(claimed, attempt);
-        endpoints::disable_in(&mut *tx, claimed.endpoint_id.as_str(), &reason, Timestamp::from_millis(now)).await?;
-    }
-    Ok(())
 }

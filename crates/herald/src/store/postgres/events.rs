@@ -6,10 +6,11 @@ use async_trait::async_trait;
 use sqlx::{PgConnection, QueryBuilder, Row};
 
 use super::{
-    pool::fetch_page,
-    publish_group::Publish,
+    page::fetch_page,
+    pool::PostgresStore,
     publish_rows::{insert_deliveries, insert_events, DeliveryRow, EventRow},
-    rows, PostgresStore,
+    publish_statements::Publish,
+    rows,
 };
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, EventId, EventType, Timestamp},

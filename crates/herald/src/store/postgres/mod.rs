@@ -39,11 +39,14 @@
 mod accounts;
 mod attempt_log;
 mod deliveries;
+mod disable;
 mod dispatch;
 mod endpoints;
 mod events;
 mod idempotency;
 mod ops;
+mod outcome;
+mod page;
 mod pool;
 mod portal;
 mod publish_group;
@@ -51,5 +54,6 @@ mod publish_rows;
 mod publish_statements;
 mod rows;
 mod sealed;
+mod text;
 
 pub use self::pool::PostgresStore;

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::PostgresStore;
+use super::pool::PostgresStore;
 use crate::{
     domain::{EventId, Timestamp},
     store::{Gauges, OpsStore, StoreResult},

@@ -4,11 +4,11 @@
 use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
-    postgres::{PgConnectOptions, PgPoolOptions, PgRow},
-    PgPool, Postgres, QueryBuilder,
+    postgres::{PgConnectOptions, PgPoolOptions},
+    PgPool,
 };
 
-use crate::store::{Page, Paged, Sealer, StoreResult};
+use crate::store::{Sealer, StoreResult};
 
 /// Connections per process: enough for the API and the workers' writes side by
 /// side, few enough that a handful of nodes fit a default `max_connections`.
@@ -73,29 +73,4 @@ impl PostgresStore {
         let attempts = super::attempt_log::AttemptLog::new(attempt_pool);
         Ok(Self { pool, dispatch_pool, sealer, publish, attempts })
     }
-}
-
-/// Finishes a list query (`SELECT … WHERE <conditions>`) with the cursor,
-/// newest-first order and `limit + 1`, and reads the page.
-pub(super) async fn fetch_page<T>(
-    pool: &PgPool,
-    mut query: QueryBuilder<'_, Postgres>,
-    page: &Page,
-    read: fn(&PgRow) -> StoreResult<T>,
-    id_of: fn(&T) -> String,
-) -> StoreResult<Paged<T>> {
-    if let Some(before) = &page.before {
-        query.push(" AND id < ").push_bind(before.clone());
-    }
-    query.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(page.limit) + 1);
-    let items = query.build().fetch_all(pool).await?.iter().map(read).collect::<StoreResult<Vec<_>>>()?;
-    let limit = page.limit as usize;
-    let mut items = items;
-    let next_cursor = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(id_of)
-    } else {
-        None
-    };
-    Ok(Paged { items, next_cursor })
 }

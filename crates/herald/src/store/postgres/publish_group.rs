@@ -34,32 +34,13 @@ use std::sync::Arc;
 use sqlx::{Connection, PgConnection, PgPool};
 use tokio::sync::{mpsc, oneshot};
 
-use super::publish_statements::write_group;
-use crate::{
-    domain::{AccountId, Timestamp},
-    store::{IdempotencyKey, LeaseAhead, NewEvent, PublishOutcome, Sealer, StoreError, StoreResult},
-};
+use super::publish_statements::{write_group, Publish};
+use crate::store::{PublishOutcome, Sealer, StoreError, StoreResult};
 
 /// The most publishes written together.
 const MAX_GROUP: usize = 256;
 /// Publishes waiting for the writer, at most; callers beyond it wait to queue.
 const QUEUE: usize = 4096;
-
-/// One publish, as the group writes it.
-#[derive(Debug)]
-pub(super) struct Publish {
-    /// The account publishing.
-    pub account: AccountId,
-    /// Its events, in the order they take positions.
-    pub events: Vec<NewEvent>,
-    /// The caller's `Idempotency-Key`, if it sent one.
-    pub idempotency: Option<IdempotencyKey>,
-    /// When the first attempt of each new pending delivery is due.
-    pub first_attempt_at: Timestamp,
-    /// Room the dispatcher reserved for this publish's deliveries: those it
-    /// leases in the commit come back in its outcome (`store/lease_ahead.rs`).
-    pub lease: Option<LeaseAhead>,
-}
 
 /// A queued publish and its caller's reply channel.
 struct Queued {

@@ -36,17 +36,33 @@ use sqlx::{PgConnection, Row};
 
 use super::{
     idempotency::claim_key,
-    publish_group::Publish,
     publish_rows::{insert_deliveries, insert_placed, DeliveryRow, EventRow, DELIVERY_CHUNK, EVENT_CHUNK},
     rows,
 };
 use crate::{
-    domain::{DeliveryId, TypeFilter},
+    domain::{AccountId, DeliveryId, Timestamp, TypeFilter},
     store::{
         lease_ahead::{Leases, Secrets, Target},
-        ClaimedDelivery, NewEvent, PublishOutcome, Published, Sealer, StoreError, StoreResult, StoredEvent,
+        ClaimedDelivery, IdempotencyKey, LeaseAhead, NewEvent, PublishOutcome, Published, Sealer, StoreError,
+        StoreResult, StoredEvent,
     },
 };
+
+/// One publish, as the group writes it.
+#[derive(Debug)]
+pub(super) struct Publish {
+    /// The account publishing.
+    pub account: AccountId,
+    /// Its events, in the order they take positions.
+    pub events: Vec<NewEvent>,
+    /// The caller's `Idempotency-Key`, if it sent one.
+    pub idempotency: Option<IdempotencyKey>,
+    /// When the first attempt of each new pending delivery is due.
+    pub first_attempt_at: Timestamp,
+    /// Room the dispatcher reserved for this publish's deliveries: those it
+    /// leases in the commit come back in its outcome (`store/lease_ahead.rs`).
+    pub lease: Option<LeaseAhead>,
+}
 
 /// Where a publish of the group stands while the group is written.
 enum Fate {

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::PostgresStore;
+use super::pool::PostgresStore;
 use crate::store::{
     reseal::{Resealed, SecretColumns, StoredSecrets},
     StoreResult,

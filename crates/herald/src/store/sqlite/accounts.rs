@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row};
 
-use super::{fetch_page, rows, SqliteStore};
+use super::{page::fetch_page, pool::SqliteStore, rows};
 use crate::{
     domain::{AccountId, KeyId, Timestamp},
     store::{Account, AccountKey, AccountStore, Page, Paged, StoreError, StoreResult},

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use sqlx::QueryBuilder;
 
-use super::{fetch_page, rows, SqliteStore};
+use super::{page::fetch_page, pool::SqliteStore, rows};
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, Timestamp},
     store::{

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{hot_dispatch, placeholders, SqliteStore};
+use super::{hot_dispatch, page::placeholders, pool::SqliteStore};
 use crate::{
-    domain::{DeliveryId, EndpointId, Timestamp},
-    store::{Attempt, ClaimedDelivery, DispatchStore, Outcome, StoreResult, Verdict},
+    domain::{DeliveryId, EndpointId, Timestamp, Verdict},
+    store::{Attempt, ClaimedDelivery, DispatchStore, Outcome, StoreResult},
 };
 
 #[async_trait]

@@ -4,9 +4,10 @@ use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row, SqliteConnection};
 
 use super::{
-    fetch_page,
     hot_dispatch::{DISABLE_SQL, STOP_LOG_SQL, STOP_SQL},
-    rows, SqliteStore,
+    page::fetch_page,
+    pool::SqliteStore,
+    rows,
 };
 use crate::{
     domain::{AccountId, EndpointId, Timestamp},

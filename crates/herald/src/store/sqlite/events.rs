@@ -6,9 +6,11 @@ use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row, SqliteConnection};
 
 use super::{
-    fetch_page,
     hot_events::{self, Publishing},
-    placeholders, rows, SqliteStore,
+    page::fetch_page,
+    page::placeholders,
+    pool::SqliteStore,
+    rows,
 };
 use crate::{
     domain::{AccountId, EndpointId, EventId, EventType, Timestamp},

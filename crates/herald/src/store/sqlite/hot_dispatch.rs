@@ -4,10 +4,13 @@
 
 use rusqlite::{params, params_from_iter, types::Value, OptionalExtension, Transaction};
 
-use super::placeholders;
+use super::page::placeholders;
 use crate::{
-    domain::{DeliveryId, EndpointId, EventId, Timestamp},
-    store::{columns, exhausted_reason, resume_point, Attempt, ClaimedDelivery, Sealer, StoreResult, Verdict},
+    domain::{
+        transition::{after_attempt, exhausted_reason, Standing, Transition},
+        DeliveryId, EndpointId, EventId, Timestamp, Verdict,
+    },
+    store::{columns, Attempt, ClaimedDelivery, Sealer, StoreResult},
 };
 
 /// Disables an endpoint (if enabled) with the reason; binds: reason, now, now, endpoint.
@@ -89,9 +92,10 @@ pub fn renew_lease(tx: &Transaction<'_>, id: &DeliveryId, held: Timestamp, until
     Ok(renewed == 1)
 }
 
-/// Logs an attempt and moves its delivery on as the verdict says.
+/// Logs an attempt and writes what its verdict does to the delivery and
+/// its endpoint (`domain/transition.rs`), given where they stand now.
 pub fn record(tx: &Transaction<'_>, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()> {
-    let Some(enabled) = tx
+    let Some(endpoint_enabled) = tx
         .prepare_cached("SELECT enabled FROM endpoints WHERE id = ?")?
         .query_row(params![claimed.endpoint_id.as_str()], |r| r.get::<_, bool>(0))
         .optional()?
@@ -113,70 +117,56 @@ pub fn record(tx: &Transaction<'_>, claimed: &ClaimedDelivery, attempt: &Attempt
         attempt.error_detail,
         attempt.response_body
     ])?;
+    let (retry_requested, resume) = tx
+        .prepare_cached("SELECT manual, resume_status, resume_next_attempt_at FROM deliveries WHERE id = ?")?
+        .query_row(params![claimed.id.as_str()], |r| Ok((r.get::<_, bool>(0)?, columns::resume(r.get(1)?, r.get(2)?))))
+        .optional()?
+        .unwrap_or((false, None));
+    let standing = Standing {
+        endpoint_enabled,
+        retry_waiting: retry_requested && !claimed.manual,
+        resume: resume.filter(|_| claimed.manual),
+    };
+    let change = after_attempt(verdict, &standing);
     let now = attempt.started_at.millis() + i64::try_from(attempt.duration_ms).unwrap_or(0);
-    let retry_waiting = !claimed.manual
-        && tx
-            .prepare_cached("SELECT manual FROM deliveries WHERE id = ?")?
-            .query_row(params![claimed.id.as_str()], |r| r.get::<_, bool>(0))
-            .optional()?
-            == Some(true);
-    if retry_waiting {
-        // A manual retry was asked for while this attempt was in flight: it
-        // stays due now, and this outcome becomes where it returns to.
-        let (resume, resume_at) = resume_point(verdict);
-        tx.prepare_cached(
-            "UPDATE deliveries SET attempt_count = MAX(attempt_count, ?), lease_until = NULL,
-                last_response_status = ?, updated_at = ?, resume_status = ?, resume_next_attempt_at = ?
-             WHERE id = ?",
-        )?
-        .execute(params![attempt.n, attempt.response_status, now, resume, resume_at, claimed.id.as_str()])?;
-    } else {
-        moved_on(tx, claimed, attempt, verdict, enabled, now)?;
-    }
-    if verdict == Verdict::Exhausted && enabled {
-        disable(tx, claimed.endpoint_id.as_str(), &exhausted_reason(claimed, attempt), Timestamp::from_millis(now))?;
-    }
-    Ok(())
-}
-
-/// Every outcome: count the attempt, drop the lease, note the status, and go where the verdict says.
-fn moved_on(
-    tx: &Transaction<'_>,
-    claimed: &ClaimedDelivery,
-    attempt: &Attempt,
-    verdict: Verdict,
-    enabled: bool,
-    now: i64,
-) -> StoreResult<()> {
-    let common = "attempt_count = MAX(attempt_count, ?1), lease_until = NULL, last_response_status = ?2,
-                  updated_at = ?3, manual = 0, resume_status = NULL, resume_next_attempt_at = NULL";
-    let (sql, at) = match verdict {
-        Verdict::Succeeded => {
-            (format!("UPDATE deliveries SET {common}, status = 'succeeded', next_attempt_at = NULL, missed = 0 WHERE id = ?4"), None)
-        }
-        Verdict::RetryAt(at) if enabled => {
-            (format!("UPDATE deliveries SET {common}, status = 'pending', next_attempt_at = ?5 WHERE id = ?4"), Some(at.millis()))
-        }
-        Verdict::ManualFailed if enabled => (
-            // Back to where it stood: a pending one keeps its schedule (the
-            // manual attempt does not count against it); others are failed.
-            format!(
-                "UPDATE deliveries SET
-                    status = CASE WHEN resume_status = 'pending' THEN 'pending' ELSE 'failed' END,
-                    next_attempt_at = CASE WHEN resume_status = 'pending' THEN resume_next_attempt_at END,
-                    schedule_base = schedule_base + 1, {common} WHERE id = ?4"
-            ),
-            None,
-        ),
-        Verdict::RetryAt(_) | Verdict::ManualFailed | Verdict::Exhausted => {
-            (format!("UPDATE deliveries SET {common}, status = 'failed', next_attempt_at = NULL, missed = 1 WHERE id = ?4"), None)
-        }
+    match change.delivery {
+        Transition::RetryWaits { resume } => tx
+            .prepare_cached(
+                "UPDATE deliveries SET attempt_count = MAX(attempt_count, ?), lease_until = NULL,
+                    last_response_status = ?, updated_at = ?, resume_status = ?, resume_next_attempt_at = ?
+                 WHERE id = ?",
+            )?
+            .execute(params![
+                attempt.n,
+                attempt.response_status,
+                now,
+                resume.status.as_str(),
+                resume.next_attempt_at.map(Timestamp::millis),
+                claimed.id.as_str()
+            ])?,
+        Transition::Moves { status, next_attempt_at, missed, outside_schedule } => tx
+            .prepare_cached(
+                "UPDATE deliveries SET attempt_count = MAX(attempt_count, ?1), lease_until = NULL,
+                    last_response_status = ?2, updated_at = ?3, manual = 0, resume_status = NULL,
+                    resume_next_attempt_at = NULL, status = ?5, next_attempt_at = ?6,
+                    missed = COALESCE(?7, missed), schedule_base = schedule_base + ?8
+                 WHERE id = ?4",
+            )?
+            .execute(params![
+                attempt.n,
+                attempt.response_status,
+                now,
+                claimed.id.as_str(),
+                status.as_str(),
+                next_attempt_at.map(Timestamp::millis),
+                columns::missed(missed),
+                i64::from(outside_schedule)
+            ])?,
     };
-    let mut statement = tx.prepare_cached(&sql)?;
-    match at {
-        Some(at) => statement.execute(params![attempt.n, attempt.response_status, now, claimed.id.as_str(), at])?,
-        None => statement.execute(params![attempt.n, attempt.response_status, now, claimed.id.as_str()])?,
-    };
+    if change.disable_endpoint {
+        let reason = exhausted_reason(&claimed.id, attempt.n);
+        disable(tx, claimed.endpoint_id.as_str(), &reason, Timestamp::from_millis(now))?;
+    }
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::SqliteStore;
+use super::pool::SqliteStore;
 use crate::{
     domain::{AccountId, Timestamp},
     store::{PortalSession, PortalStore, StoreError, StoreResult},

@@ -1,124 +1,15 @@
-//! The event catalog: the types Herald accepts, each with an optional JSON
-//! Schema (draft 2020-12) of `data` and an example `data`.
-//!
-//! The eight built-in types of the contract live as JSON files in
-//! `catalog/` and are embedded at build time; operators add more from a JSON
-//! file ([`Catalog::with_extra_file`]). Every schema is compiled once, when
-//! the catalog is built, with format validation on (a `video_url` must be a
-//! URI, not just a string). Extra fields in `data` are always allowed.
-
-mod builtin;
-mod extra;
-mod violations;
+//! The catalog itself: every accepted type's entry, sorted by name, and
+//! the check of an event's `data` against its type.
 
 use std::fmt;
-use std::sync::Arc;
 
-use jsonschema::Validator;
 use serde_json::Value;
 
-use super::EventType;
-
-pub use extra::CatalogFileError;
-
-/// One catalogued event type.
-#[derive(Debug, Clone)]
-pub struct CatalogEntry {
-    /// The type name.
-    pub event_type: EventType,
-    /// What happened, in one sentence.
-    pub description: String,
-    /// The JSON Schema of `data`, if the type has one.
-    pub schema: Option<Value>,
-    /// An example `data` object that passes the schema.
-    pub example: Value,
-}
-
-/// A violation of a type's schema, located by JSON pointer within `data`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Violation {
-    /// JSON pointer relative to `data` (`""` for `data` itself).
-    pub pointer: String,
-    /// What is wrong, for a person.
-    pub message: String,
-}
-
-impl fmt::Display for Violation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.pointer.is_empty() {
-            write!(f, "data {}", self.message)
-        } else {
-            write!(f, "{} {}", self.pointer, self.message)
-        }
-    }
-}
-
-/// Why `data` was refused for a type.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CatalogError {
-    /// The type is not in the catalog.
-    #[error("unknown event type `{0}`")]
-    UnknownType(String),
-    /// `data` does not match the type's schema.
-    #[error("data does not match the schema of the event type")]
-    Invalid(Vec<Violation>),
-}
-
-/// An entry with its schema compiled.
-#[derive(Clone)]
-struct Compiled {
-    entry: CatalogEntry,
-    /// `None` when the type has no schema: any object is accepted.
-    validator: Option<Arc<Validator>>,
-}
-
-impl Compiled {
-    /// Compiles the entry's schema, if it has one; the error says why the
-    /// schema does not compile.
-    fn new(entry: CatalogEntry) -> Result<Self, String> {
-        let validator = match &entry.schema {
-            Some(schema) => Some(Arc::new(compile(schema)?)),
-            None => None,
-        };
-        Ok(Self { entry, validator })
-    }
-
-    /// Every violation of `data`, sorted by pointer.
-    fn check(&self, data: &Value) -> Result<(), Vec<Violation>> {
-        if !data.is_object() {
-            return Err(vec![Violation {
-                pointer: String::new(),
-                message: format!("must be a JSON object, not {}", violations::describe_value(data)),
-            }]);
-        }
-        match &self.validator {
-            None => Ok(()),
-            Some(validator) => {
-                let found = violations::collect(validator, data);
-                if found.is_empty() {
-                    Ok(())
-                } else {
-                    Err(found)
-                }
-            }
-        }
-    }
-}
-
-/// Compiles a schema the way every catalog schema is compiled: draft
-/// detected from `$schema` (2020-12 when absent), formats enforced, no
-/// network or file access for `$ref`s. The error is the compiler's
-/// complaint, with where in the schema it is when known.
-fn compile(schema: &Value) -> Result<Validator, String> {
-    jsonschema::options().should_validate_formats(true).build(schema).map_err(|error| {
-        let at = error.instance_path.as_str();
-        if at.is_empty() {
-            error.to_string()
-        } else {
-            format!("{error} (at {at} in the schema)")
-        }
-    })
-}
+use super::{
+    entry::{CatalogEntry, Compiled},
+    violations::CatalogError,
+};
+use crate::domain::EventType;
 
 /// All event types Herald accepts.
 ///
@@ -126,7 +17,7 @@ fn compile(schema: &Value) -> Result<Validator, String> {
 #[derive(Clone, Default)]
 pub struct Catalog {
     /// Sorted by type name, no duplicates.
-    entries: Vec<Compiled>,
+    pub(super) entries: Vec<Compiled>,
 }
 
 impl fmt::Debug for Catalog {
@@ -136,11 +27,6 @@ impl fmt::Debug for Catalog {
 }
 
 impl Catalog {
-    /// The eight built-in types of the contract.
-    pub fn builtin() -> Self {
-        builtin::catalog()
-    }
-
     /// One type's entry.
     pub fn get(&self, t: &EventType) -> Option<&CatalogEntry> {
         self.find(t).map(|c| &c.entry)
@@ -162,7 +48,7 @@ impl Catalog {
     }
 
     /// Builds a catalog from entries, keeping them sorted by type name.
-    fn from_compiled(mut entries: Vec<Compiled>) -> Self {
+    pub(super) fn from_compiled(mut entries: Vec<Compiled>) -> Self {
         entries.sort_by(|a, b| a.entry.event_type.cmp(&b.entry.event_type));
         Self { entries }
     }
@@ -173,6 +59,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::domain::catalog::Violation;
 
     fn t(s: &str) -> EventType {
         EventType::parse(s).expect("test type names are valid")

@@ -1,14 +1,5 @@
-//! `GET /v1/accounts/{account}/events/stream`: an account's events, live, as
-//! Server-Sent Events, filtered by type and by the project or person they are
-//! about, resumable with `Last-Event-ID` from the store.
-//!
-//! - `frame`: the SSE encoding.
-//! - `follower`: the task that reads the store for one stream.
-//! - `signal`: the ring a publish gives after its commit.
-
-mod follower;
-mod frame;
-mod signal;
+//! The stream's route: parsing what the client asked for, and starting its
+//! follower.
 
 use axum::{
     extract::{Path, State},
@@ -17,16 +8,14 @@ use axum::{
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-pub use signal::NewEvents;
-
-use self::follower::{Follower, Pace};
-use super::{
-    auth::Caller,
-    error::{ApiError, FieldError},
-    query::Params,
-    AppState,
-};
+use super::follower::{Follower, Pace};
 use crate::{
+    api::{
+        auth::Caller,
+        error::{ApiError, FieldError},
+        query::Params,
+        AppState,
+    },
     domain::{DataField, EventFilter, EventId, EventType, TypeFilter, TypePattern},
     store::StoreError,
 };
@@ -55,7 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     responses(
         (status = 200, content_type = "text/event-stream", body = String,
             description = "`id:`, `event:` and `data:` (the envelope) per event; comments between"),
-        (status = 400, body = super::error::Problem), (status = 404, body = super::error::Problem)))]
+        (status = 400, body = crate::api::error::Problem), (status = 404, body = crate::api::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn stream_events(
     State(state): State<AppState>,
@@ -69,7 +58,7 @@ async fn stream_events(
     let resume = resume_position(&headers, &params)?;
     state.store.get_account(&account).await.map_err(ApiError::from_store("account"))?;
     // Subscribed before the start is read, so no commit after it goes unnoticed.
-    let new_events = state.new_events.subscribe();
+    let new_events = state.publisher.new_events().subscribe();
     let start = match resume {
         // A position that is not one of this account's events counts as the
         // moment it was made; the stream names that moment, not the id.

@@ -1,0 +1,66 @@
+//! The API's routes, the operations routes and `/openapi.json`, and the
+//! OpenAPI document generated from the handlers' annotations.
+
+use std::sync::Arc;
+
+use axum::{routing::get, Json};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use super::{
+    accounts, deliveries, endpoint_stats, endpoints, error::ApiError, event_types, events, ops, portal_links, stream,
+    AppState,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Herald", description = "Webhook delivery: publish events, manage endpoints, read the delivery log."),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and their OpenAPI document.
+pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(accounts::router())
+        .merge(events::router())
+        .merge(stream::router())
+        .merge(endpoints::router())
+        .merge(endpoint_stats::router())
+        .merge(deliveries::router())
+        .merge(event_types::router())
+        .merge(portal_links::router())
+        .split_for_parts()
+}
+
+/// The API's routes (each in the OpenAPI document), the operations routes
+/// and `/openapi.json`.
+pub fn routes() -> axum::Router<AppState> {
+    let (api, openapi) = api_router();
+    let openapi = Arc::new(openapi);
+    api.merge(ops::router()).route("/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
+}
+
+/// The answer to a path nothing routes.
+pub async fn not_found() -> ApiError {
+    ApiError::NotFound("route")
+}
+
+/// The answer to a method a routed path does not take.
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}

@@ -1,0 +1,11 @@
+//! Every write that gives the dispatcher work, in one place: publishing
+//! events (their deliveries due now handed straight to the dispatcher's
+//! queues), test events, resends and redeliveries. Each wakes the dispatcher
+//! after its commit, and a publish rings the live streams; handlers call the
+//! [`Publisher`] once and know nothing of either.
+
+mod publisher;
+mod signal;
+
+pub use publisher::{Publication, Publisher};
+pub use signal::NewEvents;

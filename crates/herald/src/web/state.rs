@@ -1,0 +1,57 @@
+//! The state every HTTP handler, API or portal, is given.
+
+use std::sync::Arc;
+
+use tokio_util::{sync::CancellationToken, task::TaskTracker};
+
+use crate::{
+    config::Config,
+    domain::{secret::SecretDigest, Catalog},
+    publish::Publisher,
+    store::SharedStore,
+};
+
+/// State shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// Limits, schedule and development mode.
+    pub config: Arc<Config>,
+    /// The truth, for reads and for writes that give the dispatcher no work.
+    pub store: SharedStore,
+    /// Every write that gives the dispatcher work: publishing, test events,
+    /// resends and redeliveries.
+    pub publisher: Publisher,
+    /// The event types accepted at publish.
+    pub catalog: Arc<Catalog>,
+    /// The platform's token, kept only as its digest and compared in constant time.
+    pub admin_token: SecretDigest,
+    /// Where people reach this Herald (`HERALD_PUBLIC_URL`), for portal links.
+    pub public_url: Arc<str>,
+    /// Cancelled when the server stops: live streams end, naming where to resume.
+    pub shutdown: CancellationToken,
+    /// The live streams' reader tasks, which the server waits for when it
+    /// stops, so that none outlives it holding the store.
+    pub streams: TaskTracker,
+}
+
+impl AppState {
+    /// Builds the state.
+    pub fn new(
+        config: Arc<Config>,
+        publisher: Publisher,
+        catalog: Catalog,
+        (admin_token, public_url): (&str, &str),
+        shutdown: CancellationToken,
+    ) -> Self {
+        Self {
+            config,
+            store: publisher.store().clone(),
+            publisher,
+            catalog: Arc::new(catalog),
+            admin_token: SecretDigest::of(admin_token),
+            public_url: Arc::from(public_url),
+            shutdown,
+            streams: TaskTracker::new(),
+        }
+    }
+}
