@@ -135,6 +135,19 @@ async fn a_receiver_with_a_self_signed_certificate_is_a_tls_error() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn herald_offers_http2_and_http1_to_a_tls_receiver() {
+    // A receiver that offers HTTP/2 in its handshake gets it: Herald's hello
+    // lists `h2` first (the receiver picks), and HTTP/1.1 for the others.
+    let app = spawn_app().await;
+    let tls = SelfSignedReceiver::start().await;
+
+    first_attempts(&app, &[tls.url()]).await;
+    tls.wait_for_a_refused_handshake().await;
+
+    assert_eq!(tls.offered_protocols(), Some(vec!["h2".to_owned(), "http/1.1".to_owned()]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_receiver_that_answers_garbage_instead_of_http_is_an_other_error() {
     let app = spawn_app().await;
     let garbage = HostileServer::start(Behaviour::Garbage).await;

@@ -1,9 +1,14 @@
 //! A TLS receiver whose certificate is self-signed (made for `localhost` and
 //! `127.0.0.1` by `rcgen` at start), so no client that checks certificates
 //! gets past its handshake. It counts the handshakes it was asked for and how
-//! many failed: a count above zero proves Herald connected to it.
+//! many failed: a count above zero proves Herald connected to it. It also
+//! keeps the application protocols (ALPN) the client offered in its hello,
+//! which say whether it would speak HTTP/2 to a receiver that offers it.
 
-use std::{net::SocketAddr, sync::Arc};
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
 
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -16,7 +21,7 @@ use tokio_rustls::{
         self,
         pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer},
     },
-    TlsAcceptor,
+    LazyConfigAcceptor,
 };
 
 use crate::helpers::DEADLINE;
@@ -37,6 +42,8 @@ pub struct SelfSignedReceiver {
     /// Where it listens.
     pub addr: SocketAddr,
     seen: watch::Sender<Handshakes>,
+    /// The ALPN protocols of the last client hello, in the client's order.
+    offered: Arc<Mutex<Option<Vec<String>>>>,
     server: JoinHandle<()>,
 }
 
@@ -54,18 +61,30 @@ impl SelfSignedReceiver {
             .with_no_client_auth()
             .with_single_cert(chain, key)
             .expect("the certificate and key match");
-        let acceptor = TlsAcceptor::from(Arc::new(config));
+        let config = Arc::new(config);
+        let offered = Arc::new(Mutex::new(None));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("the TLS receiver binds");
         let addr = listener.local_addr().expect("an address");
         let (seen, _) = watch::channel(Handshakes::default());
-        let shared = seen.clone();
+        let (shared, offers) = (seen.clone(), offered.clone());
         let server = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { continue };
                 shared.send_modify(|h| h.started += 1);
-                let (acceptor, shared) = (acceptor.clone(), shared.clone());
+                let (config, shared, offers) = (config.clone(), shared.clone(), offers.clone());
                 tokio::spawn(async move {
-                    match acceptor.accept(stream).await {
+                    let hello = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), stream).await;
+                    let accepted = match hello {
+                        Ok(start) => {
+                            let alpn = start.client_hello().alpn().map(|protocols| {
+                                protocols.map(|p| String::from_utf8_lossy(p).into_owned()).collect::<Vec<_>>()
+                            });
+                            *offers.lock().expect("not poisoned") = Some(alpn.unwrap_or_default());
+                            start.into_stream(config).await
+                        }
+                        Err(e) => Err(e),
+                    };
+                    match accepted {
                         Err(_) => shared.send_modify(|h| h.failed += 1),
                         Ok(mut tls) => {
                             shared.send_modify(|h| h.completed += 1);
@@ -77,7 +96,7 @@ impl SelfSignedReceiver {
                 });
             }
         });
-        Self { addr, seen, server }
+        Self { addr, seen, offered, server }
     }
 
     /// An `https://` URL on this receiver, by address.
@@ -88,6 +107,12 @@ impl SelfSignedReceiver {
     /// What the receiver saw so far.
     pub fn handshakes(&self) -> Handshakes {
         *self.seen.borrow()
+    }
+
+    /// The application protocols the last client offered (empty if it
+    /// offered none), once a client hello has arrived.
+    pub fn offered_protocols(&self) -> Option<Vec<String>> {
+        self.offered.lock().expect("not poisoned").clone()
     }
 
     /// Waits until at least one handshake has failed; returns the count.
