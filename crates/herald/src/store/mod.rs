@@ -11,6 +11,7 @@ pub mod error;
 mod lease_ahead;
 pub mod model;
 mod open;
+pub mod page;
 pub mod postgres;
 pub mod reseal;
 pub mod sealer;

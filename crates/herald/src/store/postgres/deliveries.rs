@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row};
 
-use super::{page::fetch_page, pool::PostgresStore, rows};
+use super::{pool::PostgresStore, rows};
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, Timestamp},
     store::{
-        columns::DELIVERY_COLUMNS, Attempt, Delivery, DeliveryFilter, DeliveryStore, HourOutcomes, Page, Paged,
-        StoreError, StoreResult, HOUR_MILLIS,
+        columns::DELIVERY_COLUMNS, page::fetch_page, Attempt, Delivery, DeliveryFilter, DeliveryStore, HourOutcomes,
+        Page, Paged, StoreError, StoreResult, HOUR_MILLIS,
     },
 };
 
@@ -35,7 +35,7 @@ impl DeliveryStore for PostgresStore {
         if let Some(event_type) = &filter.event_type {
             query.push(" AND event_type = ").push_bind(event_type.as_str().to_owned());
         }
-        fetch_page(&self.pool, query, page, rows::delivery, |d| d.id.to_string()).await
+        fetch_page(&self.pool, &mut query, page, rows::delivery, |d| d.id.to_string()).await
     }
 
     async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> StoreResult<(Delivery, Vec<Attempt>)> {

@@ -8,11 +8,12 @@
 use async_trait::async_trait;
 use sqlx::{PgConnection, QueryBuilder};
 
-use super::{disable::disable_in, page::fetch_page, pool::PostgresStore, rows};
+use super::{disable::disable_in, pool::PostgresStore, rows};
 use crate::{
     domain::{AccountId, EndpointId, Timestamp},
     store::{
-        Endpoint, EndpointPatch, EndpointStore, NewEndpoint, Page, Paged, SigningSecrets, StoreError, StoreResult,
+        page::fetch_page, Endpoint, EndpointPatch, EndpointStore, NewEndpoint, Page, Paged, SigningSecrets, StoreError,
+        StoreResult,
     },
 };
 
@@ -88,7 +89,7 @@ impl EndpointStore for PostgresStore {
     async fn list_endpoints(&self, account: &AccountId, page: &Page) -> StoreResult<Paged<Endpoint>> {
         let mut query = QueryBuilder::new("SELECT * FROM endpoints WHERE account_id = ");
         query.push_bind(account.as_str().to_owned());
-        fetch_page(&self.pool, query, page, rows::endpoint, |e| e.id.to_string()).await
+        fetch_page(&self.pool, &mut query, page, rows::endpoint, |e| e.id.to_string()).await
     }
 
     async fn update_endpoint(

@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use sqlx::{PgConnection, QueryBuilder, Row};
 
 use super::{
-    page::fetch_page,
     pool::PostgresStore,
     publish_rows::{insert_deliveries, insert_events, DeliveryRow, EventRow},
     publish_statements::Publish,
@@ -15,8 +14,8 @@ use super::{
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, EventId, EventType, Timestamp},
     store::{
-        columns::DELIVERY_COLUMNS, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, Page, Paged,
-        PublishOutcome, StoreError, StoreResult, StoredEvent,
+        columns::DELIVERY_COLUMNS, page::fetch_page, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, Page,
+        Paged, PublishOutcome, StoreError, StoreResult, StoredEvent,
     },
 };
 
@@ -97,7 +96,7 @@ impl EventStore for PostgresStore {
         if let Some(t) = event_type {
             query.push(" AND event_type = ").push_bind(t.as_str().to_owned());
         }
-        fetch_page(&self.pool, query, page, rows::event, |e| e.id.to_string()).await
+        fetch_page(&self.pool, &mut query, page, rows::event, |e| e.id.to_string()).await
     }
 
     async fn events_after(

@@ -46,7 +46,6 @@ mod events;
 mod idempotency;
 mod ops;
 mod outcome;
-mod page;
 mod pool;
 mod portal;
 mod publish_group;

@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row};
 
-use super::{page::fetch_page, pool::SqliteStore, rows};
+use super::{pool::SqliteStore, rows};
 use crate::{
     domain::{AccountId, KeyId, Timestamp},
-    store::{Account, AccountKey, AccountStore, Page, Paged, StoreError, StoreResult},
+    store::{page::fetch_page, Account, AccountKey, AccountStore, Page, Paged, StoreError, StoreResult},
 };
 
 #[async_trait]
@@ -33,8 +33,8 @@ impl AccountStore for SqliteStore {
     }
 
     async fn list_accounts(&self, page: &Page) -> StoreResult<Paged<Account>> {
-        let query = QueryBuilder::new("SELECT * FROM accounts WHERE 1 = 1");
-        fetch_page(&self.reader, query, page, rows::account, |a| a.id.to_string()).await
+        let mut query = QueryBuilder::new("SELECT * FROM accounts WHERE 1 = 1");
+        fetch_page(&self.reader, &mut query, page, rows::account, |a| a.id.to_string()).await
     }
 
     async fn create_key(&self, account: &AccountId, id: &KeyId, key_hash: &str, now: Timestamp) -> StoreResult<()> {

@@ -5,12 +5,12 @@ use sqlx::Row;
 
 use sqlx::QueryBuilder;
 
-use super::{page::fetch_page, pool::SqliteStore, rows};
+use super::{pool::SqliteStore, rows};
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, Timestamp},
     store::{
-        columns::DELIVERY_COLUMNS, Attempt, Delivery, DeliveryFilter, DeliveryStore, HourOutcomes, Page, Paged,
-        StoreError, StoreResult, HOUR_MILLIS,
+        columns::DELIVERY_COLUMNS, page::fetch_page, Attempt, Delivery, DeliveryFilter, DeliveryStore, HourOutcomes,
+        Page, Paged, StoreError, StoreResult, HOUR_MILLIS,
     },
 };
 
@@ -37,7 +37,7 @@ impl DeliveryStore for SqliteStore {
         if let Some(event_type) = &filter.event_type {
             query.push(" AND event_type = ").push_bind(event_type.as_str().to_owned());
         }
-        fetch_page(&self.reader, query, page, rows::delivery, |d| d.id.to_string()).await
+        fetch_page(&self.reader, &mut query, page, rows::delivery, |d| d.id.to_string()).await
     }
 
     async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> StoreResult<(Delivery, Vec<Attempt>)> {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{hot_dispatch, page::placeholders, pool::SqliteStore};
+use super::{hot_dispatch, placeholders::placeholders, pool::SqliteStore};
 use crate::{
     domain::{DeliveryId, EndpointId, Timestamp, Verdict},
     store::{Attempt, ClaimedDelivery, DispatchStore, Outcome, StoreResult},

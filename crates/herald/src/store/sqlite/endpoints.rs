@@ -5,15 +5,14 @@ use sqlx::{QueryBuilder, Row, SqliteConnection};
 
 use super::{
     hot_dispatch::{DISABLE_SQL, STOP_LOG_SQL, STOP_SQL},
-    page::fetch_page,
     pool::SqliteStore,
     rows,
 };
 use crate::{
     domain::{AccountId, EndpointId, Timestamp},
     store::{
-        columns, Endpoint, EndpointPatch, EndpointStore, NewEndpoint, Page, Paged, Sealer, SigningSecrets, StoreError,
-        StoreResult,
+        columns, page::fetch_page, Endpoint, EndpointPatch, EndpointStore, NewEndpoint, Page, Paged, Sealer,
+        SigningSecrets, StoreError, StoreResult,
     },
 };
 
@@ -97,7 +96,7 @@ impl EndpointStore for SqliteStore {
     async fn list_endpoints(&self, account: &AccountId, page: &Page) -> StoreResult<Paged<Endpoint>> {
         let mut query = QueryBuilder::new("SELECT * FROM endpoints WHERE account_id = ");
         query.push_bind(account.as_str().to_owned());
-        fetch_page(&self.reader, query, page, rows::endpoint, |e| e.id.to_string()).await
+        fetch_page(&self.reader, &mut query, page, rows::endpoint, |e| e.id.to_string()).await
     }
 
     async fn update_endpoint(

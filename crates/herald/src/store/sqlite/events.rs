@@ -7,16 +7,15 @@ use sqlx::{QueryBuilder, Row, SqliteConnection};
 
 use super::{
     hot_events::{self, Publishing},
-    page::fetch_page,
-    page::placeholders,
+    placeholders::placeholders,
     pool::SqliteStore,
     rows,
 };
 use crate::{
     domain::{AccountId, EndpointId, EventId, EventType, Timestamp},
     store::{
-        columns::DELIVERY_COLUMNS, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, Page, Paged,
-        PublishOutcome, Published, StoreError, StoreResult, StoredEvent,
+        columns::DELIVERY_COLUMNS, page::fetch_page, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, Page,
+        Paged, PublishOutcome, Published, StoreError, StoreResult, StoredEvent,
     },
 };
 
@@ -117,7 +116,7 @@ impl EventStore for SqliteStore {
         if let Some(t) = event_type {
             query.push(" AND event_type = ").push_bind(t.as_str().to_owned());
         }
-        fetch_page(&self.reader, query, page, rows::event, |e| e.id.to_string()).await
+        fetch_page(&self.reader, &mut query, page, rows::event, |e| e.id.to_string()).await
     }
 
     async fn events_after(

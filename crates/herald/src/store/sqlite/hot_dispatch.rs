@@ -4,7 +4,7 @@
 
 use rusqlite::{params, params_from_iter, types::Value, OptionalExtension, Transaction};
 
-use super::page::placeholders;
+use super::placeholders::placeholders;
 use crate::{
     domain::{
         transition::{after_attempt, exhausted_reason, Standing, Transition},

@@ -11,7 +11,7 @@ mod hot_dispatch;
 mod hot_events;
 mod hot_writer;
 mod ops;
-mod page;
+mod placeholders;
 mod pool;
 mod portal;
 mod process_lock;
