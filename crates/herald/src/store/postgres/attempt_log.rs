@@ -128,20 +128,9 @@ async fn record_group(tx: &mut PgConnection, batch: &[&Outcome]) -> StoreResult<
             retry_waiting: requested && !outcome.delivery.manual,
             resume: None,
         };
-        // The usual: moving on within the schedule, to succeeded or pending,
-        // and nothing else to change; the others need their row read whole.
-        match after_attempt(outcome.verdict, &standing) {
-            Change {
-                delivery:
-                    Transition::Moves {
-                        status: status @ (DeliveryStatus::Succeeded | DeliveryStatus::Pending),
-                        next_attempt_at,
-                        missed,
-                        outside_schedule: false,
-                    },
-                disable_endpoint: false,
-            } => common.push(Moved { outcome, status, next_attempt_at, missed }),
-            _ => others.push(outcome),
+        match Moved::usual(outcome, &standing) {
+            Some(moved) => common.push(moved),
+            None => others.push(outcome),
         }
     }
     // The usual outcomes first, while the flags read above still hold: an
@@ -166,8 +155,9 @@ async fn record_successes(conn: &mut PgConnection, successes: &[&Outcome]) -> St
     let query = sqlx::query(
         "WITH v AS (
              SELECT * FROM UNNEST($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::int[], $6::text[],
-                                  $7::text[], $8::text[], $9::bool[])
-                 AS v(id, n, started_at, duration_ms, status, error, detail, body, carried_manual)
+                                  $7::text[], $8::text[], $9::bool[], $10::text[], $11::bigint[], $12::bool[])
+                 AS v(id, n, started_at, duration_ms, status, error, detail, body, carried_manual,
+                      to_status, next, missed)
          ),
          locked AS MATERIALIZED (
              SELECT id, manual FROM deliveries WHERE id = ANY($1) ORDER BY id FOR UPDATE
@@ -175,8 +165,8 @@ async fn record_successes(conn: &mut PgConnection, successes: &[&Outcome]) -> St
          moved AS (
              UPDATE deliveries d SET attempt_count = GREATEST(d.attempt_count, v.n), lease_until = NULL,
                  last_response_status = v.status, updated_at = v.started_at + v.duration_ms, manual = FALSE,
-                 resume_status = NULL, resume_next_attempt_at = NULL, next_attempt_at = $11,
-                 status = $10, missed = COALESCE($12, d.missed)
+                 resume_status = NULL, resume_next_attempt_at = NULL, status = v.to_status,
+                 next_attempt_at = v.next, missed = COALESCE(v.missed, d.missed)
              FROM v JOIN locked l ON l.id = v.id
              WHERE d.id = v.id AND (v.carried_manual OR NOT l.manual)
              RETURNING d.id
@@ -190,21 +180,14 @@ async fn record_successes(conn: &mut PgConnection, successes: &[&Outcome]) -> St
          )
          SELECT id FROM moved",
     );
-    // What a success does (the statement leaves out a delivery with a manual
-    // retry waiting, which the rest then record).
+    // A success moves on whatever its endpoint's flag says; the statement
+    // itself leaves out a delivery with a manual retry waiting, which the
+    // rest then record.
     let standing = Standing { endpoint_enabled: true, retry_waiting: false, resume: None };
-    let Transition::Moves { status, next_attempt_at, missed, .. } =
-        after_attempt(Verdict::Succeeded, &standing).delivery
-    else {
-        return Ok(HashSet::new());
-    };
-    let moved = bind_attempts(query, successes)
-        .bind(successes.iter().map(|o| o.delivery.manual).collect::<Vec<_>>())
-        .bind(status.as_str())
-        .bind(next_attempt_at.map(Timestamp::millis))
-        .bind(columns::missed(missed))
-        .fetch_all(&mut *conn)
-        .await?;
+    let moves: Vec<Moved> = successes.iter().filter_map(|o| Moved::usual(o, &standing)).collect();
+    let outcomes: Vec<&Outcome> = moves.iter().map(|m| m.outcome).collect();
+    let query = bind_attempts(query, &outcomes).bind(outcomes.iter().map(|o| o.delivery.manual).collect::<Vec<_>>());
+    let moved = bind_states(query, &moves).fetch_all(&mut *conn).await?;
     moved.iter().map(|r| Ok(r.try_get("id")?)).collect()
 }
 
@@ -259,11 +242,41 @@ struct Moved<'a> {
     missed: Missed,
 }
 
+impl<'a> Moved<'a> {
+    /// The usual: the delivery moves on within its schedule, to succeeded or
+    /// pending, and nothing else changes, which the multi-row statements
+    /// write; `None` for the others, whose row [`record_in`] reads whole.
+    fn usual(outcome: &'a Outcome, standing: &Standing) -> Option<Self> {
+        match after_attempt(outcome.verdict, standing) {
+            Change {
+                delivery:
+                    Transition::Moves {
+                        status: status @ (DeliveryStatus::Succeeded | DeliveryStatus::Pending),
+                        next_attempt_at,
+                        missed,
+                        outside_schedule: false,
+                    },
+                disable_endpoint: false,
+            } => Some(Self { outcome, status, next_attempt_at, missed }),
+            _ => None,
+        }
+    }
+}
+
+/// Binds the new states of `moved` as the next three parameters, a column
+/// each: status, next attempt, `missed` (null to keep it).
+fn bind_states<'q>(query: Query<'q, Postgres, PgArguments>, moved: &[Moved<'q>]) -> Query<'q, Postgres, PgArguments> {
+    query
+        .bind(moved.iter().map(|m| m.status.as_str()).collect::<Vec<_>>())
+        .bind(moved.iter().map(|m| m.next_attempt_at.map(Timestamp::millis)).collect::<Vec<_>>())
+        .bind(moved.iter().map(|m| columns::missed(m.missed)).collect::<Vec<_>>())
+}
+
 /// Moves the deliveries of `moved` on in one statement, each to its new state.
 async fn move_on(tx: &mut PgConnection, moved: &[Moved<'_>]) -> StoreResult<()> {
     let finished =
         |m: &Moved| m.outcome.attempt.started_at.millis() + i64::try_from(m.outcome.attempt.duration_ms).unwrap_or(0);
-    sqlx::query(
+    let query = sqlx::query(
         "UPDATE deliveries d SET attempt_count = GREATEST(d.attempt_count, v.n), lease_until = NULL,
             last_response_status = v.response, updated_at = v.now, manual = FALSE, resume_status = NULL,
             resume_next_attempt_at = NULL, status = v.status, next_attempt_at = v.next,
@@ -275,11 +288,7 @@ async fn move_on(tx: &mut PgConnection, moved: &[Moved<'_>]) -> StoreResult<()> 
     .bind(moved.iter().map(|m| m.outcome.delivery.id.as_str()).collect::<Vec<_>>())
     .bind(moved.iter().map(|m| i32::try_from(m.outcome.attempt.n).unwrap_or(i32::MAX)).collect::<Vec<_>>())
     .bind(moved.iter().map(|m| m.outcome.attempt.response_status.map(i32::from)).collect::<Vec<_>>())
-    .bind(moved.iter().map(finished).collect::<Vec<_>>())
-    .bind(moved.iter().map(|m| m.status.as_str()).collect::<Vec<_>>())
-    .bind(moved.iter().map(|m| m.next_attempt_at.map(Timestamp::millis)).collect::<Vec<_>>())
-    .bind(moved.iter().map(|m| columns::missed(m.missed)).collect::<Vec<_>>())
-    .execute(&mut *tx)
-    .await?;
+    .bind(moved.iter().map(finished).collect::<Vec<_>>());
+    bind_states(query, moved).execute(&mut *tx).await?;
     Ok(())
 }
