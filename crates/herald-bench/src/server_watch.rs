@@ -10,8 +10,18 @@ pub const MIB: f64 = 1024.0 * 1024.0;
 
 /// The resident memory of process `pid` now, in MiB (`VmRSS`; Linux only).
 pub fn rss_mib(pid: u32) -> Option<f64> {
+    status_mib(pid, "VmRSS:")
+}
+
+/// The peak resident memory of process `pid` so far, in MiB (`VmHWM`; Linux only).
+pub fn peak_rss_mib(pid: u32) -> Option<f64> {
+    status_mib(pid, "VmHWM:")
+}
+
+/// A memory figure of `/proc/<pid>/status` (given in KiB), in MiB.
+fn status_mib(pid: u32, field: &str) -> Option<f64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let kib: f64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    let kib: f64 = status.lines().find(|l| l.starts_with(field))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024.0)
 }
 

@@ -154,10 +154,7 @@ impl Target {
 
     /// The peak resident memory of the Herald under test so far, in MiB (Linux only).
     pub fn peak_rss_mib(&self) -> Option<f64> {
-        let pid = self.child.as_ref()?.id()?;
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-        let kib: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
-        Some(kib / 1024.0)
+        crate::server_watch::peak_rss_mib(self.child.as_ref()?.id()?)
     }
 
     /// CPU time the Herald under test has used so far (user and system, all
