@@ -11,10 +11,10 @@ pub mod error;
 mod lease_ahead;
 pub mod model;
 mod open;
-pub mod page;
 pub mod postgres;
 pub mod reseal;
 pub mod sealer;
+pub mod sql;
 pub mod sqlite;
 mod traits;
 

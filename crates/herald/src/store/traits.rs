@@ -83,7 +83,7 @@ pub trait EndpointStore {
     ) -> StoreResult<Endpoint>;
 }
 
-/// Events: publishing and reading.
+/// Events: publishing.
 #[async_trait]
 pub trait EventStore {
     /// Commits events and their deliveries in one transaction, honouring an
@@ -105,6 +105,11 @@ pub trait EventStore {
         event: NewEvent,
         first_attempt_at: Timestamp,
     ) -> StoreResult<Delivery>;
+}
+
+/// Events: reading them back.
+#[async_trait]
+pub trait EventLog {
     /// Events, newest first, optionally of one type.
     async fn list_events(
         &self,
@@ -179,6 +184,11 @@ pub trait DispatchStore {
     /// some may not be recorded; recording one again is harmless (its attempt
     /// is logged once, and the delivery moves on the same way).
     async fn record_attempts(&self, outcomes: Arc<[Outcome]>) -> StoreResult<()>;
+}
+
+/// What the dispatcher reads between its claims.
+#[async_trait]
+pub trait DueStore {
     /// When the earliest pending delivery is due, if any.
     async fn next_due(&self) -> StoreResult<Option<Timestamp>>;
     /// Whether an endpoint may get attempts: `false` when disabled or deleted.
@@ -224,15 +234,20 @@ pub struct Gauges {
     pub disabled_endpoints: u64,
 }
 
-/// Everything a store does.
+/// Everything a store does; each engine's store says it is one.
 pub trait Store:
-    AccountStore + EndpointStore + EventStore + DeliveryStore + DispatchStore + OpsStore + PortalStore + Send + Sync
+    AccountStore
+    + EndpointStore
+    + EventStore
+    + EventLog
+    + DeliveryStore
+    + DispatchStore
+    + DueStore
+    + OpsStore
+    + PortalStore
+    + Send
+    + Sync
 {
 }
-impl<T> Store for T where
-    T: AccountStore + EndpointStore + EventStore + DeliveryStore + DispatchStore + OpsStore + PortalStore + Send + Sync
-{
-}
-
 /// A shared handle to the store.
 pub type SharedStore = Arc<dyn Store>;

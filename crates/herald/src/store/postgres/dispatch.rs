@@ -9,7 +9,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::{pool::PostgresStore, rows};
+use super::pool::PostgresStore;
+use crate::store::sql::rows;
 use crate::{
     domain::{DeliveryId, EndpointId, EventId, Timestamp, Verdict},
     store::{Attempt, ClaimedDelivery, DispatchStore, Outcome, StoreResult},
@@ -110,27 +111,5 @@ impl DispatchStore for PostgresStore {
 
     async fn record_attempts(&self, outcomes: Arc<[Outcome]>) -> StoreResult<()> {
         self.attempts.record(&outcomes).await
-    }
-
-    async fn endpoint_enabled(&self, endpoint: &EndpointId) -> StoreResult<bool> {
-        let enabled: Option<bool> = sqlx::query_scalar("SELECT enabled FROM endpoints WHERE id = $1")
-            .bind(endpoint.as_str())
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(enabled == Some(true))
-    }
-
-    async fn next_due(&self) -> StoreResult<Option<Timestamp>> {
-        // The due index gives the earliest at once. A leased delivery may
-        // make this earlier than what can be claimed; the dispatcher then
-        // waits its poll interval, which is also how soon an expired lease
-        // is noticed.
-        let due: Option<i64> = sqlx::query_scalar(
-            "SELECT next_attempt_at FROM deliveries WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1",
-        )
-        .fetch_optional(&self.pool)
-        .await?
-        .flatten();
-        Ok(due.map(Timestamp::from_millis))
     }
 }

@@ -3,19 +3,19 @@
 //! endpoint's test event (one transaction of its own), and reading.
 
 use async_trait::async_trait;
-use sqlx::{PgConnection, QueryBuilder, Row};
+use sqlx::{PgConnection, Row};
 
 use super::{
     pool::PostgresStore,
     publish_rows::{insert_deliveries, insert_events, DeliveryRow, EventRow},
     publish_statements::Publish,
-    rows,
 };
+use crate::store::sql::rows;
 use crate::{
-    domain::{AccountId, DeliveryId, EndpointId, EventId, EventType, Timestamp},
+    domain::{AccountId, DeliveryId, EndpointId, Timestamp},
     store::{
-        columns::DELIVERY_COLUMNS, page::fetch_page, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, Page,
-        Paged, PublishOutcome, StoreError, StoreResult, StoredEvent,
+        columns::DELIVERY_COLUMNS, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, PublishOutcome,
+        StoreError, StoreResult,
     },
 };
 
@@ -83,64 +83,5 @@ impl EventStore for PostgresStore {
             .await?;
         tx.commit().await?;
         rows::delivery(&row)
-    }
-
-    async fn list_events(
-        &self,
-        account: &AccountId,
-        event_type: Option<&EventType>,
-        page: &Page,
-    ) -> StoreResult<Paged<StoredEvent>> {
-        let mut query = QueryBuilder::new("SELECT * FROM events WHERE account_id = ");
-        query.push_bind(account.as_str().to_owned()).push(" AND NOT is_test");
-        if let Some(t) = event_type {
-            query.push(" AND event_type = ").push_bind(t.as_str().to_owned());
-        }
-        fetch_page(&self.pool, &mut query, page, rows::event, |e| e.id.to_string()).await
-    }
-
-    async fn events_after(
-        &self,
-        account: &AccountId,
-        event_type: Option<&EventType>,
-        after: &EventId,
-        limit: u32,
-    ) -> StoreResult<Paged<StoredEvent>> {
-        let mut query = QueryBuilder::new("SELECT * FROM events WHERE account_id = ");
-        query.push_bind(account.as_str()).push(" AND NOT is_test");
-        if let Some(t) = event_type {
-            query.push(" AND event_type = ").push_bind(t.as_str());
-        }
-        query.push(" AND seq > COALESCE((SELECT seq FROM events WHERE account_id = ").push_bind(account.as_str());
-        query.push(" AND id = ").push_bind(after.as_str());
-        query.push("), (SELECT MIN(seq) - 1 FROM events WHERE account_id = ").push_bind(account.as_str());
-        query.push(" AND id > ").push_bind(after.as_str());
-        query.push("), 9223372036854775807) ORDER BY seq ASC LIMIT ").push_bind(i64::from(limit) + 1);
-        let mut found =
-            query.build().fetch_all(&self.pool).await?.iter().map(rows::event).collect::<StoreResult<Vec<_>>>()?;
-        let more = found.len() > limit as usize;
-        found.truncate(limit as usize);
-        // Polling resumes from the last event it saw, so the cursor of the next page is that id.
-        let next_cursor = if more { found.last().map(|e| e.id.to_string()) } else { None };
-        Ok(Paged { items: found, next_cursor })
-    }
-
-    async fn last_event_id(&self, account: &AccountId) -> StoreResult<Option<EventId>> {
-        let id: Option<String> =
-            sqlx::query_scalar("SELECT id FROM events WHERE account_id = $1 ORDER BY seq DESC LIMIT 1")
-                .bind(account.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
-        Ok(id.map(EventId::from_trusted))
-    }
-
-    async fn get_event(&self, account: &AccountId, id: &EventId) -> StoreResult<StoredEvent> {
-        let row = sqlx::query("SELECT * FROM events WHERE id = $1 AND account_id = $2")
-            .bind(id.as_str())
-            .bind(account.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        rows::event(&row)
     }
 }

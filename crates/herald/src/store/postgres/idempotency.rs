@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use sqlx::{PgConnection, Row};
 
-use super::rows;
+use crate::store::sql::rows;
 use crate::{
     domain::{AccountId, Timestamp},
     store::{IdempotencyKey, PublishOutcome, Published, StoreError, StoreResult, StoredEvent},

@@ -36,23 +36,15 @@
 //! Give Herald a schema of its own with
 //! `postgres://…/db?options=-c%20search_path%3Dherald`.
 
-mod accounts;
 mod attempt_log;
-mod deliveries;
-mod disable;
 mod dispatch;
-mod endpoints;
 mod events;
 mod idempotency;
-mod ops;
 mod outcome;
 mod pool;
-mod portal;
 mod publish_group;
 mod publish_rows;
 mod publish_statements;
-mod rows;
-mod sealed;
 mod text;
 
 pub use self::pool::PostgresStore;

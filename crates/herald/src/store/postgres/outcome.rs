@@ -5,7 +5,8 @@
 
 use sqlx::{PgConnection, Row};
 
-use super::{disable::disable_in, text::without_nul};
+use super::text::without_nul;
+use crate::store::sql::disable::disable_in;
 use crate::{
     domain::{
         transition::{after_attempt, exhausted_reason, Standing, Transition},

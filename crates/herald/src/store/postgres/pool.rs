@@ -5,10 +5,10 @@ use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool,
+    PgPool, Pool, Postgres,
 };
 
-use crate::store::{Sealer, StoreResult};
+use crate::store::{sql::dialect::Engine, Sealer, Store, StoreResult};
 
 /// Connections per process: enough for the API and the workers' writes side by
 /// side, few enough that a handful of nodes fit a default `max_connections`.
@@ -74,3 +74,21 @@ impl PostgresStore {
         Ok(Self { pool, dispatch_pool, sealer, publish, attempts })
     }
 }
+
+impl Engine for PostgresStore {
+    type Db = Postgres;
+
+    fn read_pool(&self) -> &Pool<Postgres> {
+        &self.pool
+    }
+
+    fn write_pool(&self) -> &Pool<Postgres> {
+        &self.pool
+    }
+
+    fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+}
+
+impl Store for PostgresStore {}

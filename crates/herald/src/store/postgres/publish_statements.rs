@@ -37,11 +37,11 @@ use sqlx::{PgConnection, Row};
 use super::{
     idempotency::claim_key,
     publish_rows::{insert_deliveries, insert_placed, DeliveryRow, EventRow, DELIVERY_CHUNK, EVENT_CHUNK},
-    rows,
 };
 use crate::{
     domain::{AccountId, DeliveryId, Timestamp, TypeFilter},
     store::{
+        columns,
         lease_ahead::{Leases, Secrets, Target},
         ClaimedDelivery, IdempotencyKey, LeaseAhead, NewEvent, PublishOutcome, Published, Sealer, StoreError,
         StoreResult, StoredEvent,
@@ -292,7 +292,7 @@ async fn lock_subscribers(tx: &mut PgConnection, accounts: &[&str]) -> StoreResu
     for r in &found {
         let subscriber = Subscriber {
             id: r.try_get("id")?,
-            filter: rows::type_filter(r.try_get("event_types")?)?,
+            filter: columns::type_filter(r.try_get("event_types")?)?,
             enabled: r.try_get("enabled")?,
             target: Target {
                 url: r.try_get("url")?,

@@ -54,26 +54,4 @@ impl DispatchStore for SqliteStore {
             })
             .await
     }
-
-    async fn endpoint_enabled(&self, endpoint: &EndpointId) -> StoreResult<bool> {
-        let enabled: Option<bool> = sqlx::query_scalar("SELECT enabled FROM endpoints WHERE id = ?")
-            .bind(endpoint.as_str())
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(enabled == Some(true))
-    }
-
-    async fn next_due(&self) -> StoreResult<Option<Timestamp>> {
-        // The due index gives the earliest at once. A leased delivery may
-        // make this earlier than what can be claimed; the dispatcher then
-        // waits its poll interval, which is also how soon an expired lease
-        // is noticed.
-        let due: Option<i64> = sqlx::query_scalar(
-            "SELECT next_attempt_at FROM deliveries WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1",
-        )
-        .fetch_optional(&self.reader)
-        .await?
-        .flatten();
-        Ok(due.map(Timestamp::from_millis))
-    }
 }

@@ -3,19 +3,19 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Row, SqliteConnection};
+use sqlx::{Row, SqliteConnection};
 
 use super::{
     hot_events::{self, Publishing},
     placeholders::placeholders,
     pool::SqliteStore,
-    rows,
 };
+use crate::store::sql::rows;
 use crate::{
-    domain::{AccountId, EndpointId, EventId, EventType, Timestamp},
+    domain::{AccountId, EndpointId, Timestamp},
     store::{
-        columns::DELIVERY_COLUMNS, page::fetch_page, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, Page,
-        Paged, PublishOutcome, Published, StoreError, StoreResult, StoredEvent,
+        columns::DELIVERY_COLUMNS, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, PublishOutcome,
+        Published, StoreError, StoreResult, StoredEvent,
     },
 };
 
@@ -103,72 +103,5 @@ impl EventStore for SqliteStore {
             .fetch_one(&self.reader)
             .await?;
         rows::delivery(&row)
-    }
-
-    async fn list_events(
-        &self,
-        account: &AccountId,
-        event_type: Option<&EventType>,
-        page: &Page,
-    ) -> StoreResult<Paged<StoredEvent>> {
-        let mut query = QueryBuilder::new("SELECT * FROM events WHERE account_id = ");
-        query.push_bind(account.as_str().to_owned()).push(" AND is_test = 0");
-        if let Some(t) = event_type {
-            query.push(" AND event_type = ").push_bind(t.as_str().to_owned());
-        }
-        fetch_page(&self.reader, &mut query, page, rows::event, |e| e.id.to_string()).await
-    }
-
-    async fn events_after(
-        &self,
-        account: &AccountId,
-        event_type: Option<&EventType>,
-        after: &EventId,
-        limit: u32,
-    ) -> StoreResult<Paged<StoredEvent>> {
-        let mut found = sqlx::query(
-            "SELECT * FROM events WHERE account_id = ? AND is_test = 0 AND (? IS NULL OR event_type = ?)
-               AND seq > COALESCE((SELECT seq FROM events WHERE account_id = ? AND id = ?),
-                                  (SELECT MIN(seq) - 1 FROM events WHERE account_id = ? AND id > ?),
-                                  9223372036854775807)
-             ORDER BY seq ASC LIMIT ?",
-        )
-        .bind(account.as_str())
-        .bind(event_type.map(EventType::as_str))
-        .bind(event_type.map(EventType::as_str))
-        .bind(account.as_str())
-        .bind(after.as_str())
-        .bind(account.as_str())
-        .bind(after.as_str())
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.reader)
-        .await?
-        .iter()
-        .map(rows::event)
-        .collect::<StoreResult<Vec<_>>>()?;
-        let more = found.len() > limit as usize;
-        found.truncate(limit as usize);
-        // Polling resumes from the last event it saw, so the cursor of the next page is that id.
-        let next_cursor = if more { found.last().map(|e| e.id.to_string()) } else { None };
-        Ok(Paged { items: found, next_cursor })
-    }
-
-    async fn last_event_id(&self, account: &AccountId) -> StoreResult<Option<EventId>> {
-        let id: Option<String> =
-            sqlx::query_scalar("SELECT id FROM events WHERE account_id = ? ORDER BY seq DESC LIMIT 1")
-                .bind(account.as_str())
-                .fetch_optional(&self.reader)
-                .await?;
-        Ok(id.map(EventId::from_trusted))
-    }
-
-    async fn get_event(&self, account: &AccountId, id: &EventId) -> StoreResult<StoredEvent> {
-        let row = sqlx::query("SELECT * FROM events WHERE id = ? AND account_id = ?")
-            .bind(id.as_str())
-            .bind(account.as_str())
-            .fetch_optional(&self.reader)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        rows::event(&row)
     }
 }

@@ -1,22 +1,15 @@
 //! The embedded store: one SQLite file in WAL mode, one writer connection
 //! (so writes queue instead of failing busy) and a few readers.
 
-mod accounts;
 mod checkpointer;
-mod deliveries;
 mod dispatch;
-mod endpoints;
 mod events;
 mod hot_dispatch;
 mod hot_events;
 mod hot_writer;
-mod ops;
 mod placeholders;
 mod pool;
-mod portal;
 mod process_lock;
-mod rows;
-mod sealed;
 mod wal_bound;
 
 pub use pool::SqliteStore;

@@ -5,11 +5,11 @@ use std::{fs::File, str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
-    SqlitePool,
+    Pool, Sqlite, SqlitePool,
 };
 
 use super::{checkpointer, hot_writer, process_lock::wait_for_lock, wal_bound};
-use crate::store::{Sealer, StoreError, StoreResult};
+use crate::store::{sql::dialect::Engine, Sealer, Store, StoreError, StoreResult};
 
 /// The SQLite store.
 #[derive(Debug, Clone)]
@@ -64,3 +64,21 @@ impl SqliteStore {
         Ok(Self { writer, hot, reader, sealer, _process_lock: process_lock, _checkpointer })
     }
 }
+
+impl Engine for SqliteStore {
+    type Db = Sqlite;
+
+    fn read_pool(&self) -> &Pool<Sqlite> {
+        &self.reader
+    }
+
+    fn write_pool(&self) -> &Pool<Sqlite> {
+        &self.writer
+    }
+
+    fn sealer(&self) -> &Sealer {
+        &self.sealer
+    }
+}
+
+impl Store for SqliteStore {}

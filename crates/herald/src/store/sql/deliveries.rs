@@ -1,19 +1,22 @@
-//! The delivery log on PostgreSQL, and manual retries.
+//! The delivery log, and manual retries.
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Row};
 
-use super::{pool::PostgresStore, rows};
+use super::{
+    dialect::{Arg, Col, Conn, Engine, Sql},
+    rows,
+    select::Select,
+};
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, Timestamp},
     store::{
-        columns::DELIVERY_COLUMNS, page::fetch_page, Attempt, Delivery, DeliveryFilter, DeliveryStore, HourOutcomes,
-        Page, Paged, StoreError, StoreResult, HOUR_MILLIS,
+        columns::DELIVERY_COLUMNS, Attempt, Delivery, DeliveryFilter, DeliveryStore, HourOutcomes, Page, Paged,
+        StoreError, StoreResult, HOUR_MILLIS,
     },
 };
 
 #[async_trait]
-impl DeliveryStore for PostgresStore {
+impl<S: Engine> DeliveryStore for S {
     async fn list_deliveries(
         &self,
         account: &AccountId,
@@ -21,36 +24,35 @@ impl DeliveryStore for PostgresStore {
         page: &Page,
     ) -> StoreResult<Paged<Delivery>> {
         // Only the filters given, so the planner can pick the index that fits.
-        let mut query = QueryBuilder::new(format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE account_id = "));
-        query.push_bind(account.as_str().to_owned());
+        let mut query = Select::new(format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE account_id = "));
+        query.push_text(account.to_string());
         if let Some(endpoint) = &filter.endpoint_id {
-            query.push(" AND endpoint_id = ").push_bind(endpoint.as_str().to_owned());
+            query.push(" AND endpoint_id = ").push_text(endpoint.to_string());
         }
         if let Some(event) = &filter.event_id {
-            query.push(" AND event_id = ").push_bind(event.as_str().to_owned());
+            query.push(" AND event_id = ").push_text(event.to_string());
         }
         if let Some(status) = filter.status {
-            query.push(" AND status = ").push_bind(status.as_str());
+            query.push(" AND status = ").push_text(status.as_str().to_owned());
         }
         if let Some(event_type) = &filter.event_type {
-            query.push(" AND event_type = ").push_bind(event_type.as_str().to_owned());
+            query.push(" AND event_type = ").push_text(event_type.as_str().to_owned());
         }
-        fetch_page(&self.pool, &mut query, page, rows::delivery, |d| d.id.to_string()).await
+        query.fetch_page(self, page, rows::delivery, |d| d.id.to_string()).await
     }
 
     async fn get_delivery(&self, account: &AccountId, id: &DeliveryId) -> StoreResult<(Delivery, Vec<Attempt>)> {
-        // One REPEATABLE READ transaction: the delivery and its attempts from the same snapshot.
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(&mut *tx).await?;
+        // The delivery and its attempts from the same snapshot.
+        let mut tx = self.begin_snapshot().await?;
         let row = sqlx::query(&format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1 AND account_id = $2"))
-            .bind(id.as_str())
-            .bind(account.as_str())
-            .fetch_optional(&mut *tx)
+            .arg(id.to_string())
+            .arg(account.to_string())
+            .fetch_optional(tx.exec())
             .await?
             .ok_or(StoreError::NotFound)?;
         let attempts = sqlx::query("SELECT * FROM attempts WHERE delivery_id = $1 ORDER BY n")
-            .bind(id.as_str())
-            .fetch_all(&mut *tx)
+            .arg(id.to_string())
+            .fetch_all(tx.exec())
             .await?
             .iter()
             .map(rows::attempt)
@@ -78,18 +80,18 @@ impl DeliveryStore for PostgresStore {
                AND (a.error IS NULL OR a.error <> 'endpoint_disabled')
              GROUP BY hour ORDER BY hour",
         )
-        .bind(HOUR_MILLIS)
-        .bind(endpoint.as_str())
-        .bind(account.as_str())
-        .bind(since.millis())
-        .fetch_all(&self.pool)
+        .arg(HOUR_MILLIS)
+        .arg(endpoint.to_string())
+        .arg(account.to_string())
+        .arg(since.millis())
+        .fetch_all(self.reads())
         .await?;
         rows.iter()
             .map(|row| {
                 Ok(HourOutcomes {
-                    start: Timestamp::from_millis(row.try_get::<i64, _>("hour")? * HOUR_MILLIS),
-                    succeeded: u64::try_from(row.try_get::<i64, _>("succeeded")?).unwrap_or_default(),
-                    failed: u64::try_from(row.try_get::<i64, _>("failed")?).unwrap_or_default(),
+                    start: Timestamp::from_millis(row.col::<i64>("hour")? * HOUR_MILLIS),
+                    succeeded: u64::try_from(row.col::<i64>("succeeded")?).unwrap_or_default(),
+                    failed: u64::try_from(row.col::<i64>("failed")?).unwrap_or_default(),
                 })
             })
             .collect()
@@ -97,41 +99,43 @@ impl DeliveryStore for PostgresStore {
 
     #[tracing::instrument(skip(self, now))]
     async fn request_retry(&self, account: &AccountId, id: &DeliveryId, now: Timestamp) -> StoreResult<Delivery> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let endpoint: String = sqlx::query("SELECT endpoint_id FROM deliveries WHERE id = $1 AND account_id = $2")
-            .bind(id.as_str())
-            .bind(account.as_str())
-            .fetch_optional(&mut *tx)
+            .arg(id.to_string())
+            .arg(account.to_string())
+            .fetch_optional(tx.exec())
             .await?
             .ok_or(StoreError::NotFound)?
-            .try_get("endpoint_id")?;
+            .col("endpoint_id")?;
         // The endpoint row first (the order every transaction locks in), held
         // so a disable cannot slip in before the retry is committed.
-        let enabled: bool = sqlx::query("SELECT enabled FROM endpoints WHERE id = $1 FOR SHARE")
-            .bind(&endpoint)
-            .fetch_optional(&mut *tx)
+        let enabled: bool = sqlx::query(&format!("SELECT enabled FROM endpoints WHERE id = $1{}", S::Db::FOR_SHARE))
+            .arg(endpoint)
+            .fetch_optional(tx.exec())
             .await?
             .ok_or(StoreError::NotFound)?
-            .try_get("enabled")?;
+            .col("enabled")?;
         if !enabled {
             return Err(StoreError::EndpointDisabled);
         }
-        // A second retry before the first ran keeps the first one's way back.
-        // The CASEs read the row as locked by this UPDATE, so two concurrent
+        // The CASEs read the row as this UPDATE changes it, so two concurrent
         // retries cannot both record the manual state as the way back.
-        let row = sqlx::query(&format!(
+        sqlx::query(
             "UPDATE deliveries SET
                 resume_status = CASE WHEN manual THEN resume_status ELSE status END,
                 resume_next_attempt_at = CASE WHEN manual THEN resume_next_attempt_at ELSE next_attempt_at END,
                 manual = TRUE, status = 'pending', next_attempt_at = $1, updated_at = $1
-             WHERE id = $2
-             RETURNING {DELIVERY_COLUMNS}"
-        ))
-        .bind(now.millis())
-        .bind(id.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
+             WHERE id = $2",
+        )
+        .arg(now.millis())
+        .arg(id.to_string())
+        .execute(tx.exec())
+        .await?;
+        // SQLite's RETURNING takes no `deliveries.*`: the row is read back.
+        let row = sqlx::query(&format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = $1"))
+            .arg(id.to_string())
+            .fetch_one(tx.exec())
+            .await?;
         tx.commit().await?;
         rows::delivery(&row)
     }

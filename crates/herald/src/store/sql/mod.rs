@@ -1,0 +1,20 @@
+//! The store's cold paths, written once for both engines: accounts and
+//! keys, endpoints, the portal's links and sessions, reading events and
+//! deliveries, what the dispatcher reads between claims, and upkeep. Each
+//! trait here is implemented for every [`Engine`](dialect::Engine); an
+//! engine brings its pools and the few places where the dialects differ
+//! (`dialect.rs`). The hot paths (publishing, claiming, recording) stay in
+//! each engine's folder, in files of the same names.
+
+mod accounts;
+mod deliveries;
+pub mod dialect;
+pub mod disable;
+mod due;
+mod endpoints;
+mod events;
+mod ops;
+mod portal;
+pub mod rows;
+mod sealed;
+mod select;
