@@ -1,20 +1,13 @@
-//! The dispatcher's side of PostgreSQL: leasing due deliveries, recording
-//! attempts. Several processes claim from the same table at once: claiming
-//! locks the rows it picks with `FOR UPDATE … SKIP LOCKED` and sets their
-//! lease in the same statement, so a row another node is leasing is skipped,
-//! and a row leased a moment ago fails the lease check when re-read under its lock.
-
+//! The dispatcher's side of PostgreSQL: leasing due deliveries (`claim.rs`),
+//! recording attempts (`attempt_log.rs`).
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use sqlx::Row;
-
-use super::pool::PostgresStore;
-use crate::store::sql::rows;
+use super::{claim, pool::PostgresStore};
 use crate::{
-    domain::{DeliveryId, EndpointId, EventId, Timestamp, Verdict},
+    domain::{DeliveryId, EndpointId, Timestamp, Verdict},
     store::{Attempt, ClaimedDelivery, DispatchStore, Outcome, StoreResult},
 };
+use async_trait::async_trait;
 
 #[async_trait]
 impl DispatchStore for PostgresStore {
@@ -25,58 +18,7 @@ impl DispatchStore for PostgresStore {
         busy: &[EndpointId],
         lease_until: Timestamp,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
-        let busy: Vec<&str> = busy.iter().map(EndpointId::as_str).collect();
-        // One statement: pick the earliest due in the due index's order,
-        // lock them, lease them, and read what sending needs for just those.
-        // The pick joins nothing, so when the planner misjudges how many are
-        // due (statistics from before a re-enable made thousands pending at
-        // once) and sorts instead of walking the index, it sorts ids alone.
-        let rows = sqlx::query(
-            "WITH picked AS (
-                 SELECT d.id FROM deliveries d
-                  WHERE d.status = 'pending' AND d.next_attempt_at <= $1
-                    AND (d.lease_until IS NULL OR d.lease_until < $1)
-                    AND d.endpoint_id <> ALL($2)
-                    AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.enabled)
-                  ORDER BY d.next_attempt_at, d.lease_until NULLS FIRST LIMIT $3
-                  FOR UPDATE OF d SKIP LOCKED
-             ),
-             leased AS (
-                 UPDATE deliveries d SET lease_until = $4 FROM picked WHERE d.id = picked.id
-                 RETURNING d.id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count, d.schedule_base,
-                           d.manual, d.next_attempt_at
-             )
-             SELECT l.id, l.endpoint_id, l.event_id, l.event_type, l.attempt_count, l.schedule_base, l.manual,
-                    e.url, e.secret, e.previous_secret, e.previous_expires_at, ev.payload
-               FROM leased l
-               JOIN endpoints e ON e.id = l.endpoint_id
-               JOIN events ev ON ev.id = l.event_id
-              ORDER BY l.next_attempt_at, l.id",
-        )
-        .bind(now.millis())
-        .bind(&busy)
-        .bind(i64::from(limit))
-        .bind(lease_until.millis())
-        .fetch_all(&self.dispatch_pool)
-        .await?;
-        let mut claimed = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let attempt_count = i64::from(row.try_get::<i32, _>("attempt_count")?);
-            let schedule_base = i64::from(row.try_get::<i32, _>("schedule_base")?);
-            claimed.push(ClaimedDelivery {
-                id: DeliveryId::from_trusted(row.try_get("id")?),
-                endpoint_id: EndpointId::from_trusted(row.try_get("endpoint_id")?),
-                event_id: EventId::from_trusted(row.try_get("event_id")?),
-                event_type: row.try_get("event_type")?,
-                url: row.try_get("url")?,
-                secrets: rows::secrets(row, &self.sealer)?,
-                payload: row.try_get("payload")?,
-                attempt_n: u32::try_from(attempt_count + 1).unwrap_or(u32::MAX),
-                schedule_step: u32::try_from(attempt_count - schedule_base).unwrap_or(0),
-                manual: row.try_get("manual")?,
-            });
-        }
-        Ok(claimed)
+        claim::claim(&self.dispatch_pool, &self.sealer, now, limit, busy, lease_until).await
     }
 
     async fn release(&self, ids: &[DeliveryId]) -> StoreResult<()> {

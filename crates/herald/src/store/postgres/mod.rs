@@ -37,11 +37,12 @@
 //! `postgres://…/db?options=-c%20search_path%3Dherald`.
 
 mod attempt_log;
+mod claim;
 mod dispatch;
-mod events;
 mod idempotency;
 mod outcome;
 mod pool;
+mod publish;
 mod publish_group;
 mod publish_rows;
 mod publish_statements;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{hot_dispatch, placeholders::placeholders, pool::SqliteStore};
+use super::{claim, outcome, placeholders::placeholders, pool::SqliteStore};
 use crate::{
     domain::{DeliveryId, EndpointId, Timestamp, Verdict},
     store::{Attempt, ClaimedDelivery, DispatchStore, Outcome, StoreResult},
@@ -20,7 +20,7 @@ impl DispatchStore for SqliteStore {
         lease_until: Timestamp,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
         let (sealer, busy) = (self.sealer.clone(), busy.to_vec());
-        self.hot.run(move |tx| hot_dispatch::claim(tx, &sealer, now, limit, &busy, lease_until)).await
+        self.hot.run(move |tx| claim::claim(tx, &sealer, now, limit, &busy, lease_until)).await
     }
 
     async fn release(&self, ids: &[DeliveryId]) -> StoreResult<()> {
@@ -38,20 +38,18 @@ impl DispatchStore for SqliteStore {
 
     async fn renew_lease(&self, id: &DeliveryId, held: Timestamp, until: Timestamp) -> StoreResult<bool> {
         let id = id.clone();
-        self.hot.run(move |tx| hot_dispatch::renew_lease(tx, &id, held, until)).await
+        self.hot.run(move |tx| claim::renew_lease(tx, &id, held, until)).await
     }
 
     #[tracing::instrument(skip_all, fields(delivery = %claimed.id, n = attempt.n, ?verdict))]
     async fn record_attempt(&self, claimed: &ClaimedDelivery, attempt: &Attempt, verdict: Verdict) -> StoreResult<()> {
         let (claimed, attempt) = (claimed.clone(), attempt.clone());
-        self.hot.run(move |tx| hot_dispatch::record(tx, &claimed, &attempt, verdict)).await
+        self.hot.run(move |tx| outcome::record(tx, &claimed, &attempt, verdict)).await
     }
 
     async fn record_attempts(&self, outcomes: Arc<[Outcome]>) -> StoreResult<()> {
         self.hot
-            .run(move |tx| {
-                outcomes.iter().try_for_each(|o| hot_dispatch::record(tx, &o.delivery, &o.attempt, o.verdict))
-            })
+            .run(move |tx| outcomes.iter().try_for_each(|o| outcome::record(tx, &o.delivery, &o.attempt, o.verdict)))
             .await
     }
 }

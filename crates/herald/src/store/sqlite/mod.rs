@@ -2,14 +2,15 @@
 //! (so writes queue instead of failing busy) and a few readers.
 
 mod checkpointer;
+mod claim;
 mod dispatch;
-mod events;
-mod hot_dispatch;
-mod hot_events;
 mod hot_writer;
+mod outcome;
 mod placeholders;
 mod pool;
 mod process_lock;
+mod publish;
+mod publish_statements;
 mod wal_bound;
 
 pub use pool::SqliteStore;

@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use sqlx::{Row, SqliteConnection};
 
 use super::{
-    hot_events::{self, Publishing},
     placeholders::placeholders,
     pool::SqliteStore,
+    publish_statements::{self, Publishing},
 };
 use crate::store::sql::rows;
 use crate::{
@@ -73,7 +73,7 @@ impl EventStore for SqliteStore {
             .hot
             .run(move |tx| {
                 let key = idempotency.as_ref();
-                hot_events::publish(tx, &sealer, &account, &events, key, first_attempt_at, lease.as_ref())
+                publish_statements::publish(tx, &sealer, &account, &events, key, first_attempt_at, lease.as_ref())
             })
             .await?;
         match publishing {
@@ -96,8 +96,10 @@ impl EventStore for SqliteStore {
         first_attempt_at: Timestamp,
     ) -> StoreResult<Delivery> {
         let (account, endpoint) = (account.clone(), endpoint.clone());
-        let id =
-            self.hot.run(move |tx| hot_events::publish_test(tx, &account, &endpoint, &event, first_attempt_at)).await?;
+        let id = self
+            .hot
+            .run(move |tx| publish_statements::publish_test(tx, &account, &endpoint, &event, first_attempt_at))
+            .await?;
         let row = sqlx::query(&format!("SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id = ?"))
             .bind(id.as_str())
             .fetch_one(&self.reader)
