@@ -14,16 +14,8 @@ use std::collections::HashMap;
 
 use crate::{
     domain::{DeliveryId, EndpointId, Timestamp},
-    store::{columns, ClaimedDelivery, LeaseAhead, NewEvent, Sealer, SigningSecrets, StoreResult},
+    store::{target::Target, ClaimedDelivery, LeaseAhead, NewEvent, Sealer, SigningSecrets, StoreResult},
 };
-
-/// What a leased delivery needs of its endpoint, as read under its row lock.
-pub(crate) struct Target {
-    /// Where its deliveries are POSTed.
-    pub url: String,
-    /// The secret columns, still sealed: opened only if a delivery is leased.
-    pub sealed: (String, Option<String>, Option<i64>),
-}
 
 /// The leases of one publish of the group, as its deliveries are made.
 pub(crate) struct Leases<'a> {
@@ -102,13 +94,12 @@ impl<'a> Secrets<'a> {
         let secrets = match self.opened.get(endpoint) {
             Some(secrets) => secrets.clone(),
             None => {
-                let (current, previous, until) = target.sealed.clone();
-                let secrets = columns::signing_secrets(self.sealer, current, previous, until)?;
+                let secrets = target.secrets(self.sealer)?;
                 self.opened.insert(endpoint, secrets.clone());
                 secrets
             }
         };
         let endpoint = EndpointId::from_trusted(endpoint.to_owned());
-        Ok(ClaimedDelivery::first_attempt(id.clone(), endpoint, event, target.url.clone(), secrets))
+        Ok(ClaimedDelivery::first_attempt(id.clone(), endpoint, event, target, secrets))
     }
 }

@@ -16,6 +16,7 @@ pub mod reseal;
 pub mod sealer;
 pub mod sql;
 pub mod sqlite;
+mod target;
 mod traits;
 
 pub use error::StoreError;

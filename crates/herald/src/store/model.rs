@@ -347,27 +347,3 @@ pub struct ClaimedDelivery {
     /// Whether this is a manual retry (outside the schedule).
     pub manual: bool,
 }
-
-impl ClaimedDelivery {
-    /// The first attempt of a delivery a publish has just leased (the hand-off).
-    pub fn first_attempt(
-        id: DeliveryId,
-        endpoint: EndpointId,
-        event: &NewEvent,
-        url: String,
-        secrets: SigningSecrets,
-    ) -> Self {
-        Self {
-            id,
-            endpoint_id: endpoint,
-            event_id: event.id.clone(),
-            event_type: event.event_type.as_str().to_owned(),
-            url,
-            secrets,
-            payload: event.payload.clone(),
-            attempt_n: 1,
-            schedule_step: 0,
-            manual: false,
-        }
-    }
-}

@@ -4,12 +4,43 @@
 //! node is leasing is skipped, and a row leased a moment ago fails the lease
 //! check when re-read under its lock.
 
-use sqlx::{PgPool, Row};
+use std::sync::LazyLock;
+
+use sqlx::{postgres::PgRow, PgPool, Row};
 
 use crate::{
     domain::{DeliveryId, EndpointId, EventId, Timestamp},
-    store::{sql::rows, ClaimedDelivery, Sealer, StoreResult},
+    store::{
+        target::{Due, Target, TARGET_COLUMNS},
+        ClaimedDelivery, Sealer, StoreResult,
+    },
 };
+
+/// The claim: one statement, written out once.
+static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH picked AS (
+             SELECT d.id FROM deliveries d
+              WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+                AND (d.lease_until IS NULL OR d.lease_until < $1)
+                AND d.endpoint_id <> ALL($2)
+                AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.enabled)
+              ORDER BY d.next_attempt_at, d.lease_until NULLS FIRST LIMIT $3
+              FOR UPDATE OF d SKIP LOCKED
+         ),
+         leased AS (
+             UPDATE deliveries d SET lease_until = $4 FROM picked WHERE d.id = picked.id
+             RETURNING d.id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count, d.schedule_base,
+                       d.manual, d.next_attempt_at
+         )
+         SELECT l.id, l.endpoint_id, l.event_id, l.event_type, l.attempt_count, l.schedule_base, l.manual,
+                {TARGET_COLUMNS}, ev.payload
+           FROM leased l
+           JOIN endpoints e ON e.id = l.endpoint_id
+           JOIN events ev ON ev.id = l.event_id
+          ORDER BY l.next_attempt_at, l.id"
+    )
+});
 
 /// Leases up to `limit` due deliveries, none of `busy` endpoints, until `lease_until`.
 pub(super) async fn claim(
@@ -26,50 +57,35 @@ pub(super) async fn claim(
     // The pick joins nothing, so when the planner misjudges how many are
     // due (statistics from before a re-enable made thousands pending at
     // once) and sorts instead of walking the index, it sorts ids alone.
-    let rows = sqlx::query(
-        "WITH picked AS (
-             SELECT d.id FROM deliveries d
-              WHERE d.status = 'pending' AND d.next_attempt_at <= $1
-                AND (d.lease_until IS NULL OR d.lease_until < $1)
-                AND d.endpoint_id <> ALL($2)
-                AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.enabled)
-              ORDER BY d.next_attempt_at, d.lease_until NULLS FIRST LIMIT $3
-              FOR UPDATE OF d SKIP LOCKED
-         ),
-         leased AS (
-             UPDATE deliveries d SET lease_until = $4 FROM picked WHERE d.id = picked.id
-             RETURNING d.id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count, d.schedule_base,
-                       d.manual, d.next_attempt_at
-         )
-         SELECT l.id, l.endpoint_id, l.event_id, l.event_type, l.attempt_count, l.schedule_base, l.manual,
-                e.url, e.secret, e.previous_secret, e.previous_expires_at, ev.payload
-           FROM leased l
-           JOIN endpoints e ON e.id = l.endpoint_id
-           JOIN events ev ON ev.id = l.event_id
-          ORDER BY l.next_attempt_at, l.id",
-    )
-    .bind(now.millis())
-    .bind(&busy)
-    .bind(i64::from(limit))
-    .bind(lease_until.millis())
-    .fetch_all(pool)
-    .await?;
+    let rows = sqlx::query(&CLAIM_SQL)
+        .bind(now.millis())
+        .bind(&busy)
+        .bind(i64::from(limit))
+        .bind(lease_until.millis())
+        .fetch_all(pool)
+        .await?;
     let mut claimed = Vec::with_capacity(rows.len());
     for row in &rows {
-        let attempt_count = i64::from(row.try_get::<i32, _>("attempt_count")?);
-        let schedule_base = i64::from(row.try_get::<i32, _>("schedule_base")?);
-        claimed.push(ClaimedDelivery {
+        let due = Due {
             id: DeliveryId::from_trusted(row.try_get("id")?),
             endpoint_id: EndpointId::from_trusted(row.try_get("endpoint_id")?),
             event_id: EventId::from_trusted(row.try_get("event_id")?),
             event_type: row.try_get("event_type")?,
-            url: row.try_get("url")?,
-            secrets: rows::secrets(row, sealer)?,
             payload: row.try_get("payload")?,
-            attempt_n: u32::try_from(attempt_count + 1).unwrap_or(u32::MAX),
-            schedule_step: u32::try_from(attempt_count - schedule_base).unwrap_or(0),
+            attempt_count: i64::from(row.try_get::<i32, _>("attempt_count")?),
+            schedule_base: i64::from(row.try_get::<i32, _>("schedule_base")?),
             manual: row.try_get("manual")?,
-        });
+        };
+        claimed.push(ClaimedDelivery::claimed(due, target(row)?, sealer)?);
     }
     Ok(claimed)
+}
+
+/// An endpoint's [`Target`], from a row that selected `TARGET_COLUMNS`: the
+/// one reader of them on PostgreSQL, for claims and publishes alike.
+pub(super) fn target(row: &PgRow) -> StoreResult<Target> {
+    Ok(Target {
+        url: row.try_get("url")?,
+        sealed: (row.try_get("secret")?, row.try_get("previous_secret")?, row.try_get("previous_expires_at")?),
+    })
 }

@@ -30,11 +30,15 @@
 //! order, held only while the inserts run and waiting on nothing else. Two
 //! groups (of two nodes) therefore never wait on each other in a cycle.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::LazyLock,
+};
 
 use sqlx::{PgConnection, Row};
 
 use super::{
+    claim::target,
     idempotency::claim_key,
     publish_rows::{insert_deliveries, insert_placed, DeliveryRow, EventRow, DELIVERY_CHUNK, EVENT_CHUNK},
 };
@@ -42,7 +46,8 @@ use crate::{
     domain::{AccountId, DeliveryId, Timestamp, TypeFilter},
     store::{
         columns,
-        lease_ahead::{Leases, Secrets, Target},
+        lease_ahead::{Leases, Secrets},
+        target::{Target, TARGET_COLUMNS},
         ClaimedDelivery, IdempotencyKey, LeaseAhead, NewEvent, PublishOutcome, Published, Sealer, StoreError,
         StoreResult, StoredEvent,
     },
@@ -275,6 +280,14 @@ async fn write_events(
     Ok((written, found))
 }
 
+/// Step 3's statement, written out once.
+static SUBSCRIBERS_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT e.id, e.account_id, e.event_types, e.enabled, {TARGET_COLUMNS}
+           FROM endpoints e WHERE e.account_id = ANY($1) ORDER BY e.id FOR SHARE"
+    )
+});
+
 /// Step 3: the endpoints of `accounts`, by account, with their URLs and
 /// sealed secrets for the deliveries handed off. FOR SHARE: an endpoint
 /// cannot be disabled, re-enabled, deleted or given a new URL or secret
@@ -282,22 +295,13 @@ async fn write_events(
 /// rows are locked in one order by every group.
 async fn lock_subscribers(tx: &mut PgConnection, accounts: &[&str]) -> StoreResult<HashMap<String, Vec<Subscriber>>> {
     let mut by_account: HashMap<String, Vec<Subscriber>> = HashMap::new();
-    let found = sqlx::query(
-        "SELECT id, account_id, event_types, enabled, url, secret, previous_secret, previous_expires_at
-           FROM endpoints WHERE account_id = ANY($1) ORDER BY id FOR SHARE",
-    )
-    .bind(accounts)
-    .fetch_all(&mut *tx)
-    .await?;
+    let found = sqlx::query(&SUBSCRIBERS_SQL).bind(accounts).fetch_all(&mut *tx).await?;
     for r in &found {
         let subscriber = Subscriber {
             id: r.try_get("id")?,
             filter: columns::type_filter(r.try_get("event_types")?)?,
             enabled: r.try_get("enabled")?,
-            target: Target {
-                url: r.try_get("url")?,
-                sealed: (r.try_get("secret")?, r.try_get("previous_secret")?, r.try_get("previous_expires_at")?),
-            },
+            target: target(r)?,
         };
         by_account.entry(r.try_get("account_id")?).or_default().push(subscriber);
     }

@@ -1,12 +1,15 @@
 //! Leasing due deliveries on the hot writer's connection, and extending a
 //! lease an attempt still needs.
 
-use rusqlite::{params, params_from_iter, types::Value, Transaction};
+use rusqlite::{params, params_from_iter, types::Value, Row, Transaction};
 
 use super::placeholders::placeholders;
 use crate::{
     domain::{DeliveryId, EndpointId, EventId, Timestamp},
-    store::{columns, ClaimedDelivery, Sealer, StoreResult},
+    store::{
+        target::{Due, Target, TARGET_COLUMNS},
+        ClaimedDelivery, Sealer, StoreResult,
+    },
 };
 
 /// Leases up to `limit` due deliveries, none of `busy` endpoints, until `lease_until`.
@@ -20,7 +23,7 @@ pub fn claim(
 ) -> StoreResult<Vec<ClaimedDelivery>> {
     let sql = format!(
         "SELECT d.id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count, d.schedule_base, d.manual,
-                e.url, e.secret, e.previous_secret, e.previous_expires_at, ev.payload
+                {TARGET_COLUMNS}, ev.payload
          FROM deliveries d
          JOIN endpoints e ON e.id = d.endpoint_id
          JOIN events ev ON ev.id = d.event_id
@@ -28,7 +31,7 @@ pub fn claim(
            AND (d.lease_until IS NULL OR d.lease_until < ?)
            AND e.enabled = 1 AND d.endpoint_id NOT IN ({})
          ORDER BY d.next_attempt_at LIMIT ?",
-        placeholders(busy.len())
+        placeholders(busy.len()),
     );
     let mut binds = vec![Value::from(now.millis()), Value::from(now.millis())];
     binds.extend(busy.iter().map(|e| Value::from(e.as_str().to_owned())));
@@ -37,25 +40,17 @@ pub fn claim(
     let mut rows = statement.query(params_from_iter(binds))?;
     let mut claimed = Vec::new();
     while let Some(row) = rows.next()? {
-        let attempt_count: i64 = row.get("attempt_count")?;
-        let schedule_base: i64 = row.get("schedule_base")?;
-        claimed.push(ClaimedDelivery {
+        let due = Due {
             id: DeliveryId::from_trusted(row.get("id")?),
             endpoint_id: EndpointId::from_trusted(row.get("endpoint_id")?),
             event_id: EventId::from_trusted(row.get("event_id")?),
             event_type: row.get("event_type")?,
-            url: row.get("url")?,
-            secrets: columns::signing_secrets(
-                sealer,
-                row.get("secret")?,
-                row.get("previous_secret")?,
-                row.get("previous_expires_at")?,
-            )?,
             payload: row.get("payload")?,
-            attempt_n: u32::try_from(attempt_count + 1).unwrap_or(u32::MAX),
-            schedule_step: u32::try_from(attempt_count - schedule_base).unwrap_or(0),
+            attempt_count: row.get("attempt_count")?,
+            schedule_base: row.get("schedule_base")?,
             manual: row.get("manual")?,
-        });
+        };
+        claimed.push(ClaimedDelivery::claimed(due, target(row)?, sealer)?);
     }
     let mut lease = tx.prepare_cached("UPDATE deliveries SET lease_until = ? WHERE id = ?")?;
     for c in &claimed {
@@ -72,4 +67,13 @@ pub fn renew_lease(tx: &Transaction<'_>, id: &DeliveryId, held: Timestamp, until
         )?
         .execute(params![until.millis(), id.as_str(), held.millis()])?;
     Ok(renewed == 1)
+}
+
+/// An endpoint's [`Target`], from a row that selected `TARGET_COLUMNS`: the
+/// one reader of them on SQLite, for claims and publishes alike.
+pub(super) fn target(row: &Row<'_>) -> rusqlite::Result<Target> {
+    Ok(Target {
+        url: row.get("url")?,
+        sealed: (row.get("secret")?, row.get("previous_secret")?, row.get("previous_expires_at")?),
+    })
 }

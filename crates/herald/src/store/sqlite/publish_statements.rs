@@ -1,13 +1,18 @@
 //! Publishing on the hot writer's connection: an event and its deliveries,
 //! with the account's commit-order positions and the idempotency key.
 
+use std::sync::LazyLock;
+
 use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::claim::target;
 
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, Timestamp, TypeFilter},
     store::{
         columns,
-        lease_ahead::{Leases, Secrets, Target},
+        lease_ahead::{Leases, Secrets},
+        target::{Target, TARGET_COLUMNS},
         ClaimedDelivery, IdempotencyKey, LeaseAhead, NewEvent, Published, Sealer, StoreError, StoreResult, StoredEvent,
     },
 };
@@ -116,21 +121,22 @@ fn claim_positions(tx: &Transaction<'_>, account: &AccountId, n: usize) -> Store
     Ok(last - n + 1)
 }
 
+/// The statement of [`subscribers`], written out once.
+static SUBSCRIBERS_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!("SELECT e.id, e.event_types, e.enabled, {TARGET_COLUMNS} FROM endpoints e WHERE e.account_id = ?")
+});
+
 /// The account's endpoints, with what a leased delivery needs of each.
 fn subscribers(tx: &Transaction<'_>, account: &AccountId) -> StoreResult<Vec<Subscriber>> {
-    let mut statement = tx.prepare_cached(
-        "SELECT id, event_types, enabled, url, secret, previous_secret, previous_expires_at
-         FROM endpoints WHERE account_id = ?",
-    )?;
+    let mut statement = tx.prepare_cached(&SUBSCRIBERS_SQL)?;
     let mut rows = statement.query(params![account.as_str()])?;
     let mut subscribers = Vec::new();
     while let Some(r) = rows.next()? {
-        let sealed = (r.get("secret")?, r.get("previous_secret")?, r.get("previous_expires_at")?);
         subscribers.push(Subscriber {
             id: r.get("id")?,
             filter: columns::type_filter(r.get("event_types")?)?,
             enabled: r.get("enabled")?,
-            target: Target { url: r.get("url")?, sealed },
+            target: target(r)?,
         });
     }
     Ok(subscribers)

@@ -1,0 +1,91 @@
+//! What sending needs of an endpoint, read the same way by both engines'
+//! claims and by the publishes that lease deliveries at once: the columns
+//! (`TARGET_COLUMNS`), the record they fill ([`Target`]), and the
+//! [`ClaimedDelivery`] built from it. A setting that changes how a delivery
+//! is sent goes here, then into each engine's one `target` reader
+//! (`sqlite/claim.rs`, `postgres/claim.rs`).
+
+use crate::{
+    domain::{DeliveryId, EndpointId, EventId},
+    store::{columns, ClaimedDelivery, NewEvent, Sealer, SigningSecrets, StoreResult},
+};
+
+/// The endpoint columns a [`Target`] is read from, on `endpoints e`.
+pub const TARGET_COLUMNS: &str = "e.url, e.secret, e.previous_secret, e.previous_expires_at";
+
+/// What a delivery needs of its endpoint, as read with its delivery.
+pub(crate) struct Target {
+    /// Where its deliveries are POSTed.
+    pub url: String,
+    /// The secret columns, still sealed: opened only if a delivery is sent.
+    pub sealed: (String, Option<String>, Option<i64>),
+}
+
+impl Target {
+    /// The secrets, opened.
+    pub fn secrets(&self, sealer: &Sealer) -> StoreResult<SigningSecrets> {
+        let (current, previous, until) = self.sealed.clone();
+        columns::signing_secrets(sealer, current, previous, until)
+    }
+}
+
+/// A due delivery as a claim reads it, beside its endpoint's [`Target`].
+pub(crate) struct Due {
+    /// The delivery.
+    pub id: DeliveryId,
+    /// Its endpoint.
+    pub endpoint_id: EndpointId,
+    /// Its event.
+    pub event_id: EventId,
+    /// The event's type.
+    pub event_type: String,
+    /// The event's body, as stored.
+    pub payload: Vec<u8>,
+    /// Attempts made so far.
+    pub attempt_count: i64,
+    /// Where its schedule last started again (a re-enable's redelivery).
+    pub schedule_base: i64,
+    /// Whether this attempt is a manual retry.
+    pub manual: bool,
+}
+
+impl ClaimedDelivery {
+    /// A due delivery a claim has leased, to `target`.
+    pub(crate) fn claimed(due: Due, target: Target, sealer: &Sealer) -> StoreResult<Self> {
+        Ok(Self {
+            secrets: target.secrets(sealer)?,
+            url: target.url,
+            id: due.id,
+            endpoint_id: due.endpoint_id,
+            event_id: due.event_id,
+            event_type: due.event_type,
+            payload: due.payload,
+            attempt_n: u32::try_from(due.attempt_count + 1).unwrap_or(u32::MAX),
+            schedule_step: u32::try_from(due.attempt_count - due.schedule_base).unwrap_or(0),
+            manual: due.manual,
+        })
+    }
+
+    /// The first attempt of a delivery a publish has just leased (the
+    /// hand-off), to `target`, whose secrets are already open.
+    pub(crate) fn first_attempt(
+        id: DeliveryId,
+        endpoint: EndpointId,
+        event: &NewEvent,
+        target: &Target,
+        secrets: SigningSecrets,
+    ) -> Self {
+        Self {
+            id,
+            endpoint_id: endpoint,
+            event_id: event.id.clone(),
+            event_type: event.event_type.as_str().to_owned(),
+            url: target.url.clone(),
+            secrets,
+            payload: event.payload.clone(),
+            attempt_n: 1,
+            schedule_step: 0,
+            manual: false,
+        }
+    }
+}
