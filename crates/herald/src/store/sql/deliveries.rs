@@ -3,7 +3,8 @@
 use async_trait::async_trait;
 
 use super::{
-    dialect::{Arg, Col, Conn, Engine, Sql},
+    bounds::{Arg, Col, Conn},
+    dialect::{Engine, Sql},
     rows,
     select::Select,
 };

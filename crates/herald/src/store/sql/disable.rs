@@ -3,7 +3,10 @@
 //! statements serve both engines' transactions (SQLite's hot writer binds
 //! them by position too: each placeholder first appears in its order).
 
-use super::dialect::{Arg, Conn, Sql};
+use super::{
+    bounds::{Arg, Conn},
+    dialect::Sql,
+};
 use crate::{domain::Timestamp, store::StoreResult};
 
 /// Clears the flag; binds: reason, now, endpoint.

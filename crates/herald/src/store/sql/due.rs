@@ -3,7 +3,10 @@
 
 use async_trait::async_trait;
 
-use super::dialect::{Arg, Col, Engine};
+use super::{
+    bounds::{Arg, Col},
+    dialect::Engine,
+};
 use crate::{
     domain::{EndpointId, Timestamp},
     store::{DueStore, StoreResult},

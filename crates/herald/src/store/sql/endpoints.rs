@@ -9,7 +9,8 @@
 use async_trait::async_trait;
 
 use super::{
-    dialect::{Affected, Arg, Col, Conn, Engine, Sql},
+    bounds::{Affected, Arg, Col, Conn},
+    dialect::{Engine, Sql},
     disable::disable_in,
     rows,
     select::Select,

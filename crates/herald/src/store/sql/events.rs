@@ -4,7 +4,8 @@
 use async_trait::async_trait;
 
 use super::{
-    dialect::{Arg, Col, Engine},
+    bounds::{Arg, Col},
+    dialect::Engine,
     rows,
     select::Select,
 };

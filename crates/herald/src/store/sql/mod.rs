@@ -2,11 +2,13 @@
 //! keys, endpoints, the portal's links and sessions, reading events and
 //! deliveries, what the dispatcher reads between claims, and upkeep. Each
 //! trait here is implemented for every [`Engine`](dialect::Engine); an
-//! engine brings its pools and the few places where the dialects differ
-//! (`dialect.rs`). The hot paths (publishing, claiming, recording) stay in
+//! engine brings its pools, its database the few places where the dialects
+//! differ (`dialect.rs`), and `bounds.rs` turns sqlx's bounds into ones the
+//! shared code can rely on. The hot paths (publishing, claiming, recording) stay in
 //! each engine's folder, in files of the same names.
 
 mod accounts;
+pub mod bounds;
 mod deliveries;
 pub mod dialect;
 pub mod disable;

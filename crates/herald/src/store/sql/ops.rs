@@ -2,7 +2,10 @@
 
 use async_trait::async_trait;
 
-use super::dialect::{Affected, Arg, Col, Conn, Engine, Sql};
+use super::{
+    bounds::{Affected, Arg, Col, Conn},
+    dialect::{Engine, Sql},
+};
 use crate::{
     domain::{EventId, Timestamp},
     store::{Gauges, OpsStore, StoreResult},

@@ -4,7 +4,7 @@
 
 use sqlx::Row;
 
-use super::dialect::{Col, Sql};
+use super::{bounds::Col, dialect::Sql};
 use crate::{
     domain::{
         AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointUrl, EventId, EventType, Timestamp,

@@ -4,7 +4,10 @@
 
 use async_trait::async_trait;
 
-use super::dialect::{Affected, Arg, Col, Conn, Engine};
+use super::{
+    bounds::{Affected, Arg, Col, Conn},
+    dialect::Engine,
+};
 use crate::store::{
     reseal::{Resealed, SecretColumns, StoredSecrets},
     StoreResult,

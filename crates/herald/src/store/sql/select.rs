@@ -2,7 +2,7 @@
 //! its placeholders numbered as the values are pushed, and one page of a
 //! list read with it.
 
-use super::dialect::{Arg, Engine};
+use super::{bounds::Arg, dialect::Engine};
 use crate::store::{Page, Paged, StoreResult};
 
 /// A value bound to a pushed placeholder.
