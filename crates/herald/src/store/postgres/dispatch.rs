@@ -1,13 +1,15 @@
 //! The dispatcher's side of PostgreSQL: leasing due deliveries (`claim.rs`),
 //! recording attempts (`attempt_log.rs`).
+
 use std::sync::Arc;
+
+use async_trait::async_trait;
 
 use super::{claim, pool::PostgresStore};
 use crate::{
     domain::{DeliveryId, EndpointId, Timestamp, Verdict},
     store::{Attempt, ClaimedDelivery, DispatchStore, Outcome, StoreResult},
 };
-use async_trait::async_trait;
 
 #[async_trait]
 impl DispatchStore for PostgresStore {

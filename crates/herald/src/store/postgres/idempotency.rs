@@ -11,10 +11,9 @@ use std::collections::HashMap;
 
 use sqlx::{PgConnection, Row};
 
-use crate::store::sql::rows;
 use crate::{
     domain::{AccountId, Timestamp},
-    store::{IdempotencyKey, PublishOutcome, Published, StoreError, StoreResult, StoredEvent},
+    store::{sql::rows, IdempotencyKey, PublishOutcome, Published, StoreError, StoreResult, StoredEvent},
 };
 
 /// Claims an idempotency key for this transaction, for the events `event_ids`

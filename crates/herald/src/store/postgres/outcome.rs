@@ -6,13 +6,12 @@
 use sqlx::{PgConnection, Row};
 
 use super::text::without_nul;
-use crate::store::sql::disable::disable_in;
 use crate::{
     domain::{
         transition::{after_attempt, exhausted_reason, Standing, Transition},
         Timestamp, Verdict,
     },
-    store::{columns, Attempt, ClaimedDelivery, StoreResult},
+    store::{columns, sql::disable::disable_in, Attempt, ClaimedDelivery, StoreResult},
 };
 
 fn int(n: u32) -> i32 {

@@ -1,6 +1,6 @@
 //! Events on PostgreSQL: publishing (handed to the publish group writer,
 //! `publish_group.rs`, which commits concurrent publishes together), an
-//! endpoint's test event (one transaction of its own), and reading.
+//! endpoint's test event (one transaction of its own).
 
 use async_trait::async_trait;
 use sqlx::{PgConnection, Row};
@@ -10,12 +10,11 @@ use super::{
     publish_rows::{insert_deliveries, insert_events, DeliveryRow, EventRow},
     publish_statements::Publish,
 };
-use crate::store::sql::rows;
 use crate::{
     domain::{AccountId, DeliveryId, EndpointId, Timestamp},
     store::{
-        columns::DELIVERY_COLUMNS, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, PublishOutcome,
-        StoreError, StoreResult,
+        columns::DELIVERY_COLUMNS, sql::rows, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent,
+        PublishOutcome, StoreError, StoreResult,
     },
 };
 

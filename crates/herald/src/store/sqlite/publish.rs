@@ -1,4 +1,5 @@
-//! Events on SQLite: publishing (event and deliveries in one commit) and reading.
+//! Events on SQLite: publishing (event and deliveries in one commit), and an
+//! endpoint's test event.
 
 use std::collections::HashMap;
 
@@ -10,12 +11,11 @@ use super::{
     pool::SqliteStore,
     publish_statements::{self, Publishing},
 };
-use crate::store::sql::rows;
 use crate::{
     domain::{AccountId, EndpointId, Timestamp},
     store::{
-        columns::DELIVERY_COLUMNS, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent, PublishOutcome,
-        Published, StoreError, StoreResult, StoredEvent,
+        columns::DELIVERY_COLUMNS, sql::rows, Delivery, EventStore, IdempotencyKey, LeaseAhead, NewEvent,
+        PublishOutcome, Published, StoreError, StoreResult, StoredEvent,
     },
 };
 
