@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::{
-    domain::{AttemptError, DeliveryStatus},
+    domain::{AttemptError, DeliveryStatus, DisabledCause},
     store::{Account, Attempt, Delivery, Endpoint, Paged, StoredEvent},
 };
 
@@ -77,6 +77,9 @@ pub struct EndpointView {
     pub disabled_reason: Option<String>,
     /// When it was disabled.
     pub disabled_at: Option<String>,
+    /// What disabled it: a delivery `exhausted` its schedule, the receiver
+    /// answered `410 Gone` (`gone`), or someone disabled it by hand (`manual`).
+    pub disabled_cause: Option<DisabledCause>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -93,6 +96,7 @@ impl From<Endpoint> for EndpointView {
             enabled: e.enabled,
             disabled_reason: e.disabled_reason,
             disabled_at: e.disabled_at.map(|t| t.to_rfc3339_millis()),
+            disabled_cause: e.disabled_cause,
             created_at: e.created_at.to_rfc3339_millis(),
             updated_at: e.updated_at.to_rfc3339_millis(),
         }

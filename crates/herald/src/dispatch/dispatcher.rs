@@ -378,11 +378,14 @@ async fn stop(shared: &Arc<Shared>, leased: Leased) {
 /// What its answer says about the receiver's load.
 async fn attempt(shared: &Arc<Shared>, leased: Leased) -> Signal {
     let delivery = leased.delivery;
-    let attempt = shared.sender.send(&delivery).await;
+    let (mut attempt, answer) = shared.sender.send(&delivery).await;
     let signal = Signal::of(&attempt, shared.config.delivery_timeout);
-    let succeeded = attempt.error.is_none();
     let finished = attempt.started_at.plus(Duration::from_millis(attempt.duration_ms));
-    let verdict = decide(succeeded, delivery.manual, delivery.schedule_step, &shared.config.retry_schedule, finished);
+    let schedule = &shared.config.retry_schedule;
+    let verdict = decide(answer, delivery.manual, delivery.schedule_step, schedule, finished);
+    if let Some(why) = answer.explain(schedule) {
+        attempt.error_detail = Some(why);
+    }
     let outcome = attempt.error.map_or("succeeded", |e| e.as_str());
     metrics::counter!("herald_attempts_total", "outcome" => outcome).increment(1);
     metrics::histogram!("herald_attempt_duration_seconds").record(attempt.duration_ms as f64 / 1000.0);

@@ -14,7 +14,7 @@ use super::{
     transport_error::{classify, describe},
 };
 use crate::{
-    domain::{AttemptError, EndpointUrl, TargetPolicy, Timestamp},
+    domain::{Answer, AttemptError, EndpointUrl, TargetPolicy, Timestamp},
     store::{Attempt, ClaimedDelivery},
 };
 
@@ -40,11 +40,13 @@ struct Outcome {
     /// What exactly went wrong, for the people reading the attempt log.
     detail: Option<String>,
     body: Vec<u8>,
+    /// The answer's `Retry-After` header, if it had one in text.
+    retry_after: Option<String>,
 }
 
 impl Outcome {
     fn failed(error: AttemptError, detail: String) -> Self {
-        Self { status: None, error: Some(error), detail: Some(detail), body: Vec::new() }
+        Self { status: None, error: Some(error), detail: Some(detail), body: Vec::new(), retry_after: None }
     }
 }
 
@@ -70,13 +72,14 @@ impl Sender {
         Ok(Self { client, timeout, policy })
     }
 
-    /// Makes one attempt of a claimed delivery; never fails, the outcome is the log entry.
-    pub async fn send(&self, claimed: &ClaimedDelivery) -> Attempt {
+    /// Makes one attempt of a claimed delivery; never fails: the outcome is
+    /// the log entry, and what the answer asks of the schedule.
+    pub async fn send(&self, claimed: &ClaimedDelivery) -> (Attempt, Answer) {
         let started_at = Timestamp::now();
         let clock = std::time::Instant::now();
         let deadline = Instant::now() + self.timeout;
         let outcome = self.exchange(claimed, started_at, deadline).await;
-        Attempt {
+        let attempt = Attempt {
             n: claimed.attempt_n,
             started_at,
             duration_ms: u64::try_from(clock.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -84,7 +87,14 @@ impl Sender {
             error: outcome.error,
             error_detail: outcome.detail,
             response_body: String::from_utf8_lossy(&outcome.body).into_owned(),
-        }
+        };
+        let answer = Answer::of(
+            attempt.error.is_none(),
+            attempt.response_status,
+            outcome.retry_after.as_deref(),
+            Timestamp::now(),
+        );
+        (attempt, answer)
     }
 
     /// The request and its answer, all of it by `deadline`. A status that
@@ -108,6 +118,8 @@ impl Sender {
             Ok(Ok(response)) => response,
         };
         let status = response.status().as_u16();
+        let retry_after =
+            response.headers().get(reqwest::header::RETRY_AFTER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let mut body = Vec::new();
         let read = timeout_at(deadline, read_capped(response, &mut body)).await;
         let (error, detail) = if !(200..300).contains(&status) {
@@ -122,7 +134,7 @@ impl Sender {
                 Ok(Ok(())) => (None, None),
             }
         };
-        Outcome { status: Some(status), error, detail, body }
+        Outcome { status: Some(status), error, detail, body, retry_after }
     }
 
     /// The detail of an exchange cut short by the delivery timeout.

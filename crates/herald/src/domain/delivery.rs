@@ -45,6 +45,39 @@ impl fmt::Display for DeliveryStatus {
     }
 }
 
+/// What disabled an endpoint (`disabled_cause`); `disabled_reason` says it in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DisabledCause {
+    /// A delivery failed its last scheduled attempt.
+    Exhausted,
+    /// The receiver answered `410 Gone`.
+    Gone,
+    /// The platform or the account disabled it by hand.
+    Manual,
+}
+
+impl DisabledCause {
+    /// The stored and shown name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Exhausted => "exhausted",
+            Self::Gone => "gone",
+            Self::Manual => "manual",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "exhausted" => Self::Exhausted,
+            "gone" => Self::Gone,
+            "manual" => Self::Manual,
+            _ => return None,
+        })
+    }
+}
+
 /// Why an attempt failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -1,10 +1,12 @@
 //! Parsed domain types, no I/O: ids, event types and the catalog, endpoint
 //! URLs and secrets, the keys that seal secrets at rest, the target policy
 //! (public addresses, trusted blocks), delivery states and the delivery's
-//! state machine (`transition.rs`), the retry schedule,
+//! state machine (`transition.rs`) and what a receiver's answer asks of it
+//! (`answer.rs`), the retry schedule,
 //! the envelope, and the filters live-stream readers choose events with.
 
 pub mod allow_targets;
+pub mod answer;
 pub mod catalog;
 pub mod delivery;
 pub mod encryption_key;
@@ -21,8 +23,9 @@ pub mod time;
 pub mod transition;
 
 pub use allow_targets::AllowTargets;
+pub use answer::Answer;
 pub use catalog::Catalog;
-pub use delivery::{AttemptError, DeliveryStatus};
+pub use delivery::{AttemptError, DeliveryStatus, DisabledCause};
 pub use encryption_key::EncryptionKey;
 pub use endpoint_url::{EndpointUrl, UrlError};
 pub use event_filter::{DataField, EventFilter};

@@ -45,6 +45,12 @@ impl RetrySchedule {
         self.0.len()
     }
 
+    /// The longest delay of the schedule: the most a `Retry-After` can put
+    /// the next attempt off.
+    pub fn longest(&self) -> Duration {
+        self.0.iter().max().copied().unwrap_or_default()
+    }
+
     /// The delay before attempt `step` (0-based) of a schedule, or `None`
     /// when the schedule is exhausted.
     pub fn delay_before(&self, step: usize) -> Option<Duration> {

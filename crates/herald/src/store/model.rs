@@ -3,8 +3,8 @@
 use std::{collections::HashSet, fmt};
 
 use crate::domain::{
-    AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointSecret, EndpointUrl, EventId, EventType,
-    KeyId, Timestamp, TypeFilter, Verdict,
+    AccountId, AttemptError, DeliveryId, DeliveryStatus, DisabledCause, EndpointId, EndpointSecret, EndpointUrl,
+    EventId, EventType, KeyId, Timestamp, TypeFilter, Verdict,
 };
 
 /// A customer of the platform.
@@ -46,6 +46,8 @@ pub struct Endpoint {
     pub disabled_reason: Option<String>,
     /// When it was disabled.
     pub disabled_at: Option<Timestamp>,
+    /// What disabled it.
+    pub disabled_cause: Option<DisabledCause>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.

@@ -36,6 +36,7 @@ mod signature;
 mod sse;
 
 mod address_guard;
+mod answers;
 mod bad_input;
 mod concurrency;
 mod conformance;

@@ -72,7 +72,7 @@ impl Recorded {
 pub struct Reply {
     status: u16,
     body: String,
-    location: Option<String>,
+    headers: Vec<(String, String)>,
     hang: bool,
     delay: Duration,
 }
@@ -80,7 +80,7 @@ pub struct Reply {
 impl Reply {
     /// An answer with this status and a short body.
     pub fn status(status: u16) -> Self {
-        Self { status, body: "ok".into(), location: None, hang: false, delay: Duration::ZERO }
+        Self { status, body: "ok".into(), headers: Vec::new(), hang: false, delay: Duration::ZERO }
     }
 
     /// The same answer, given only after `delay`: a slow endpoint, so that
@@ -102,8 +102,13 @@ impl Reply {
     }
 
     /// The same answer with a `Location` header: with a `3xx`, a redirect.
-    pub fn with_location(mut self, location: &str) -> Self {
-        self.location = Some(location.into());
+    pub fn with_location(self, location: &str) -> Self {
+        self.with_header("location", location)
+    }
+
+    /// The same answer with this header too (`Retry-After`, say).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.into(), value.into()));
         self
     }
 
@@ -267,8 +272,10 @@ async fn record(
         tokio::time::sleep(reply.delay).await;
     }
     let status = StatusCode::from_u16(reply.status).expect("a valid status");
-    match reply.location {
-        Some(location) => (status, [("location", location)], reply.body).into_response(),
-        None => (status, reply.body).into_response(),
+    let mut response = (status, reply.body).into_response();
+    for (name, value) in reply.headers {
+        let name = axum::http::HeaderName::try_from(name).expect("a valid header name");
+        response.headers_mut().append(name, value.parse().expect("a valid header value"));
     }
+    response
 }

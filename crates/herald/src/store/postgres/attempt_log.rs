@@ -256,7 +256,7 @@ impl<'a> Moved<'a> {
                         missed,
                         outside_schedule: false,
                     },
-                disable_endpoint: false,
+                disable_endpoint: None,
             } => Some(Self { outcome, status, next_attempt_at, missed }),
             _ => None,
         }

@@ -1,6 +1,6 @@
 //! Recording one attempt's outcome, within the caller's transaction: the
 //! path for whatever the attempt log's group statements leave aside (a manual
-//! retry waiting, an endpoint disabled meanwhile or now exhausted), and for
+//! retry waiting, an endpoint disabled meanwhile, or one this attempt disables), and for
 //! every outcome of a group that failed.
 
 use sqlx::{PgConnection, Row};
@@ -8,7 +8,7 @@ use sqlx::{PgConnection, Row};
 use super::text::without_nul;
 use crate::{
     domain::{
-        transition::{after_attempt, exhausted_reason, Standing, Transition},
+        transition::{after_attempt, disabled_reason, Standing, Transition},
         Timestamp, Verdict,
     },
     store::{columns, sql::disable::disable_in, Attempt, ClaimedDelivery, StoreResult},
@@ -28,7 +28,7 @@ pub(super) async fn record_in(
 ) -> StoreResult<()> {
     // The flag decides where the delivery goes, so it is held until commit:
     // shared for the usual outcomes, exclusive when this attempt disables the endpoint.
-    let lock = if verdict == Verdict::Exhausted { "FOR UPDATE" } else { "FOR SHARE" };
+    let lock = if verdict.disables().is_some() { "FOR UPDATE" } else { "FOR SHARE" };
     let Some(endpoint) = sqlx::query(&format!("SELECT enabled FROM endpoints WHERE id = $1 {lock}"))
         .bind(claimed.endpoint_id.as_str())
         .fetch_optional(&mut *tx)
@@ -108,9 +108,9 @@ pub(super) async fn record_in(
             .await?;
         }
     }
-    if change.disable_endpoint {
-        let reason = exhausted_reason(&claimed.id, attempt.n);
-        disable_in(&mut *tx, claimed.endpoint_id.as_str(), &reason, Timestamp::from_millis(now)).await?;
+    if let Some(cause) = change.disable_endpoint {
+        let reason = disabled_reason(cause, &claimed.id, attempt.n);
+        disable_in(&mut *tx, claimed.endpoint_id.as_str(), cause, &reason, Timestamp::from_millis(now)).await?;
     }
     Ok(())
 }

@@ -7,12 +7,16 @@ use super::{
     bounds::{Arg, Conn},
     dialect::Sql,
 };
-use crate::{domain::Timestamp, store::StoreResult};
+use crate::{
+    domain::{DisabledCause, Timestamp},
+    store::StoreResult,
+};
 
-/// Clears the flag; binds: reason, now, endpoint.
+/// Clears the flag; binds: reason, now, cause, endpoint.
 pub const DISABLE_SQL: &str =
-    "UPDATE endpoints SET enabled = FALSE, disabled_reason = $1, disabled_at = $2, updated_at = $2
-     WHERE id = $3 AND enabled";
+    "UPDATE endpoints SET enabled = FALSE, disabled_reason = $1, disabled_at = $2, updated_at = $2,
+        disabled_cause = $3
+     WHERE id = $4 AND enabled";
 
 /// Logs an `endpoint_disabled` entry for each stoppable delivery; binds: now, endpoint.
 pub const STOP_LOG_SQL: &str =
@@ -33,11 +37,18 @@ pub const STOP_SQL: &str =
 pub async fn disable_in<C: Conn<Db: Sql>>(
     conn: &mut C,
     endpoint: &str,
+    cause: DisabledCause,
     reason: &str,
     now: Timestamp,
 ) -> StoreResult<()> {
     let now = now.millis();
-    sqlx::query(DISABLE_SQL).arg(reason.to_owned()).arg(now).arg(endpoint.to_owned()).execute(conn.exec()).await?;
+    sqlx::query(DISABLE_SQL)
+        .arg(reason.to_owned())
+        .arg(now)
+        .arg(cause.as_str().to_owned())
+        .arg(endpoint.to_owned())
+        .execute(conn.exec())
+        .await?;
     sqlx::query(STOP_LOG_SQL).arg(now).arg(endpoint.to_owned()).execute(conn.exec()).await?;
     sqlx::query(STOP_SQL).arg(now).arg(endpoint.to_owned()).execute(conn.exec()).await?;
     Ok(())

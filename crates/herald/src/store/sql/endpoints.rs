@@ -16,7 +16,7 @@ use super::{
     select::Select,
 };
 use crate::{
-    domain::{AccountId, EndpointId, Timestamp},
+    domain::{AccountId, DisabledCause, EndpointId, Timestamp},
     store::{
         columns, Endpoint, EndpointPatch, EndpointStore, NewEndpoint, Page, Paged, SigningSecrets, StoreError,
         StoreResult,
@@ -192,7 +192,7 @@ impl<S: Engine> EndpointStore for S {
     ) -> StoreResult<Endpoint> {
         let mut tx = self.begin_write().await?;
         endpoint_in(&mut *tx, account, id, S::Db::FOR_UPDATE).await?;
-        disable_in(&mut *tx, id.as_str(), reason, now).await?;
+        disable_in(&mut *tx, id.as_str(), DisabledCause::Manual, reason, now).await?;
         let endpoint = endpoint_in(&mut *tx, account, id, "").await?;
         tx.commit().await?;
         Ok(endpoint)
@@ -210,7 +210,8 @@ impl<S: Engine> EndpointStore for S {
         let mut tx = self.begin_write().await?;
         endpoint_in(&mut *tx, account, id, S::Db::FOR_UPDATE).await?;
         sqlx::query(
-            "UPDATE endpoints SET enabled = TRUE, disabled_reason = NULL, disabled_at = NULL, updated_at = $1
+            "UPDATE endpoints SET enabled = TRUE, disabled_reason = NULL, disabled_at = NULL, disabled_cause = NULL,
+                    updated_at = $1
              WHERE id = $2",
         )
         .arg(now.millis())

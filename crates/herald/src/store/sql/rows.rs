@@ -7,7 +7,8 @@ use sqlx::Row;
 use super::{bounds::Col, dialect::Sql};
 use crate::{
     domain::{
-        AccountId, AttemptError, DeliveryId, DeliveryStatus, EndpointId, EndpointUrl, EventId, EventType, Timestamp,
+        AccountId, AttemptError, DeliveryId, DeliveryStatus, DisabledCause, EndpointId, EndpointUrl, EventId,
+        EventType, Timestamp,
     },
     store::{
         columns, Account, Attempt, Delivery, Endpoint, Sealer, SigningSecrets, StoreError, StoreResult, StoredEvent,
@@ -55,6 +56,7 @@ pub fn endpoint<R: Row<Database: Sql>>(row: &R) -> StoreResult<Endpoint> {
         enabled: row.col("enabled")?,
         disabled_reason: row.col("disabled_reason")?,
         disabled_at: row.col::<Option<i64>>("disabled_at")?.map(Timestamp::from_millis),
+        disabled_cause: row.col::<Option<String>>("disabled_cause")?.as_deref().and_then(DisabledCause::parse),
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
     })

@@ -1,13 +1,13 @@
 //! Recording an attempt on the hot writer's connection: logging it, moving
 //! the delivery on as its verdict says, and disabling an endpoint whose
-//! delivery ran out of attempts.
+//! delivery ran out of attempts or whose receiver answered `410 Gone`.
 
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use crate::{
     domain::{
-        transition::{after_attempt, exhausted_reason, Standing, Transition},
-        Timestamp, Verdict,
+        transition::{after_attempt, disabled_reason, Standing, Transition},
+        DisabledCause, Timestamp, Verdict,
     },
     store::{
         columns,
@@ -87,17 +87,23 @@ pub fn record(tx: &Transaction<'_>, claimed: &ClaimedDelivery, attempt: &Attempt
                 i64::from(outside_schedule)
             ])?,
     };
-    if change.disable_endpoint {
-        let reason = exhausted_reason(&claimed.id, attempt.n);
-        disable(tx, claimed.endpoint_id.as_str(), &reason, Timestamp::from_millis(now))?;
+    if let Some(cause) = change.disable_endpoint {
+        let reason = disabled_reason(cause, &claimed.id, attempt.n);
+        disable(tx, claimed.endpoint_id.as_str(), cause, &reason, Timestamp::from_millis(now))?;
     }
     Ok(())
 }
 
 /// Disables an endpoint and stops its pending deliveries that no worker holds.
-fn disable(tx: &Transaction<'_>, endpoint: &str, reason: &str, now: Timestamp) -> StoreResult<()> {
+fn disable(
+    tx: &Transaction<'_>,
+    endpoint: &str,
+    cause: DisabledCause,
+    reason: &str,
+    now: Timestamp,
+) -> StoreResult<()> {
     let now = now.millis();
-    tx.prepare_cached(DISABLE_SQL)?.execute(params![reason, now, endpoint])?;
+    tx.prepare_cached(DISABLE_SQL)?.execute(params![reason, now, cause.as_str(), endpoint])?;
     tx.prepare_cached(STOP_LOG_SQL)?.execute(params![now, endpoint])?;
     tx.prepare_cached(STOP_SQL)?.execute(params![now, endpoint])?;
     Ok(())
