@@ -100,6 +100,7 @@ async fn fill(store: &SharedStore, args: &Args) -> anyhow::Result<(AccountId, Ve
             description: String::new(),
             event_types: TypeFilter::all(),
             secret: herald::domain::EndpointSecret::generate(),
+            rate_limit: None,
         };
         endpoints.push(store.create_endpoint(&account, &new, u32::MAX, now).await?.id);
     }

@@ -27,6 +27,8 @@ use crate::{
 pub const MAX_DESCRIPTION: usize = 1024;
 /// The longest grace period of a rotation: 30 days.
 pub const MAX_GRACE_SECONDS: u64 = 30 * 86_400;
+/// The highest cap on an endpoint's deliveries per second.
+pub const MAX_RATE_LIMIT: u32 = 10_000;
 
 /// The routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -106,6 +108,25 @@ fn parse_description(f: &mut Fields<'_>, raw: &str) -> Option<String> {
     Some(raw.to_owned())
 }
 
+/// `rate_limit`: null for no cap, else deliveries per second; `None` when refused.
+fn parse_rate_limit(f: &mut Fields<'_>, value: &Value) -> Option<Option<u32>> {
+    if value.is_null() {
+        return Some(None);
+    }
+    match value.as_u64().and_then(|n| u32::try_from(n).ok()) {
+        Some(n) if (1..=MAX_RATE_LIMIT).contains(&n) => Some(Some(n)),
+        _ => {
+            f.error(
+                "rate_limit",
+                format!(
+                    "must be null (no limit) or a whole number of deliveries per second from 1 to {MAX_RATE_LIMIT}, not {value}"
+                ),
+            );
+            None
+        }
+    }
+}
+
 fn ids(caller: &Caller, account: &str, endpoint: &str) -> Result<(AccountId, EndpointId), ApiError> {
     let account = caller.account(account)?;
     let endpoint = EndpointId::parse(endpoint).map_err(|_| ApiError::NotFound("endpoint"))?;
@@ -114,8 +135,8 @@ fn ids(caller: &Caller, account: &str, endpoint: &str) -> Result<(AccountId, End
 
 /// Register an endpoint; the answer carries its signing secret.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…"}"#,
-        example = json!({"url": "https://example.com/webhooks", "description": "orders", "event_types": ["project.*", "credits.low"]})),
+    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…", "rate_limit"?: 1…10000 | null}"#,
+        example = json!({"url": "https://example.com/webhooks", "description": "orders", "event_types": ["project.*", "credits.low"], "rate_limit": 50})),
     responses((status = 201, body = CreatedEndpointView),
         (status = 409, body = super::error::Problem, description = "the account has HERALD_MAX_ENDPOINTS_PER_ACCOUNT endpoints already"),
         (status = 422, body = super::error::Problem)))]
@@ -132,12 +153,14 @@ async fn create_endpoint(
     let description = f.optional_str("description").map_or(Some(String::new()), |d| parse_description(&mut f, d));
     let event_types = f.raw("event_types").map_or(Some(TypeFilter::all()), |v| parse_type_filter(&state, &mut f, v));
     let secret = parse_secret(&mut f);
+    let rate_limit = f.raw("rate_limit").map_or(Some(None), |v| parse_rate_limit(&mut f, v));
     f.finish().map_err(ApiError::Invalid)?;
-    let (Some(url), Some(description), Some(event_types), Some(secret)) = (url, description, event_types, secret)
+    let (Some(url), Some(description), Some(event_types), Some(secret), Some(rate_limit)) =
+        (url, description, event_types, secret, rate_limit)
     else {
         return Err(ApiError::invalid("", "incomplete endpoint"));
     };
-    let new = NewEndpoint { id: EndpointId::generate(), url, description, event_types, secret };
+    let new = NewEndpoint { id: EndpointId::generate(), url, description, event_types, secret, rate_limit };
     let max = state.config.max_endpoints_per_account;
     let endpoint =
         state.store.create_endpoint(&account, &new, max, Timestamp::now()).await.map_err(|e| match e {
@@ -183,9 +206,9 @@ async fn get_endpoint(
     Ok(Json(found.into()))
 }
 
-/// Change an endpoint's `url`, `description` or `event_types` (null = every type).
+/// Change an endpoint's `url`, `description`, `event_types` (null = every type) or `rate_limit` (null = none).
 #[utoipa::path(patch, path = "/v1/accounts/{account}/endpoints/{endpoint}", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?}"#,
+    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?, "rate_limit"?}"#,
         example = json!({"description": "orders, v2", "event_types": null})),
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
@@ -200,9 +223,14 @@ async fn update_endpoint(
     let url = f.optional_str("url").map(|u| parse_url(&state, &mut f, u));
     let description = f.optional_str("description").map(|d| parse_description(&mut f, d));
     let event_types = f.raw("event_types").map(|v| parse_type_filter(&state, &mut f, v));
+    let rate_limit = f.raw("rate_limit").map(|v| parse_rate_limit(&mut f, v));
     f.finish().map_err(ApiError::Invalid)?;
-    let patch =
-        EndpointPatch { url: url.flatten(), description: description.flatten(), event_types: event_types.flatten() };
+    let patch = EndpointPatch {
+        url: url.flatten(),
+        description: description.flatten(),
+        event_types: event_types.flatten(),
+        rate_limit: rate_limit.flatten(),
+    };
     let updated = state
         .store
         .update_endpoint(&account, &endpoint, &patch, Timestamp::now())

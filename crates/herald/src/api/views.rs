@@ -80,6 +80,9 @@ pub struct EndpointView {
     /// What disabled it: a delivery `exhausted` its schedule, the receiver
     /// answered `410 Gone` (`gone`), or someone disabled it by hand (`manual`).
     pub disabled_cause: Option<DisabledCause>,
+    /// Its cap on deliveries per second (a burst of one second's worth may
+    /// go at once), over every node; null for none.
+    pub rate_limit: Option<u32>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -97,6 +100,7 @@ impl From<Endpoint> for EndpointView {
             disabled_reason: e.disabled_reason,
             disabled_at: e.disabled_at.map(|t| t.to_rfc3339_millis()),
             disabled_cause: e.disabled_cause,
+            rate_limit: e.rate_limit,
             created_at: e.created_at.to_rfc3339_millis(),
             updated_at: e.updated_at.to_rfc3339_millis(),
         }

@@ -14,6 +14,7 @@ use super::{
     capacity,
     handoff::Handoff,
     in_flight::{InFlight, Leased},
+    pace,
     recorder::Recorder,
     window::Signal,
     Sender,
@@ -298,7 +299,7 @@ async fn worker(shared: Arc<Shared>, endpoint: EndpointId, permit: OwnedSemaphor
         let answer = if !endpoint_enabled(&shared, &endpoint).await {
             stop(&shared, leased).await;
             None
-        } else if let Some(leased) = held_for_an_attempt(&shared, leased).await {
+        } else if let Some(leased) = ready(&shared, leased).await {
             let started = std::time::Instant::now();
             Some((attempt(&shared, leased).await, started))
         } else {
@@ -309,6 +310,19 @@ async fn worker(shared: Arc<Shared>, endpoint: EndpointId, permit: OwnedSemaphor
     shared.work.stop_worker(&endpoint);
     drop(permit);
     shared.freed.notify_one();
+}
+
+/// The delivery once it may be sent: its endpoint's rate limit allows it
+/// now, and its lease outlasts the attempt.
+async fn ready(shared: &Shared, leased: Leased) -> Option<Leased> {
+    if let Some(per_second) = leased.delivery.rate_limit {
+        let endpoint = &leased.delivery.endpoint_id;
+        if !pace::wait_for_slot(&shared.store, endpoint, per_second, &shared.shutdown).await {
+            shared.work.sent(&leased.delivery.id);
+            return None;
+        }
+    }
+    held_for_an_attempt(shared, leased).await
 }
 
 /// The delivery, with a lease that outlasts an attempt: an attempt must end

@@ -311,6 +311,7 @@ mod tests {
                 attempt_n: 1,
                 schedule_step: 0,
                 manual: false,
+                rate_limit: None,
             },
             lease_until: Timestamp::from_millis(0),
         }

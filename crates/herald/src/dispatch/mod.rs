@@ -8,6 +8,7 @@ mod dispatcher;
 mod handoff;
 pub mod headers;
 mod in_flight;
+mod pace;
 mod recorder;
 pub mod sender;
 mod transport_error;

@@ -48,6 +48,8 @@ pub struct Endpoint {
     pub disabled_at: Option<Timestamp>,
     /// What disabled it.
     pub disabled_cause: Option<DisabledCause>,
+    /// Its cap on deliveries per second, if it has one.
+    pub rate_limit: Option<u32>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -97,6 +99,8 @@ pub struct NewEndpoint {
     pub event_types: TypeFilter,
     /// Its signing secret.
     pub secret: EndpointSecret,
+    /// Its cap on deliveries per second, if it has one.
+    pub rate_limit: Option<u32>,
 }
 
 /// A change to an endpoint; `None` leaves a field as it is.
@@ -108,6 +112,8 @@ pub struct EndpointPatch {
     pub description: Option<String>,
     /// A new subscription.
     pub event_types: Option<TypeFilter>,
+    /// A new cap on deliveries per second (`Some(None)` removes it).
+    pub rate_limit: Option<Option<u32>>,
 }
 
 /// An accepted event, with its stored envelope bytes.
@@ -348,4 +354,6 @@ pub struct ClaimedDelivery {
     pub schedule_step: u32,
     /// Whether this is a manual retry (outside the schedule).
     pub manual: bool,
+    /// The endpoint's cap on deliveries per second, if it has one.
+    pub rate_limit: Option<u32>,
 }

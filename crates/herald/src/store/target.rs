@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// The endpoint columns a [`Target`] is read from, on `endpoints e`.
-pub const TARGET_COLUMNS: &str = "e.url, e.secret, e.previous_secret, e.previous_expires_at";
+pub const TARGET_COLUMNS: &str = "e.url, e.secret, e.previous_secret, e.previous_expires_at, e.rate_limit";
 
 /// What a delivery needs of its endpoint, as read with its delivery.
 pub(crate) struct Target {
@@ -19,6 +19,8 @@ pub(crate) struct Target {
     pub url: String,
     /// The secret columns, still sealed: opened only if a delivery is sent.
     pub sealed: (String, Option<String>, Option<i64>),
+    /// Its cap on deliveries per second, if it has one.
+    pub rate_limit: Option<i64>,
 }
 
 impl Target {
@@ -49,11 +51,17 @@ pub(crate) struct Due {
     pub manual: bool,
 }
 
+/// The stored cap, as sending uses it (a value out of range is no cap).
+fn rate_limit(stored: Option<i64>) -> Option<u32> {
+    stored.and_then(|n| u32::try_from(n).ok()).filter(|n| *n > 0)
+}
+
 impl ClaimedDelivery {
     /// A due delivery a claim has leased, to `target`.
     pub(crate) fn claimed(due: Due, target: Target, sealer: &Sealer) -> StoreResult<Self> {
         Ok(Self {
             secrets: target.secrets(sealer)?,
+            rate_limit: rate_limit(target.rate_limit),
             url: target.url,
             id: due.id,
             endpoint_id: due.endpoint_id,
@@ -81,6 +89,7 @@ impl ClaimedDelivery {
             event_id: event.id.clone(),
             event_type: event.event_type.as_str().to_owned(),
             url: target.url.clone(),
+            rate_limit: rate_limit(target.rate_limit),
             secrets,
             payload: event.payload.clone(),
             attempt_n: 1,

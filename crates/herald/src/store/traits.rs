@@ -193,6 +193,10 @@ pub trait DueStore {
     async fn next_due(&self) -> StoreResult<Option<Timestamp>>;
     /// Whether an endpoint may get attempts: `false` when disabled or deleted.
     async fn endpoint_enabled(&self, endpoint: &EndpointId) -> StoreResult<bool>;
+    /// Takes the next slot of an endpoint limited to `per_second`
+    /// deliveries a second, shared by every node: when its delivery may be
+    /// sent (`now` if the endpoint is within its burst).
+    async fn take_slot(&self, endpoint: &EndpointId, per_second: u32, now: Timestamp) -> StoreResult<Timestamp>;
 }
 
 /// Health and gauges.

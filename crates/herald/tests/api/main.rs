@@ -57,6 +57,7 @@ mod polling;
 mod portal;
 mod publish;
 mod publish_groups;
+mod rate_limits;
 mod readme;
 mod restart;
 mod retention;

@@ -101,8 +101,8 @@ async function cutWithEllipsis(page, text) {
 
 /** An endpoint as the API reads it back: the fields a form may change. */
 async function subscription(accountId, endpointId) {
-  const { url, description, event_types } = await herald.admin("GET", `/v1/accounts/${accountId}/endpoints/${endpointId}`);
-  return { url, description, event_types };
+  const { url, description, event_types, rate_limit } = await herald.admin("GET", `/v1/accounts/${accountId}/endpoints/${endpointId}`);
+  return { url, description, event_types, rate_limit };
 }
 
 /** Counts the requests a page sends with `method`, so a test can show that none was sent. */
@@ -404,7 +404,10 @@ test("saving an endpoint from the edit form untouched changes nothing, whatever 
     for (const description of [undefined, "Orders, production"]) {
       n += 1;
       const body = { url: `${healthy.url}/initech-${n}`, event_types: eventTypes };
-      if (description !== undefined) body.description = description;
+      if (description !== undefined) {
+        body.description = description;
+        body.rate_limit = 25;
+      }
       const { id } = await herald.admin("POST", `/v1/accounts/${initech.id}/endpoints`, body);
       const before = await subscription(initech.id, id);
       const label = `${what}, ${description === undefined ? "no description" : "a description"}`;
@@ -416,6 +419,7 @@ test("saving an endpoint from the edit form untouched changes nothing, whatever 
       const ticked = await page.locator('fieldset input[type="checkbox"][value]:checked').evaluateAll((boxes) => boxes.map((b) => b.value));
       assert.deepEqual(ticked.sort(), [...(eventTypes || [])].sort(), label);
       assert.equal(await page.getByLabel("Description (optional)").inputValue(), description || "", label);
+      assert.equal(await page.getByLabel("Rate limit (optional)").inputValue(), description === undefined ? "" : "25", label);
 
       await page.getByRole("button", { name: "Save changes" }).click();
       await page.waitForURL(`${herald.address}/portal/endpoints/${id}`);
@@ -423,6 +427,44 @@ test("saving an endpoint from the edit form untouched changes nothing, whatever 
       assert.deepEqual(await subscription(initech.id, id), before, `${label}: unchanged after saving`);
     }
   }
+  assert.deepEqual(failures, [], "no script errors");
+  await context.close();
+});
+
+test("a rate limit is set in the edit form, shown on the endpoint, refused at its field when nonsense, and removed", async () => {
+  const umbrella = await herald.account("Umbrella");
+  const { context, page, failures } = await signIn(browser, umbrella.link);
+  const { id } = await herald.admin("POST", `/v1/accounts/${umbrella.id}/endpoints`, { url: `${healthy.url}/umbrella` });
+  const edit = async () => {
+    await page.goto(`${herald.address}/portal/endpoints/${id}/edit`);
+    await page.getByRole("heading", { level: 1, name: `Edit ${healthy.url}/umbrella` }).waitFor();
+  };
+  const save = async () => {
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.waitForURL(`${herald.address}/portal/endpoints/${id}`);
+  };
+
+  await edit();
+  await page.getByLabel("Rate limit (optional)").fill("0");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  const error = page.locator("#rate_limit-error");
+  await error.waitFor();
+  assert.match(await error.innerText(), /per second from 1 to 10000/);
+  assert.equal(await page.getByLabel("Rate limit (optional)").getAttribute("aria-invalid"), "true");
+  assert.equal((await subscription(umbrella.id, id)).rate_limit, null, "nothing refused is stored");
+
+  await page.getByLabel("Rate limit (optional)").fill("12");
+  await save();
+  await page.locator("#rate-limit").getByText("12 per second").waitFor();
+  assert.equal((await subscription(umbrella.id, id)).rate_limit, 12);
+  await screenshot(page, "endpoint-rate-limit");
+
+  await edit();
+  assert.equal(await page.getByLabel("Rate limit (optional)").inputValue(), "12");
+  await page.getByLabel("Rate limit (optional)").fill("");
+  await save();
+  await page.locator("#rate-limit").getByText("None").waitFor();
+  assert.equal((await subscription(umbrella.id, id)).rate_limit, null);
   assert.deepEqual(failures, [], "no script errors");
   await context.close();
 });
@@ -445,7 +487,7 @@ test("the edit form keeps a pattern until it is unchecked, and refuses to subscr
   await screenshot(page, "edit-pattern");
   await page.getByLabel("project.*").uncheck();
   await save();
-  assert.deepEqual(await subscription(hooli.id, id), { url, description: "Billing", event_types: ["credits.low"] });
+  assert.deepEqual(await subscription(hooli.id, id), { url, description: "Billing", event_types: ["credits.low"], rate_limit: null });
 
   // Emptying the description clears it.
   await edit();

@@ -368,13 +368,30 @@ function endpointBody(existing, form) {
   if (!existing) {
     const body = { url: form.url, event_types: form.event_types };
     if (form.description !== "") body.description = form.description;
+    if (form.rate_limit !== null) body.rate_limit = form.rate_limit;
     return body;
   }
   const body = {};
   if (form.url !== existing.url) body.url = form.url;
   if (form.description !== (existing.description ?? "")) body.description = form.description;
   if (!sameTypes(form.event_types, existing.event_types ?? null)) body.event_types = form.event_types;
+  if (form.rate_limit !== (existing.rate_limit ?? null)) body.rate_limit = form.rate_limit;
   return body;
+}
+
+/**
+ * The rate limit as typed: empty is no limit (null); a whole number is sent
+ * as one; anything else is sent as typed, for the API to refuse at its field.
+ */
+function rateLimitValue(text) {
+  const trimmed = text.trim();
+  if (trimmed === "") return null;
+  return /^[0-9]+$/.test(trimmed) ? Number(trimmed) : trimmed;
+}
+
+/** An endpoint's rate limit, for people. */
+function rateLimitText(limit) {
+  return limit === null || limit === undefined ? "None" : `${limit} per second`;
 }
 
 /** The refusal of a form that subscribes to nothing: such an endpoint would silently receive no event. */
@@ -389,17 +406,22 @@ async function endpointForm(existing) {
     value: existing ? existing.url : "", placeholder: "https://example.com/webhooks" });
   const description = el("input", { id: "description", name: "description", type: "text",
     value: existing ? existing.description ?? "" : "" });
+  const rateLimit = el("input", { id: "rate_limit", name: "rate_limit", type: "text", inputmode: "numeric",
+    value: existing && existing.rate_limit !== null && existing.rate_limit !== undefined ? String(existing.rate_limit) : "" });
   const submit = el("button", { type: "submit" }, existing ? "Save changes" : "Add endpoint");
   const done = (id) => window.location.assign(`/portal/endpoints/${id}${existing ? "" : "?created=1"}`);
   const form = el("form", { novalidate: true },
     field("URL", url, "Where Herald POSTs events. Must use https:// in production."),
     field("Description (optional)", description),
     types.node,
+    field("Rate limit (optional)", rateLimit,
+      "The most deliveries per second this endpoint gets (1 to 10000); a second's worth may go at once. Empty for no limit. Deliveries over it wait their turn."),
     el("div", { class: "actions" }, submit,
       link(existing ? `/portal/endpoints/${existing.id}` : "/portal/", "Cancel", { class: "button secondary" })));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const values = { url: url.value.trim(), description: description.value, event_types: types.value() };
+    const values = { url: url.value.trim(), description: description.value, event_types: types.value(),
+      rate_limit: rateLimitValue(rateLimit.value) };
     const body = endpointBody(existing, values);
     submit.disabled = true;
     try {
@@ -597,6 +619,7 @@ async function endpointPage(id) {
         el("dt", {}, "Status"), el("dd", { id: "endpoint-status" }, endpointState(endpoint, retrying)),
         el("dt", {}, "Description"), el("dd", {}, endpoint.description || "—"),
         el("dt", {}, "Event types"), el("dd", {}, typesList(endpoint.event_types)),
+        el("dt", {}, "Rate limit"), el("dd", { id: "rate-limit" }, rateLimitText(endpoint.rate_limit)),
         el("dt", {}, "Id"), el("dd", {}, el("code", {}, endpoint.id)),
         el("dt", {}, "Created"), el("dd", {}, time(endpoint.created_at))));
     }

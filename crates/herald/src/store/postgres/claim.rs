@@ -87,5 +87,6 @@ pub(super) fn target(row: &PgRow) -> StoreResult<Target> {
     Ok(Target {
         url: row.try_get("url")?,
         sealed: (row.try_get("secret")?, row.try_get("previous_secret")?, row.try_get("previous_expires_at")?),
+        rate_limit: row.try_get("rate_limit")?,
     })
 }

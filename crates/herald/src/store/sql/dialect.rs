@@ -1,7 +1,7 @@
 //! What the SQL written once for both engines asks of a database and of an
 //! engine: the values it binds and reads (`bounds.rs`), and the few places
-//! where the two dialects differ: how transactions begin, the row locks, and
-//! how the `missed` condition is spelt.
+//! where the two dialects differ: how transactions begin, the row locks, how
+//! the `missed` condition is spelt, and the name of `GREATEST`.
 
 use std::future::Future;
 
@@ -50,6 +50,8 @@ pub trait Sql:
     /// The condition on `deliveries` that picks the missed ones, written the
     /// way the partial index `deliveries_missed` is, so that it is used.
     const MISSED: &'static str;
+    /// The function that takes the larger of two values (`MAX` on SQLite).
+    const GREATEST: &'static str;
     /// A pool as an executor.
     fn pooled(pool: &Pool<Self>) -> impl Executor<'_, Database = Self>;
 }
@@ -66,6 +68,7 @@ impl Sql for Sqlite {
     const FOR_UPDATE_SKIP_LOCKED: &'static str = "";
     // SQLite uses a partial index only for a query that says what it says.
     const MISSED: &'static str = "missed = 1";
+    const GREATEST: &'static str = "MAX";
 
     fn pooled(pool: &Pool<Self>) -> impl Executor<'_, Database = Self> {
         pool
@@ -80,6 +83,7 @@ impl Sql for Postgres {
     const FOR_SHARE: &'static str = " FOR SHARE";
     const FOR_UPDATE_SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const MISSED: &'static str = "missed";
+    const GREATEST: &'static str = "GREATEST";
 
     fn pooled(pool: &Pool<Self>) -> impl Executor<'_, Database = Self> {
         pool

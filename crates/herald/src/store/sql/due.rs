@@ -1,16 +1,20 @@
-//! What the dispatcher reads between its claims: when the next delivery is
-//! due, and whether an endpoint may still get attempts.
+//! What the dispatcher asks between its claims: when the next delivery is
+//! due, whether an endpoint may still get attempts, and when a rate-limited
+//! endpoint's next delivery may go.
 
 use async_trait::async_trait;
 
 use super::{
     bounds::{Arg, Col},
-    dialect::Engine,
+    dialect::{Engine, Sql},
 };
 use crate::{
     domain::{EndpointId, Timestamp},
     store::{DueStore, StoreResult},
 };
+
+/// How far ahead of its pace an endpoint may run: one second's worth of deliveries at once.
+const BURST_US: i64 = 1_000_000;
 
 #[async_trait]
 impl<S: Engine> DueStore for S {
@@ -20,6 +24,29 @@ impl<S: Engine> DueStore for S {
             .fetch_optional(self.reads())
             .await?;
         Ok(row.map(|r| r.col::<bool>("enabled")).transpose()? == Some(true))
+    }
+
+    async fn take_slot(&self, endpoint: &EndpointId, per_second: u32, now: Timestamp) -> StoreResult<Timestamp> {
+        // GCRA on the theoretical arrival time every node shares, in one
+        // atomic statement: each caller's slot is one interval after the
+        // last, and up to one second's worth may be taken at once.
+        let interval = 1_000_000 / i64::from(per_second.max(1));
+        let now_us = now.millis().saturating_mul(1000);
+        let tat: i64 = sqlx::query(&format!(
+            "INSERT INTO endpoint_rates (endpoint_id, tat) VALUES ($1, $2 + $3)
+             ON CONFLICT (endpoint_id) DO UPDATE SET tat = {}(endpoint_rates.tat, $2) + $3
+             RETURNING tat",
+            S::Db::GREATEST
+        ))
+        .arg(endpoint.to_string())
+        .arg(now_us)
+        .arg(interval)
+        .fetch_one(self.writes())
+        .await?
+        .col("tat")?;
+        let slot_us = (tat - BURST_US).max(now_us);
+        // Rounded up: never a millisecond early.
+        Ok(Timestamp::from_millis((slot_us + 999).div_euclid(1000)))
     }
 
     async fn next_due(&self) -> StoreResult<Option<Timestamp>> {

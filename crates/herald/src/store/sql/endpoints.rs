@@ -71,8 +71,9 @@ impl<S: Engine> EndpointStore for S {
             return Err(StoreError::LimitReached);
         }
         sqlx::query(
-            "INSERT INTO endpoints (id, account_id, url, description, event_types, secret, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+            "INSERT INTO endpoints (id, account_id, url, description, event_types, secret, created_at, updated_at,
+                                    rate_limit)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
         )
         .arg(new.id.to_string())
         .arg(account.to_string())
@@ -81,6 +82,7 @@ impl<S: Engine> EndpointStore for S {
         .arg(columns::type_filter_json(&new.event_types))
         .arg(self.sealer().seal(new.secret.expose())?)
         .arg(now.millis())
+        .arg(new.rate_limit.map(i64::from))
         .execute(tx.exec())
         .await
         .map_err(StoreError::from_insert)?;
@@ -117,14 +119,19 @@ impl<S: Engine> EndpointStore for S {
         let url = patch.url.as_ref().unwrap_or(&current.url);
         let description = patch.description.as_ref().unwrap_or(&current.description);
         let types = patch.event_types.as_ref().unwrap_or(&current.event_types);
-        sqlx::query("UPDATE endpoints SET url = $1, description = $2, event_types = $3, updated_at = $4 WHERE id = $5")
-            .arg(url.as_str().to_owned())
-            .arg(description.clone())
-            .arg(columns::type_filter_json(types))
-            .arg(now.millis())
-            .arg(id.to_string())
-            .execute(tx.exec())
-            .await?;
+        let rate_limit = patch.rate_limit.unwrap_or(current.rate_limit);
+        sqlx::query(
+            "UPDATE endpoints SET url = $1, description = $2, event_types = $3, updated_at = $4, rate_limit = $5
+             WHERE id = $6",
+        )
+        .arg(url.as_str().to_owned())
+        .arg(description.clone())
+        .arg(columns::type_filter_json(types))
+        .arg(now.millis())
+        .arg(rate_limit.map(i64::from))
+        .arg(id.to_string())
+        .execute(tx.exec())
+        .await?;
         let endpoint = endpoint_in(&mut *tx, account, id, "").await?;
         tx.commit().await?;
         Ok(endpoint)
