@@ -101,6 +101,7 @@ async fn fill(store: &SharedStore, args: &Args) -> anyhow::Result<(AccountId, Ve
             event_types: TypeFilter::all(),
             secret: herald::domain::EndpointSecret::generate(),
             rate_limit: None,
+            headers: Default::default(),
         };
         endpoints.push(store.create_endpoint(&account, &new, u32::MAX, now).await?.id);
     }

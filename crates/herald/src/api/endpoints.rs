@@ -12,13 +12,13 @@ use super::{
     error::ApiError,
     path::Path,
     query::Params,
-    views::{CreatedEndpointView, DeliveryView, EndpointView, List, SecretView},
+    views::{CreatedEndpointView, DeliveryView, EndpointView, HeadersView, List, SecretView},
     AppState,
 };
 use crate::{
     domain::{
-        envelope::envelope_bytes, AccountId, EndpointId, EndpointSecret, EndpointUrl, EventId, EventType, Timestamp,
-        TypeFilter, TypePattern,
+        envelope::envelope_bytes, AccountId, CustomHeaders, EndpointId, EndpointSecret, EndpointUrl, EventId,
+        EventType, Timestamp, TypeFilter, TypePattern,
     },
     store::{EndpointPatch, NewEndpoint, NewEvent, StoreError},
 };
@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_endpoint, list_endpoints))
         .routes(routes!(get_endpoint, update_endpoint, delete_endpoint))
         .routes(routes!(get_secret))
+        .routes(routes!(get_headers))
         .routes(routes!(rotate_secret))
         .routes(routes!(enable_endpoint))
         .routes(routes!(disable_endpoint))
@@ -127,6 +128,26 @@ fn parse_rate_limit(f: &mut Fields<'_>, value: &Value) -> Option<Option<u32>> {
     }
 }
 
+/// `headers`: an object of header names to values, or null for none; `None` when refused.
+fn parse_headers(f: &mut Fields<'_>, value: &Value) -> Option<CustomHeaders> {
+    match value {
+        Value::Null => Some(CustomHeaders::default()),
+        Value::Object(object) => match CustomHeaders::parse(object) {
+            Ok(headers) => Some(headers),
+            Err(errors) => {
+                for e in errors {
+                    f.error(&e.key, e.message);
+                }
+                None
+            }
+        },
+        other => {
+            f.error("headers", format!("must be an object of header names to values, or null, not {}", kind(other)));
+            None
+        }
+    }
+}
+
 fn ids(caller: &Caller, account: &str, endpoint: &str) -> Result<(AccountId, EndpointId), ApiError> {
     let account = caller.account(account)?;
     let endpoint = EndpointId::parse(endpoint).map_err(|_| ApiError::NotFound("endpoint"))?;
@@ -135,8 +156,8 @@ fn ids(caller: &Caller, account: &str, endpoint: &str) -> Result<(AccountId, End
 
 /// Register an endpoint; the answer carries its signing secret.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…", "rate_limit"?: 1…10000 | null}"#,
-        example = json!({"url": "https://example.com/webhooks", "description": "orders", "event_types": ["project.*", "credits.low"], "rate_limit": 50})),
+    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…", "rate_limit"?: 1…10000 | null, "headers"?: {"Authorization": "…"} | null}"#,
+        example = json!({"url": "https://example.com/webhooks", "description": "orders", "event_types": ["project.*", "credits.low"], "rate_limit": 50, "headers": {"Authorization": "Bearer gateway-token"}})),
     responses((status = 201, body = CreatedEndpointView),
         (status = 409, body = super::error::Problem, description = "the account has HERALD_MAX_ENDPOINTS_PER_ACCOUNT endpoints already"),
         (status = 422, body = super::error::Problem)))]
@@ -154,13 +175,14 @@ async fn create_endpoint(
     let event_types = f.raw("event_types").map_or(Some(TypeFilter::all()), |v| parse_type_filter(&state, &mut f, v));
     let secret = parse_secret(&mut f);
     let rate_limit = f.raw("rate_limit").map_or(Some(None), |v| parse_rate_limit(&mut f, v));
+    let headers = f.raw("headers").map_or(Some(CustomHeaders::default()), |v| parse_headers(&mut f, v));
     f.finish().map_err(ApiError::Invalid)?;
-    let (Some(url), Some(description), Some(event_types), Some(secret), Some(rate_limit)) =
-        (url, description, event_types, secret, rate_limit)
+    let (Some(url), Some(description), Some(event_types), Some(secret), Some(rate_limit), Some(headers)) =
+        (url, description, event_types, secret, rate_limit, headers)
     else {
         return Err(ApiError::invalid("", "incomplete endpoint"));
     };
-    let new = NewEndpoint { id: EndpointId::generate(), url, description, event_types, secret, rate_limit };
+    let new = NewEndpoint { id: EndpointId::generate(), url, description, event_types, secret, rate_limit, headers };
     let max = state.config.max_endpoints_per_account;
     let endpoint =
         state.store.create_endpoint(&account, &new, max, Timestamp::now()).await.map_err(|e| match e {
@@ -206,9 +228,10 @@ async fn get_endpoint(
     Ok(Json(found.into()))
 }
 
-/// Change an endpoint's `url`, `description`, `event_types` (null = every type) or `rate_limit` (null = none).
+/// Change an endpoint's `url`, `description`, `event_types` (null = every type), `rate_limit` (null = none)
+/// or `headers` (the whole set; null or {} = none).
 #[utoipa::path(patch, path = "/v1/accounts/{account}/endpoints/{endpoint}", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?, "rate_limit"?}"#,
+    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?, "rate_limit"?, "headers"?}"#,
         example = json!({"description": "orders, v2", "event_types": null})),
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
@@ -224,12 +247,14 @@ async fn update_endpoint(
     let description = f.optional_str("description").map(|d| parse_description(&mut f, d));
     let event_types = f.raw("event_types").map(|v| parse_type_filter(&state, &mut f, v));
     let rate_limit = f.raw("rate_limit").map(|v| parse_rate_limit(&mut f, v));
+    let headers = f.raw("headers").map(|v| parse_headers(&mut f, v));
     f.finish().map_err(ApiError::Invalid)?;
     let patch = EndpointPatch {
         url: url.flatten(),
         description: description.flatten(),
         event_types: event_types.flatten(),
         rate_limit: rate_limit.flatten(),
+        headers: headers.flatten(),
     };
     let updated = state
         .store
@@ -264,6 +289,19 @@ async fn get_secret(
     let (account, endpoint) = ids(&caller, &account, &endpoint)?;
     let secrets = state.store.get_secrets(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
     Ok(Json(SecretView { secret: secrets.current }))
+}
+
+/// Read the endpoint's custom headers, values included (the endpoint itself shows only their names).
+#[utoipa::path(get, path = "/v1/accounts/{account}/endpoints/{endpoint}/headers", tag = "endpoints",
+    responses((status = 200, body = HeadersView), (status = 404, body = super::error::Problem)))]
+async fn get_headers(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((account, endpoint)): Path<(String, String)>,
+) -> Result<Json<HeadersView>, ApiError> {
+    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let headers = state.store.get_headers(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
+    Ok(Json(headers.into()))
 }
 
 /// Replace the secret; the previous one still signs (first `v1`) until the grace period ends.

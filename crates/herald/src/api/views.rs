@@ -6,7 +6,7 @@ use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
 use crate::{
-    domain::{AttemptError, DeliveryStatus, DisabledCause},
+    domain::{AttemptError, CustomHeaders, DeliveryStatus, DisabledCause},
     store::{Account, Attempt, Delivery, Endpoint, Paged, StoredEvent},
 };
 
@@ -83,6 +83,9 @@ pub struct EndpointView {
     /// Its cap on deliveries per second (a burst of one second's worth may
     /// go at once), over every node; null for none.
     pub rate_limit: Option<u32>,
+    /// The names of its custom headers, sent with each attempt; their values
+    /// are at `GET …/endpoints/{endpoint}/headers`.
+    pub header_names: Vec<String>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -101,6 +104,7 @@ impl From<Endpoint> for EndpointView {
             disabled_at: e.disabled_at.map(|t| t.to_rfc3339_millis()),
             disabled_cause: e.disabled_cause,
             rate_limit: e.rate_limit,
+            header_names: e.header_names,
             created_at: e.created_at.to_rfc3339_millis(),
             updated_at: e.updated_at.to_rfc3339_millis(),
         }
@@ -122,6 +126,20 @@ pub struct CreatedEndpointView {
 pub struct SecretView {
     /// `whsec_…`.
     pub secret: String,
+}
+
+/// An endpoint's custom headers, values included.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HeadersView {
+    /// Header names to values, in the order they are sent.
+    #[schema(value_type = Object, example = json!({"Authorization": "Bearer gateway-token"}))]
+    pub headers: serde_json::Map<String, serde_json::Value>,
+}
+
+impl From<CustomHeaders> for HeadersView {
+    fn from(h: CustomHeaders) -> Self {
+        Self { headers: h.iter().map(|(n, v)| (n.to_owned(), serde_json::Value::from(v))).collect() }
+    }
 }
 
 /// One event for one endpoint.

@@ -312,6 +312,7 @@ mod tests {
                 schedule_step: 0,
                 manual: false,
                 rate_limit: None,
+                headers: Default::default(),
             },
             lease_until: Timestamp::from_millis(0),
         }

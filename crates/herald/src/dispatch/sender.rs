@@ -155,6 +155,11 @@ impl Sender {
             body: &claimed.payload,
         });
         let mut request = self.client.post(url.as_url().clone());
+        // The endpoint's own headers first; none of them can be one of
+        // Herald's (`domain/custom_headers.rs` refuses those names).
+        for (name, value) in claimed.headers.iter() {
+            request = request.header(name, value);
+        }
         for (name, value) in headers {
             request = request.header(name, value);
         }

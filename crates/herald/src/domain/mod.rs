@@ -1,5 +1,5 @@
 //! Parsed domain types, no I/O: ids, event types and the catalog, endpoint
-//! URLs and secrets, the keys that seal secrets at rest, the target policy
+//! URLs, secrets and custom headers, the keys that seal secrets at rest, the target policy
 //! (public addresses, trusted blocks), delivery states and the delivery's
 //! state machine (`transition.rs`) and what a receiver's answer asks of it
 //! (`answer.rs`), the retry schedule,
@@ -8,6 +8,7 @@
 pub mod allow_targets;
 pub mod answer;
 pub mod catalog;
+pub mod custom_headers;
 pub mod delivery;
 pub mod encryption_key;
 pub mod endpoint_url;
@@ -25,6 +26,7 @@ pub mod transition;
 pub use allow_targets::AllowTargets;
 pub use answer::Answer;
 pub use catalog::Catalog;
+pub use custom_headers::CustomHeaders;
 pub use delivery::{AttemptError, DeliveryStatus, DisabledCause};
 pub use encryption_key::EncryptionKey;
 pub use endpoint_url::{EndpointUrl, UrlError};

@@ -6,7 +6,7 @@
 use crate::{
     domain::{
         transition::{Missed, Resume},
-        DeliveryStatus, Timestamp, TypeFilter, TypePattern,
+        CustomHeaders, DeliveryStatus, Timestamp, TypeFilter, TypePattern,
     },
     store::{Sealer, SigningSecrets, StoreError, StoreResult},
 };
@@ -47,6 +47,33 @@ pub fn signing_secrets(
         None => None,
     };
     Ok(SigningSecrets { current: sealer.open(&current)?, previous })
+}
+
+/// Opens a stored `headers` column: sealed JSON, `NULL` for none.
+pub fn custom_headers(sealer: &Sealer, sealed: Option<&str>) -> StoreResult<CustomHeaders> {
+    let Some(sealed) = sealed else {
+        return Ok(CustomHeaders::default());
+    };
+    CustomHeaders::from_json(&sealer.open(sealed)?)
+        .ok_or_else(|| StoreError::Corrupt("headers: not a JSON object of strings".into()))
+}
+
+/// The `headers` column of `headers`: sealed JSON, `NULL` for none.
+pub fn sealed_headers(sealer: &Sealer, headers: &CustomHeaders) -> StoreResult<Option<String>> {
+    Ok(headers.to_json().map(|json| sealer.seal(&json)).transpose()?)
+}
+
+/// The `header_names` column of `headers`: a JSON array, `NULL` for none.
+pub fn header_names_json(headers: &CustomHeaders) -> Option<String> {
+    (!headers.is_empty()).then(|| serde_json::Value::from(headers.names()).to_string())
+}
+
+/// Reads a stored `header_names` column: a JSON array, `NULL` for none.
+pub fn header_names(json: Option<String>) -> StoreResult<Vec<String>> {
+    let Some(json) = json else {
+        return Ok(Vec::new());
+    };
+    serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("header_names: {e}")))
 }
 
 /// Reads a stored `event_types` column: a JSON array of patterns, `NULL` for every type.

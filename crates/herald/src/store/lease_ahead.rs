@@ -14,7 +14,10 @@ use std::collections::HashMap;
 
 use crate::{
     domain::{DeliveryId, EndpointId, Timestamp},
-    store::{target::Target, ClaimedDelivery, LeaseAhead, NewEvent, Sealer, SigningSecrets, StoreResult},
+    store::{
+        target::{Opened, Target},
+        ClaimedDelivery, LeaseAhead, NewEvent, Sealer, StoreResult,
+    },
 };
 
 /// The leases of one publish of the group, as its deliveries are made.
@@ -68,12 +71,13 @@ impl<'a> Leases<'a> {
     }
 }
 
-/// Endpoint secrets opened for leased deliveries: each endpoint's once per group.
+/// Endpoint secrets and headers opened for leased deliveries: each
+/// endpoint's once per group.
 pub(crate) struct Secrets<'a> {
     /// Opens the sealed columns.
     sealer: &'a Sealer,
     /// What was opened, by endpoint id.
-    opened: HashMap<&'a str, SigningSecrets>,
+    opened: HashMap<&'a str, Opened>,
 }
 
 impl<'a> Secrets<'a> {
@@ -91,15 +95,15 @@ impl<'a> Secrets<'a> {
         target: &Target,
         event: &NewEvent,
     ) -> StoreResult<ClaimedDelivery> {
-        let secrets = match self.opened.get(endpoint) {
-            Some(secrets) => secrets.clone(),
+        let opened = match self.opened.get(endpoint) {
+            Some(opened) => opened.clone(),
             None => {
-                let secrets = target.secrets(self.sealer)?;
-                self.opened.insert(endpoint, secrets.clone());
-                secrets
+                let opened = target.open(self.sealer)?;
+                self.opened.insert(endpoint, opened.clone());
+                opened
             }
         };
         let endpoint = EndpointId::from_trusted(endpoint.to_owned());
-        Ok(ClaimedDelivery::first_attempt(id.clone(), endpoint, event, target, secrets))
+        Ok(ClaimedDelivery::first_attempt(id.clone(), endpoint, event, target, opened))
     }
 }

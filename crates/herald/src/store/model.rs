@@ -3,8 +3,8 @@
 use std::{collections::HashSet, fmt};
 
 use crate::domain::{
-    AccountId, AttemptError, DeliveryId, DeliveryStatus, DisabledCause, EndpointId, EndpointSecret, EndpointUrl,
-    EventId, EventType, KeyId, Timestamp, TypeFilter, Verdict,
+    AccountId, AttemptError, CustomHeaders, DeliveryId, DeliveryStatus, DisabledCause, EndpointId, EndpointSecret,
+    EndpointUrl, EventId, EventType, KeyId, Timestamp, TypeFilter, Verdict,
 };
 
 /// A customer of the platform.
@@ -50,6 +50,8 @@ pub struct Endpoint {
     pub disabled_cause: Option<DisabledCause>,
     /// Its cap on deliveries per second, if it has one.
     pub rate_limit: Option<u32>,
+    /// The names of its custom headers (their values stay sealed).
+    pub header_names: Vec<String>,
     /// When it was created.
     pub created_at: Timestamp,
     /// When it last changed.
@@ -101,6 +103,8 @@ pub struct NewEndpoint {
     pub secret: EndpointSecret,
     /// Its cap on deliveries per second, if it has one.
     pub rate_limit: Option<u32>,
+    /// Headers sent with each attempt.
+    pub headers: CustomHeaders,
 }
 
 /// A change to an endpoint; `None` leaves a field as it is.
@@ -114,6 +118,8 @@ pub struct EndpointPatch {
     pub event_types: Option<TypeFilter>,
     /// A new cap on deliveries per second (`Some(None)` removes it).
     pub rate_limit: Option<Option<u32>>,
+    /// New custom headers, replacing all of them (empty removes them).
+    pub headers: Option<CustomHeaders>,
 }
 
 /// An accepted event, with its stored envelope bytes.
@@ -356,4 +362,6 @@ pub struct ClaimedDelivery {
     pub manual: bool,
     /// The endpoint's cap on deliveries per second, if it has one.
     pub rate_limit: Option<u32>,
+    /// The endpoint's custom headers, opened.
+    pub headers: CustomHeaders,
 }

@@ -1,5 +1,5 @@
 //! The re-seal pass [`open`](super::open) runs at every start: each endpoint
-//! secret (current and previous) not in the form the [`Sealer`] writes (plain,
+//! secret (current and previous) and set of custom headers not in the form the [`Sealer`] writes (plain,
 //! or sealed by an old key) is written back sealed by the current key, in
 //! batches. After one start, no value needs an old key any more; a value no
 //! given key opens stops the start with an error that names its key id.
@@ -20,6 +20,8 @@ pub struct StoredSecrets {
     pub secret: String,
     /// The `previous_secret` column.
     pub previous: Option<String>,
+    /// The `headers` column.
+    pub headers: Option<String>,
 }
 
 /// One endpoint's columns re-sealed: written only if they still hold `before`.
@@ -65,13 +67,15 @@ pub async fn reseal_all(store: &(impl SecretColumns + Sync), sealer: &Sealer) ->
         for before in batch {
             let secret = sealer.reseal(&before.secret)?;
             let previous = before.previous.as_deref().map(|p| sealer.reseal(p)).transpose()?.flatten();
-            if secret.is_none() && previous.is_none() {
+            let headers = before.headers.as_deref().map(|h| sealer.reseal(h)).transpose()?.flatten();
+            if secret.is_none() && previous.is_none() && headers.is_none() {
                 continue;
             }
             let after = StoredSecrets {
                 endpoint: before.endpoint.clone(),
                 secret: secret.unwrap_or_else(|| before.secret.clone()),
                 previous: previous.or_else(|| before.previous.clone()),
+                headers: headers.or_else(|| before.headers.clone()),
             };
             changes.push(Resealed { before, after });
         }
@@ -122,7 +126,8 @@ mod tests {
     }
 
     fn row(i: usize, secret: String, previous: Option<String>) -> StoredSecrets {
-        StoredSecrets { endpoint: format!("ep_{i:05}"), secret, previous }
+        let headers = i.is_multiple_of(2).then(|| previous.clone().unwrap_or_else(|| secret.clone()));
+        StoredSecrets { endpoint: format!("ep_{i:05}"), secret, previous, headers }
     }
 
     #[tokio::test]
@@ -144,6 +149,7 @@ mod tests {
         for r in table.0.lock().unwrap().iter() {
             assert!(r.secret.starts_with(&prefix));
             assert!(r.previous.as_deref().is_none_or(|p| p.starts_with(&prefix)));
+            assert!(r.headers.as_deref().is_none_or(|h| h.starts_with(&prefix)), "custom headers are resealed too");
             assert_eq!(sealer.open(&r.secret).unwrap(), SECRET);
         }
         assert_eq!(reseal_all(&table, &sealer).await.unwrap().resealed, 0, "a second pass has nothing to do");

@@ -6,12 +6,12 @@
 //! (`sqlite/claim.rs`, `postgres/claim.rs`).
 
 use crate::{
-    domain::{DeliveryId, EndpointId, EventId},
+    domain::{CustomHeaders, DeliveryId, EndpointId, EventId},
     store::{columns, ClaimedDelivery, NewEvent, Sealer, SigningSecrets, StoreResult},
 };
 
 /// The endpoint columns a [`Target`] is read from, on `endpoints e`.
-pub const TARGET_COLUMNS: &str = "e.url, e.secret, e.previous_secret, e.previous_expires_at, e.rate_limit";
+pub const TARGET_COLUMNS: &str = "e.url, e.secret, e.previous_secret, e.previous_expires_at, e.rate_limit, e.headers";
 
 /// What a delivery needs of its endpoint, as read with its delivery.
 pub(crate) struct Target {
@@ -21,13 +21,27 @@ pub(crate) struct Target {
     pub sealed: (String, Option<String>, Option<i64>),
     /// Its cap on deliveries per second, if it has one.
     pub rate_limit: Option<i64>,
+    /// Its custom headers, still sealed.
+    pub sealed_headers: Option<String>,
+}
+
+/// What a [`Target`] holds sealed, opened: what signs, and what else is sent.
+#[derive(Debug, Clone)]
+pub(crate) struct Opened {
+    /// The signing secrets.
+    pub secrets: SigningSecrets,
+    /// The custom headers.
+    pub headers: CustomHeaders,
 }
 
 impl Target {
-    /// The secrets, opened.
-    pub fn secrets(&self, sealer: &Sealer) -> StoreResult<SigningSecrets> {
+    /// The secrets and custom headers, opened.
+    pub fn open(&self, sealer: &Sealer) -> StoreResult<Opened> {
         let (current, previous, until) = self.sealed.clone();
-        columns::signing_secrets(sealer, current, previous, until)
+        Ok(Opened {
+            secrets: columns::signing_secrets(sealer, current, previous, until)?,
+            headers: columns::custom_headers(sealer, self.sealed_headers.as_deref())?,
+        })
     }
 }
 
@@ -59,8 +73,10 @@ fn rate_limit(stored: Option<i64>) -> Option<u32> {
 impl ClaimedDelivery {
     /// A due delivery a claim has leased, to `target`.
     pub(crate) fn claimed(due: Due, target: Target, sealer: &Sealer) -> StoreResult<Self> {
+        let Opened { secrets, headers } = target.open(sealer)?;
         Ok(Self {
-            secrets: target.secrets(sealer)?,
+            secrets,
+            headers,
             rate_limit: rate_limit(target.rate_limit),
             url: target.url,
             id: due.id,
@@ -75,14 +91,15 @@ impl ClaimedDelivery {
     }
 
     /// The first attempt of a delivery a publish has just leased (the
-    /// hand-off), to `target`, whose secrets are already open.
+    /// hand-off), to `target`, whose sealed columns are already open.
     pub(crate) fn first_attempt(
         id: DeliveryId,
         endpoint: EndpointId,
         event: &NewEvent,
         target: &Target,
-        secrets: SigningSecrets,
+        opened: Opened,
     ) -> Self {
+        let Opened { secrets, headers } = opened;
         Self {
             id,
             endpoint_id: endpoint,
@@ -91,6 +108,7 @@ impl ClaimedDelivery {
             url: target.url.clone(),
             rate_limit: rate_limit(target.rate_limit),
             secrets,
+            headers,
             payload: event.payload.clone(),
             attempt_n: 1,
             schedule_step: 0,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{model::*, StoreError};
-use crate::domain::{AccountId, DeliveryId, EndpointId, EventId, EventType, KeyId, Timestamp, Verdict};
+use crate::domain::{AccountId, CustomHeaders, DeliveryId, EndpointId, EventId, EventType, KeyId, Timestamp, Verdict};
 
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -55,6 +55,8 @@ pub trait EndpointStore {
     async fn delete_endpoint(&self, account: &AccountId, id: &EndpointId) -> StoreResult<()>;
     /// The secrets in force.
     async fn get_secrets(&self, account: &AccountId, id: &EndpointId) -> StoreResult<SigningSecrets>;
+    /// The custom headers, opened.
+    async fn get_headers(&self, account: &AccountId, id: &EndpointId) -> StoreResult<CustomHeaders>;
     /// Replaces the secret; the old one signs too until `previous_until`.
     async fn rotate_secret(
         &self,

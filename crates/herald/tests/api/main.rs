@@ -41,6 +41,7 @@ mod bad_input;
 mod concurrency;
 mod conformance;
 mod crash;
+mod custom_headers;
 mod deliveries;
 mod endpoints;
 mod examples;

@@ -1,6 +1,7 @@
-//! Endpoint secrets at rest (`HERALD_ENCRYPTION_KEY`): with a key, the
-//! database holds no `whsec_` and deliveries are still signed with the secret
-//! the API shows; turning encryption on later, rotating the key and turning
+//! Endpoint secrets and custom headers at rest (`HERALD_ENCRYPTION_KEY`):
+//! with a key, the database holds no `whsec_` and no header value, and
+//! deliveries are still signed with the secret the API shows and carry the
+//! headers; turning encryption on later, rotating the key and turning
 //! it off each take one restart; a Herald without the key that sealed a
 //! secret refuses to start and says which key it needs.
 
@@ -37,19 +38,26 @@ async fn stored(app: &TestApp, endpoint: &str) -> (String, Option<String>) {
     (secret.expect("a stored secret"), previous)
 }
 
-/// Asserts that no secret column of the database holds a plain secret, and
-/// that every one is sealed by `key`.
+/// The custom header every endpoint here carries: a gateway's credential.
+const GATEWAY_TOKEN: &str = "Bearer gateway-credential-7f3a";
+
+/// Asserts that no secret column of the database holds a plain secret or
+/// header value, and that every one is sealed by `key`.
 async fn assert_all_sealed_by(app: &TestApp, key: &str) {
     let plain = app
         .database
-        .scalar_i64("SELECT COUNT(*) FROM endpoints WHERE secret LIKE '%whsec_%' OR previous_secret LIKE '%whsec_%'")
+        .scalar_i64(
+            "SELECT COUNT(*) FROM endpoints WHERE secret LIKE '%whsec_%' OR previous_secret LIKE '%whsec_%'
+                OR headers LIKE '%gateway-credential%'",
+        )
         .await;
-    assert_eq!(plain, 0, "no secret column holds a plain whsec_ secret");
+    assert_eq!(plain, 0, "no secret column holds a plain whsec_ secret or a header value");
     let prefix = format!("enc:v1:{}:", key_id(key));
     let other = app
         .database
         .scalar_i64(&format!(
-            "SELECT COUNT(*) FROM endpoints WHERE secret NOT LIKE '{prefix}%' OR previous_secret NOT LIKE '{prefix}%'"
+            "SELECT COUNT(*) FROM endpoints WHERE secret NOT LIKE '{prefix}%' OR previous_secret NOT LIKE '{prefix}%'
+                OR headers NOT LIKE '{prefix}%'"
         ))
         .await;
     assert_eq!(other, 0, "every secret column is sealed by key {}", key_id(key));
@@ -61,19 +69,23 @@ async fn api_secret(app: &TestApp, account: &str, endpoint: &str) -> String {
     body["secret"].as_str().expect("a secret").to_string()
 }
 
-/// Publishes one event and asserts that its request arrives signed by exactly `secrets`.
+/// Publishes one event and asserts that its request arrives signed by
+/// exactly `secrets`, with the endpoint's custom header.
 async fn assert_next_delivery_signed_by(app: &TestApp, account: &str, receiver: &Receiver, secrets: &[&str]) {
     let before = receiver.count();
     app.publish(account, "credits.low", credits_low(i64::try_from(before).unwrap())).await;
     let requests = receiver.wait_for(before + 1).await;
     assert_signed_by(&requests[before], secrets);
+    assert_eq!(requests[before].header("authorization"), GATEWAY_TOKEN);
 }
 
-/// An account with an endpoint on a receiver that answers `200`.
+/// An account with an endpoint on a receiver that answers `200`, whose
+/// attempts carry a gateway's `Authorization`.
 async fn account_with_endpoint(app: &TestApp) -> (String, Receiver, Endpoint) {
     let receiver = Receiver::ok().await;
     let account = app.create_account().await;
-    let endpoint = app.create_endpoint(&account, &receiver.url()).await;
+    let body = json!({"url": receiver.url(), "headers": {"Authorization": GATEWAY_TOKEN}});
+    let endpoint = app.create_endpoint_with(&account, body).await;
     (account, receiver, endpoint)
 }
 

@@ -469,6 +469,51 @@ test("a rate limit is set in the edit form, shown on the endpoint, refused at it
   await context.close();
 });
 
+test("custom headers are added, hidden until revealed, refused at their field when reserved, and reach the receiver", async () => {
+  const stark = await herald.account("Stark");
+  const gateway = await receiver(200);
+  const { context, page, failures } = await signIn(browser, stark.link);
+  const { id } = await herald.admin("POST", `/v1/accounts/${stark.id}/endpoints`, { url: gateway.url });
+  await page.goto(`${herald.address}/portal/endpoints/${id}`);
+  await page.getByRole("heading", { level: 2, name: "Custom headers" }).waitFor();
+
+  await page.getByRole("button", { name: "Add headers" }).click();
+  const text = page.getByLabel("Headers, one Name: value a line");
+  await text.fill("Authorization: Bearer gw-portal-1\nHost: evil.example");
+  await page.getByRole("button", { name: "Save headers" }).click();
+  const error = page.locator("#headers-error");
+  await error.waitFor();
+  assert.match(await error.innerText(), /Host/);
+  assert.equal(await text.getAttribute("aria-invalid"), "true");
+  assert.deepEqual((await herald.admin("GET", `/v1/accounts/${stark.id}/endpoints/${id}/headers`)).headers, {}, "nothing refused is stored");
+
+  await text.fill("Authorization: Bearer gw-portal-1\nX-Api-Key: k-9");
+  await page.getByRole("button", { name: "Save headers" }).click();
+  await page.getByText("Custom headers saved.").waitFor();
+  const values = page.locator("#header-values");
+  assert.equal(await values.locator("dt").allInnerTexts().then((t) => t.join(",")), "Authorization,X-Api-Key");
+  assert.ok(!(await values.innerText()).includes("gw-portal-1"), "values hidden until revealed");
+  await page.getByRole("button", { name: "Reveal headers" }).click();
+  await values.getByText("Bearer gw-portal-1").waitFor();
+  await accessible(page, "the endpoint page with custom headers");
+  await screenshot(page, "endpoint-custom-headers");
+
+  await page.getByRole("button", { name: "Send test event" }).click();
+  await waitFor("the test event at the gateway", () => gateway.requests.length > 0);
+  assert.equal(gateway.requests[0].headers.authorization, "Bearer gw-portal-1");
+  assert.equal(gateway.requests[0].headers["x-api-key"], "k-9");
+
+  await page.getByRole("button", { name: "Edit headers" }).click();
+  assert.equal(await text.inputValue(), "Authorization: Bearer gw-portal-1\nX-Api-Key: k-9");
+  await text.fill("");
+  await page.getByRole("button", { name: "Save headers" }).click();
+  await page.getByText("Custom headers removed.").waitFor();
+  assert.deepEqual((await herald.admin("GET", `/v1/accounts/${stark.id}/endpoints/${id}`)).header_names, []);
+  assert.deepEqual(failures, [], "no script errors");
+  await context.close();
+  await gateway.close();
+});
+
 test("the edit form keeps a pattern until it is unchecked, and refuses to subscribe to nothing", async () => {
   const hooli = await herald.account("Hooli");
   const { context, page, failures } = await signIn(browser, hooli.link);

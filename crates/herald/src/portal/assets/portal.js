@@ -506,6 +506,95 @@ function deliveriesTable(deliveries, endpointsById, caption, empty) {
     ))));
 }
 
+/** Custom headers as the text area holds them: one `Name: value` a line. */
+function headersText(headers) {
+  return Object.entries(headers).map(([name, value]) => `${name}: ${value}`).join("\n");
+}
+
+/**
+ * The text area's lines as the API takes them (null for none), or a
+ * refusal at /headers naming the first line that is not `Name: value`.
+ */
+function headersValue(text) {
+  const headers = {};
+  const lines = text.split("\n").map((line) => line.trim()).filter((line) => line !== "");
+  for (const [i, line] of lines.entries()) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) {
+      const message = `line ${i + 1} is not "Name: value"`;
+      throw new Problem(422, { detail: message, errors: [{ pointer: "/headers", message }] });
+    }
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return lines.length === 0 ? null : headers;
+}
+
+/**
+ * The endpoint's custom headers: their names, values hidden until revealed,
+ * and a form that replaces them all.
+ */
+function headersSection(id, names) {
+  const section = el("section", { "aria-labelledby": "headers-heading" });
+  const show = (headerNames) => {
+    const values = el("dl", { class: "facts", id: "header-values" },
+      headerNames.flatMap((name) => [el("dt", {}, name), el("dd", {}, el("code", { class: "secret" }, "••••••••"))]));
+    const edit = el("button", { type: "button", class: "secondary" }, headerNames.length ? "Edit headers" : "Add headers");
+    action(edit, editor);
+    const row = [edit];
+    if (headerNames.length) {
+      let shown = false;
+      const reveal = el("button", { type: "button", class: "secondary", "aria-controls": "header-values", "aria-expanded": "false" }, "Reveal headers");
+      action(reveal, async () => {
+        const { headers } = shown ? { headers: null } : await api("GET", `/endpoints/${id}/headers`);
+        for (const [i, dd] of [...values.querySelectorAll("dd code")].entries()) {
+          dd.textContent = headers ? headers[headerNames[i]] ?? "" : "••••••••";
+        }
+        shown = !shown;
+        reveal.textContent = shown ? "Hide headers" : "Reveal headers";
+        reveal.setAttribute("aria-expanded", String(shown));
+      });
+      row.unshift(reveal);
+    }
+    replace(section, el("h2", { id: "headers-heading" }, "Custom headers"),
+      el("p", {}, "Sent with every request to this endpoint, for a receiver behind a gateway (",
+        el("code", {}, "Authorization"), ", an API key). Values are stored encrypted."),
+      headerNames.length ? values : el("p", {}, "None."),
+      el("div", { class: "actions" }, ...row));
+  };
+  const editor = async () => {
+    const { headers } = await api("GET", `/endpoints/${id}/headers`);
+    const text = el("textarea", { id: "headers", name: "headers", rows: "4", spellcheck: "false",
+      placeholder: "Authorization: Bearer …" });
+    text.value = headersText(headers);
+    const save = el("button", { type: "submit" }, "Save headers");
+    const cancel = el("button", { type: "button", class: "secondary" }, "Cancel");
+    cancel.addEventListener("click", () => show(Object.keys(headers)));
+    const form = el("form", { novalidate: true },
+      field("Headers, one Name: value a line", text,
+        "Replaces every custom header. Empty removes them. Host, Content-*, X-Webhook-*, webhook-* and connection headers are Herald's."),
+      el("div", { class: "actions" }, save, cancel));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      save.disabled = true;
+      try {
+        const saved = await api("PATCH", `/endpoints/${id}`, { headers: headersValue(text.value) });
+        say(saved.header_names.length ? "Custom headers saved." : "Custom headers removed.");
+        show(saved.header_names);
+      } catch (error) {
+        const first = showFieldErrors(form, error);
+        say(problemLines(error), "error");
+        if (first) first.focus();
+      } finally {
+        save.disabled = false;
+      }
+    });
+    replace(section, el("h2", { id: "headers-heading" }, "Custom headers"), form);
+    text.focus();
+  };
+  show(names);
+  return section;
+}
+
 async function endpointPage(id) {
   const types = await catalog();
   const summary = region("Endpoint");
@@ -553,7 +642,8 @@ async function endpointPage(id) {
     el("h2", { id: "test-heading" }, "Send a test event"),
     el("div", { class: "inline" }, el("label", { for: "test-type" }, "Event type"), testType, sendTest));
 
-  render(summary, controls, secretSection, testSection,
+  const first = await api("GET", `/endpoints/${id}`);
+  render(summary, controls, secretSection, headersSection(id, first.header_names ?? []), testSection,
     el("section", { "aria-labelledby": "chart-heading" }, el("h2", { id: "chart-heading" }, "Success rate, last 24 hours"), chartBox),
     el("section", { "aria-labelledby": "recent-heading" }, el("h2", { id: "recent-heading" }, "Recent deliveries"), recent,
       el("p", {}, link(`/portal/deliveries?endpoint_id=${encodeURIComponent(id)}`, "All deliveries to this endpoint"))));

@@ -88,5 +88,6 @@ pub(super) fn target(row: &PgRow) -> StoreResult<Target> {
         url: row.try_get("url")?,
         sealed: (row.try_get("secret")?, row.try_get("previous_secret")?, row.try_get("previous_expires_at")?),
         rate_limit: row.try_get("rate_limit")?,
+        sealed_headers: row.try_get("headers")?,
     })
 }

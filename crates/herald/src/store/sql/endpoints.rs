@@ -16,7 +16,7 @@ use super::{
     select::Select,
 };
 use crate::{
-    domain::{AccountId, DisabledCause, EndpointId, Timestamp},
+    domain::{AccountId, CustomHeaders, DisabledCause, EndpointId, Timestamp},
     store::{
         columns, Endpoint, EndpointPatch, EndpointStore, NewEndpoint, Page, Paged, SigningSecrets, StoreError,
         StoreResult,
@@ -72,8 +72,8 @@ impl<S: Engine> EndpointStore for S {
         }
         sqlx::query(
             "INSERT INTO endpoints (id, account_id, url, description, event_types, secret, created_at, updated_at,
-                                    rate_limit)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)",
+                                    rate_limit, header_names, headers)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)",
         )
         .arg(new.id.to_string())
         .arg(account.to_string())
@@ -83,6 +83,8 @@ impl<S: Engine> EndpointStore for S {
         .arg(self.sealer().seal(new.secret.expose())?)
         .arg(now.millis())
         .arg(new.rate_limit.map(i64::from))
+        .arg(columns::header_names_json(&new.headers))
+        .arg(columns::sealed_headers(self.sealer(), &new.headers)?)
         .execute(tx.exec())
         .await
         .map_err(StoreError::from_insert)?;
@@ -132,6 +134,14 @@ impl<S: Engine> EndpointStore for S {
         .arg(id.to_string())
         .execute(tx.exec())
         .await?;
+        if let Some(headers) = &patch.headers {
+            sqlx::query("UPDATE endpoints SET header_names = $1, headers = $2 WHERE id = $3")
+                .arg(columns::header_names_json(headers))
+                .arg(columns::sealed_headers(self.sealer(), headers)?)
+                .arg(id.to_string())
+                .execute(tx.exec())
+                .await?;
+        }
         let endpoint = endpoint_in(&mut *tx, account, id, "").await?;
         tx.commit().await?;
         Ok(endpoint)
@@ -159,6 +169,16 @@ impl<S: Engine> EndpointStore for S {
         .await?
         .ok_or(StoreError::NotFound)?;
         rows::secrets(&row, self.sealer())
+    }
+
+    async fn get_headers(&self, account: &AccountId, id: &EndpointId) -> StoreResult<CustomHeaders> {
+        let row = sqlx::query("SELECT headers FROM endpoints WHERE id = $1 AND account_id = $2")
+            .arg(id.to_string())
+            .arg(account.to_string())
+            .fetch_optional(self.reads())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        columns::custom_headers(self.sealer(), row.col::<Option<String>>("headers")?.as_deref())
     }
 
     async fn rotate_secret(

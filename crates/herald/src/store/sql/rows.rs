@@ -58,6 +58,7 @@ pub fn endpoint<R: Row<Database: Sql>>(row: &R) -> StoreResult<Endpoint> {
         disabled_at: row.col::<Option<i64>>("disabled_at")?.map(Timestamp::from_millis),
         disabled_cause: row.col::<Option<String>>("disabled_cause")?.as_deref().and_then(DisabledCause::parse),
         rate_limit: row.col::<Option<i64>>("rate_limit")?.and_then(|n| u32::try_from(n).ok()),
+        header_names: columns::header_names(row.col("header_names")?)?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
     })

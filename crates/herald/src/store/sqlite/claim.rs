@@ -76,5 +76,6 @@ pub(super) fn target(row: &Row<'_>) -> rusqlite::Result<Target> {
         url: row.get("url")?,
         sealed: (row.get("secret")?, row.get("previous_secret")?, row.get("previous_expires_at")?),
         rate_limit: row.get("rate_limit")?,
+        sealed_headers: row.get("headers")?,
     })
 }
