@@ -10,8 +10,14 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 use tower_http::trace::TraceLayer;
 
 use crate::{
-    admin_token, api, config::Config, dispatch::Dispatcher, domain::Catalog, portal, publish::Publisher, store,
-    telemetry, web::AppState,
+    admin_token, api,
+    config::Config,
+    dispatch::Dispatcher,
+    domain::Catalog,
+    portal,
+    publish::{operational, Publisher},
+    store, telemetry,
+    web::AppState,
 };
 
 /// A built Herald: listening, store open, ready to run.
@@ -36,6 +42,8 @@ pub struct Application {
     shutdown: CancellationToken,
     /// The live streams' readers, waited for at the stop.
     streams: TaskTracker,
+    /// Publishes the operational events, and how often it looks for them.
+    relay: (Publisher, std::time::Duration),
 }
 
 /// Stops a running [`Application`] from outside (tests, signal handlers).
@@ -85,6 +93,10 @@ impl Application {
         };
         let first_delay = config.retry_schedule.delay_before(0).unwrap_or_default();
         let publisher = Publisher::new(store.clone(), (dispatcher.waker(), dispatcher.handoff()), first_delay);
+        operational::ensure_operational_account(&publisher)
+            .await
+            .context("Failed to create the operational account `herald`")?;
+        let relay = (publisher.clone(), config.poll_interval);
         let state = AppState::new(config.clone(), publisher, catalog, (&admin_token, &public_url), shutdown.clone());
         let streams = state.streams.clone();
         let router = router(state);
@@ -104,6 +116,7 @@ impl Application {
             shutdown_grace: config.shutdown_grace,
             shutdown,
             streams,
+            relay,
         })
     }
 
@@ -134,10 +147,13 @@ impl Application {
 
     /// Serves the API and runs the delivery workers until shut down.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let Self { listener, router, dispatcher, store, retention, shutdown_grace, shutdown, streams, .. } = self;
+        let Self { listener, router, dispatcher, store, retention, shutdown_grace, shutdown, streams, relay, .. } =
+            self;
         tracing::info!(address = %listener.local_addr()?, "herald is listening");
         let workers = tokio::spawn(dispatcher.run());
         let purger = tokio::spawn(crate::retention::run(store, retention, shutdown.clone()));
+        let (publisher, poll) = relay;
+        let relay = tokio::spawn(operational::relay(publisher, poll, shutdown.clone()));
         let upkeep = tokio::spawn(telemetry::metrics_upkeep(shutdown.clone()));
         let stop = shutdown.clone();
         let server = axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await });
@@ -162,6 +178,7 @@ impl Application {
         }
         workers.await.context("The dispatcher panicked")?;
         purger.await.context("The retention task panicked")?;
+        relay.await.context("The operational events' relay panicked")?;
         upkeep.await.context("The metrics upkeep task panicked")?;
         tracing::info!("herald stopped");
         served

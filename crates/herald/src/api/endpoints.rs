@@ -45,7 +45,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Parses `event_types`: null for every type, else a non-empty list of known
 /// types or `prefix.*` patterns.
-fn parse_type_filter(state: &AppState, f: &mut Fields<'_>, value: &Value) -> Option<TypeFilter> {
+fn parse_type_filter(state: &AppState, account: &AccountId, f: &mut Fields<'_>, value: &Value) -> Option<TypeFilter> {
+    let catalog = state.catalog_for(account);
     let items = match value {
         Value::Null => return Some(TypeFilter::all()),
         Value::Array(items) => items,
@@ -78,8 +79,8 @@ fn parse_type_filter(state: &AppState, f: &mut Fields<'_>, value: &Value) -> Opt
             Err(e) => f.error(&key, e.to_string()),
             Ok(p) => {
                 let exact = EventType::parse(text).ok();
-                if exact.is_some_and(|t| state.catalog.get(&t).is_none()) {
-                    f.error(&key, format!("`{text}` is not in the event catalog (GET /v1/event-types)"));
+                if exact.is_some_and(|t| catalog.get(&t).is_none()) {
+                    f.error(&key, unknown_type(account, text));
                 } else {
                     patterns.push(p);
                 }
@@ -87,6 +88,18 @@ fn parse_type_filter(state: &AppState, f: &mut Fields<'_>, value: &Value) -> Opt
         }
     }
     Some(TypeFilter::of(patterns))
+}
+
+/// Why `text` is no type for `account`'s endpoints.
+fn unknown_type(account: &AccountId, text: &str) -> String {
+    if account.is_operational() {
+        format!(
+            "`{text}` is not an operational event type: the herald account's endpoints receive endpoint.disabled, \
+             endpoint.gone and endpoint.enabled only"
+        )
+    } else {
+        format!("`{text}` is not in the event catalog (GET /v1/event-types)")
+    }
 }
 
 fn parse_url(state: &AppState, f: &mut Fields<'_>, raw: &str) -> Option<EndpointUrl> {
@@ -172,7 +185,8 @@ async fn create_endpoint(
     let mut f = Fields::new(&body, "");
     let url = f.required_str("url").and_then(|u| parse_url(&state, &mut f, u));
     let description = f.optional_str("description").map_or(Some(String::new()), |d| parse_description(&mut f, d));
-    let event_types = f.raw("event_types").map_or(Some(TypeFilter::all()), |v| parse_type_filter(&state, &mut f, v));
+    let event_types =
+        f.raw("event_types").map_or(Some(TypeFilter::all()), |v| parse_type_filter(&state, &account, &mut f, v));
     let secret = parse_secret(&mut f);
     let rate_limit = f.raw("rate_limit").map_or(Some(None), |v| parse_rate_limit(&mut f, v));
     let headers = f.raw("headers").map_or(Some(CustomHeaders::default()), |v| parse_headers(&mut f, v));
@@ -245,7 +259,7 @@ async fn update_endpoint(
     let mut f = Fields::new(&body, "");
     let url = f.optional_str("url").map(|u| parse_url(&state, &mut f, u));
     let description = f.optional_str("description").map(|d| parse_description(&mut f, d));
-    let event_types = f.raw("event_types").map(|v| parse_type_filter(&state, &mut f, v));
+    let event_types = f.raw("event_types").map(|v| parse_type_filter(&state, &account, &mut f, v));
     let rate_limit = f.raw("rate_limit").map(|v| parse_rate_limit(&mut f, v));
     let headers = f.raw("headers").map(|v| parse_headers(&mut f, v));
     f.finish().map_err(ApiError::Invalid)?;
@@ -398,9 +412,9 @@ async fn send_test(
     let mut f = Fields::new(&body, "");
     let raw_type = f.required_str("type");
     let entry = raw_type.and_then(|t| {
-        let found = EventType::parse(t).ok().and_then(|t| state.catalog.get(&t).cloned());
+        let found = EventType::parse(t).ok().and_then(|t| state.catalog_for(&account).get(&t).cloned());
         if found.is_none() {
-            f.error("type", format!("`{t}` is not in the event catalog (GET /v1/event-types)"));
+            f.error("type", unknown_type(&account, t));
         }
         found
     });

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{auth::Caller, error::ApiError, AppState};
+use crate::domain::catalog::CatalogEntry;
 
 /// The routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -27,6 +28,9 @@ pub struct EventTypeView {
     /// An example `data`.
     #[schema(value_type = Object)]
     pub example: Value,
+    /// Whether Herald publishes it itself, to the `herald` account (whose
+    /// endpoints subscribe to these types only); no other account gets it.
+    pub operational: bool,
 }
 
 /// The event types list.
@@ -36,18 +40,18 @@ pub struct EventTypeList {
     pub data: Vec<EventTypeView>,
 }
 
-/// The event catalog.
+/// The event catalog, then the operational types Herald publishes itself.
 #[utoipa::path(get, path = "/v1/event-types", tag = "events", responses((status = 200, body = EventTypeList)))]
 async fn list_event_types(State(state): State<AppState>, _caller: Caller) -> Result<Json<EventTypeList>, ApiError> {
-    let data = state
-        .catalog
-        .entries()
-        .map(|e| EventTypeView {
+    let view = |operational: bool| {
+        move |e: &CatalogEntry| EventTypeView {
             event_type: e.event_type.to_string(),
             description: e.description.clone(),
             schema: e.schema.clone(),
             example: e.example.clone(),
-        })
-        .collect();
+            operational,
+        }
+    };
+    let data = state.catalog.entries().map(view(false)).chain(state.operational.entries().map(view(true))).collect();
     Ok(Json(EventTypeList { data }))
 }

@@ -137,11 +137,23 @@ async fn publish(
 ) -> Result<(StatusCode, Json<PublishedView>), ApiError> {
     let account = caller.account(&account)?;
     caller.require_admin("account keys cannot publish events")?;
+    refuse_operational(&account)?;
     let idempotency = idempotency_key(&headers, &body)?;
     let event = parse_event(&state.catalog, &body, "", Timestamp::now()).map_err(ApiError::Invalid)?;
     let (status, mut published) = commit(&state, &account, vec![event], idempotency).await?;
     let Published { event, deliveries } = published.pop().ok_or_else(|| anyhow::anyhow!("publish stored no event"))?;
     Ok((status, Json(PublishedView { event: event.into(), deliveries })))
+}
+
+/// Refuses a publish to the operational account: Herald alone publishes there.
+fn refuse_operational(account: &AccountId) -> Result<(), ApiError> {
+    if account.is_operational() {
+        return Err(ApiError::Forbidden(
+            "the `herald` account holds Herald's operational events (endpoint.disabled, endpoint.gone, \
+             endpoint.enabled), which Herald publishes itself",
+        ));
+    }
+    Ok(())
 }
 
 /// Publish up to 1000 events in one commit.
@@ -159,6 +171,7 @@ async fn publish_batch(
 ) -> Result<(StatusCode, Json<BatchView>), ApiError> {
     let account = caller.account(&account)?;
     caller.require_admin("account keys cannot publish events")?;
+    refuse_operational(&account)?;
     let Value::Array(items) = &body else {
         return Err(ApiError::invalid("", "must be an array of {\"type\",\"data\"} objects"));
     };

@@ -103,6 +103,20 @@ impl AccountId {
         Self(format!("acc_{}", next_ulid()))
     }
 
+    /// The account Herald publishes its operational events to
+    /// (`endpoint.disabled`, …), created at every start.
+    pub fn operational() -> Self {
+        Self(Self::OPERATIONAL.to_owned())
+    }
+
+    /// The operational account's id.
+    pub const OPERATIONAL: &'static str = "herald";
+
+    /// Whether this is the operational account.
+    pub fn is_operational(&self) -> bool {
+        self.0 == Self::OPERATIONAL
+    }
+
     /// Accepts `[A-Za-z0-9_-]{1,64}`.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         let ok = (1..=64).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');

@@ -2,8 +2,10 @@
 //! events (their deliveries due now handed straight to the dispatcher's
 //! queues), test events, resends and redeliveries. Each wakes the dispatcher
 //! after its commit, and a publish rings the live streams; handlers call the
-//! [`Publisher`] once and know nothing of either.
+//! [`Publisher`] once and know nothing of either. The relay of operational
+//! events (`operational.rs`) publishes through it too.
 
+pub mod operational;
 mod publisher;
 mod signal;
 

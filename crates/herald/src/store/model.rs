@@ -259,6 +259,42 @@ pub struct Attempt {
     pub response_body: String,
 }
 
+/// An endpoint disabled or re-enabled, to be told to the platform.
+#[derive(Debug, Clone)]
+pub struct EndpointChange {
+    /// Its place in the outbox.
+    pub id: i64,
+    /// The endpoint's account.
+    pub account_id: AccountId,
+    /// The endpoint.
+    pub endpoint_id: EndpointId,
+    /// Its URL at the time.
+    pub url: String,
+    /// What happened to it.
+    pub kind: ChangeKind,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// What happened to an endpoint.
+#[derive(Debug, Clone)]
+pub enum ChangeKind {
+    /// It was disabled.
+    Disabled {
+        /// What did it.
+        cause: DisabledCause,
+        /// Why, in words.
+        reason: String,
+        /// The attempt that did it (none for a disable by hand), if still logged.
+        last_attempt: Option<(DeliveryId, EventId, Attempt)>,
+    },
+    /// It was enabled again.
+    Enabled {
+        /// Whether what it missed is sent again.
+        redeliver_missed: bool,
+    },
+}
+
 /// Filters of the delivery log.
 #[derive(Debug, Clone, Default)]
 pub struct DeliveryFilter {

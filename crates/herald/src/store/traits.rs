@@ -201,6 +201,16 @@ pub trait DueStore {
     async fn take_slot(&self, endpoint: &EndpointId, per_second: u32, now: Timestamp) -> StoreResult<Timestamp>;
 }
 
+/// Endpoints disabled and re-enabled, noted in the transaction that changed
+/// them, until they are published as operational events.
+#[async_trait]
+pub trait ChangeStore {
+    /// Up to `limit` changes not yet published, oldest first.
+    async fn endpoint_changes(&self, limit: u32) -> StoreResult<Vec<EndpointChange>>;
+    /// Drops a change once it is published.
+    async fn forget_endpoint_change(&self, id: i64) -> StoreResult<()>;
+}
+
 /// Health and gauges.
 #[async_trait]
 pub trait OpsStore {
@@ -243,6 +253,7 @@ pub struct Gauges {
 /// Everything a store does; each engine's store says it is one.
 pub trait Store:
     AccountStore
+    + ChangeStore
     + EndpointStore
     + EventStore
     + EventLog

@@ -6,7 +6,7 @@ use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
 use crate::{
     config::Config,
-    domain::{secret::SecretDigest, Catalog},
+    domain::{secret::SecretDigest, AccountId, Catalog},
     publish::Publisher,
     store::SharedStore,
 };
@@ -23,6 +23,8 @@ pub struct AppState {
     pub publisher: Publisher,
     /// The event types accepted at publish.
     pub catalog: Arc<Catalog>,
+    /// The types Herald publishes itself, to the operational account.
+    pub operational: Arc<Catalog>,
     /// The platform's token, kept only as its digest and compared in constant time.
     pub admin_token: SecretDigest,
     /// Where people reach this Herald (`HERALD_PUBLIC_URL`), for portal links.
@@ -35,6 +37,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The types an account's endpoints subscribe to and its test events
+    /// use: the operational ones for the operational account, the catalog
+    /// for every other.
+    pub fn catalog_for(&self, account: &AccountId) -> &Catalog {
+        if account.is_operational() {
+            &self.operational
+        } else {
+            &self.catalog
+        }
+    }
+
     /// Builds the state.
     pub fn new(
         config: Arc<Config>,
@@ -48,6 +61,7 @@ impl AppState {
             store: publisher.store().clone(),
             publisher,
             catalog: Arc::new(catalog),
+            operational: Arc::new(Catalog::operational()),
             admin_token: SecretDigest::of(admin_token),
             public_url: Arc::from(public_url),
             shutdown,

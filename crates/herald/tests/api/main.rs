@@ -53,6 +53,7 @@ mod limits;
 mod listen;
 mod logs;
 mod nodes;
+mod operational;
 mod ops;
 mod polling;
 mod portal;

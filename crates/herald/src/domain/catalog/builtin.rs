@@ -1,6 +1,8 @@
-//! The eight built-in event types of the contract, embedded from the JSON
-//! files beside this module (`<type>.json`, each holding
-//! `{"description","schema","example"}`) and compiled once per process.
+//! The eight built-in event types of the contract, and the three
+//! operational ones Herald publishes itself (`endpoint.*`, to the `herald`
+//! account), embedded from the JSON files beside this module (`<type>.json`,
+//! each holding `{"description","schema","example"}`) and compiled once per
+//! process.
 
 use std::sync::LazyLock;
 
@@ -25,6 +27,13 @@ const FILES: [(&str, &str); 8] = [
     ("voice_clone.failed", include_str!("voice_clone.failed.json")),
 ];
 
+/// Type name and file contents of every operational type.
+const OPERATIONAL_FILES: [(&str, &str); 3] = [
+    ("endpoint.disabled", include_str!("endpoint.disabled.json")),
+    ("endpoint.enabled", include_str!("endpoint.enabled.json")),
+    ("endpoint.gone", include_str!("endpoint.gone.json")),
+];
+
 /// One embedded file.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,8 +43,12 @@ struct BuiltinFile {
     example: Value,
 }
 
-static BUILTIN: LazyLock<Catalog> = LazyLock::new(|| {
-    let entries = FILES
+static BUILTIN: LazyLock<Catalog> = LazyLock::new(|| embedded(&FILES));
+static OPERATIONAL: LazyLock<Catalog> = LazyLock::new(|| embedded(&OPERATIONAL_FILES));
+
+/// The catalog of embedded files.
+fn embedded(files: &[(&str, &str)]) -> Catalog {
+    let entries = files
         .iter()
         .map(|(name, text)| {
             let file: BuiltinFile = serde_json::from_str(text)
@@ -50,13 +63,19 @@ static BUILTIN: LazyLock<Catalog> = LazyLock::new(|| {
         })
         .collect();
     Catalog::from_compiled(entries)
-});
+}
 
 impl Catalog {
     /// The eight built-in types of the contract; the schemas are compiled
     /// on first use only.
     pub fn builtin() -> Self {
         BUILTIN.clone()
+    }
+
+    /// The operational types: what Herald tells the platform about its
+    /// webhooks, published to the `herald` account only.
+    pub fn operational() -> Self {
+        OPERATIONAL.clone()
     }
 }
 
@@ -89,11 +108,17 @@ mod tests {
 
     #[test]
     fn every_example_passes_its_own_schema() {
-        let catalog = Catalog::builtin();
-        for entry in catalog.entries() {
-            assert!(entry.schema.is_some(), "{} has a schema", entry.event_type);
-            assert!(!entry.description.is_empty());
-            assert_eq!(catalog.validate(&entry.event_type, &entry.example), Ok(()), "example of {}", entry.event_type);
+        for catalog in [Catalog::builtin(), Catalog::operational()] {
+            for entry in catalog.entries() {
+                assert!(entry.schema.is_some(), "{} has a schema", entry.event_type);
+                assert!(!entry.description.is_empty());
+                assert_eq!(
+                    catalog.validate(&entry.event_type, &entry.example),
+                    Ok(()),
+                    "example of {}",
+                    entry.event_type
+                );
+            }
         }
     }
 

@@ -37,8 +37,15 @@ async function api(method, path, body) {
 }
 
 let catalogCache = null;
+/**
+ * The types this account's endpoints receive: the operational ones
+ * (endpoint.disabled, …) for the `herald` account, the catalog for any other.
+ */
 async function catalog() {
-  if (!catalogCache) catalogCache = (await api("GET", "/v1/event-types")).data;
+  if (!catalogCache) {
+    const all = (await api("GET", "/v1/event-types")).data;
+    catalogCache = all.filter((t) => Boolean(t.operational) === (ACCOUNT === "herald"));
+  }
   return catalogCache;
 }
 

@@ -110,7 +110,8 @@ pub(super) async fn record_in(
     }
     if let Some(cause) = change.disable_endpoint {
         let reason = disabled_reason(cause, &claimed.id, attempt.n);
-        disable_in(&mut *tx, claimed.endpoint_id.as_str(), cause, &reason, Timestamp::from_millis(now)).await?;
+        let by = Some((&claimed.id, attempt.n));
+        disable_in(&mut *tx, claimed.endpoint_id.as_str(), (cause, &reason), by, Timestamp::from_millis(now)).await?;
     }
     Ok(())
 }

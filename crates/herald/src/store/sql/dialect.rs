@@ -28,6 +28,7 @@ pub trait Sql:
     + Reads<i32>
     + Reads<Option<i32>>
     + Reads<bool>
+    + Reads<Option<bool>>
     + Reads<Vec<u8>>
 {
     /// Begins a transaction that writes, serialised with the engine's other writes.

@@ -219,7 +219,7 @@ impl<S: Engine> EndpointStore for S {
     ) -> StoreResult<Endpoint> {
         let mut tx = self.begin_write().await?;
         endpoint_in(&mut *tx, account, id, S::Db::FOR_UPDATE).await?;
-        disable_in(&mut *tx, id.as_str(), DisabledCause::Manual, reason, now).await?;
+        disable_in(&mut *tx, id.as_str(), (DisabledCause::Manual, reason), None, now).await?;
         let endpoint = endpoint_in(&mut *tx, account, id, "").await?;
         tx.commit().await?;
         Ok(endpoint)
@@ -236,6 +236,16 @@ impl<S: Engine> EndpointStore for S {
     ) -> StoreResult<Endpoint> {
         let mut tx = self.begin_write().await?;
         endpoint_in(&mut *tx, account, id, S::Db::FOR_UPDATE).await?;
+        // Noted for the platform if it was disabled, before the flag changes.
+        sqlx::query(
+            "INSERT INTO endpoint_changes (account_id, endpoint_id, url, change, redeliver_missed, at)
+             SELECT account_id, id, url, 'enabled', $1, $2 FROM endpoints WHERE id = $3 AND NOT enabled",
+        )
+        .arg(redeliver_missed)
+        .arg(now.millis())
+        .arg(id.to_string())
+        .execute(tx.exec())
+        .await?;
         sqlx::query(
             "UPDATE endpoints SET enabled = TRUE, disabled_reason = NULL, disabled_at = NULL, disabled_cause = NULL,
                     updated_at = $1

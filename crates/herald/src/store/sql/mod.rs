@@ -1,6 +1,6 @@
 //! The store's cold paths, written once for both engines: accounts and
 //! keys, endpoints, the portal's links and sessions, reading events and
-//! deliveries, what the dispatcher reads between claims, and upkeep. Each
+//! deliveries, the outbox of endpoint changes, what the dispatcher reads between claims, and upkeep. Each
 //! trait here is implemented for every [`Engine`](dialect::Engine); an
 //! engine brings its pools, its database the few places where the dialects
 //! differ (`dialect.rs`), and `bounds.rs` turns sqlx's bounds into ones the
@@ -9,6 +9,7 @@
 
 mod accounts;
 pub mod bounds;
+mod changes;
 mod deliveries;
 pub mod dialect;
 pub mod disable;

@@ -11,7 +11,7 @@ use crate::{
     },
     store::{
         columns,
-        sql::disable::{DISABLE_SQL, STOP_LOG_SQL, STOP_SQL},
+        sql::disable::{CHANGE_SQL, DISABLE_SQL, STOP_LOG_SQL, STOP_SQL},
         Attempt, ClaimedDelivery, StoreResult,
     },
 };
@@ -89,20 +89,22 @@ pub fn record(tx: &Transaction<'_>, claimed: &ClaimedDelivery, attempt: &Attempt
     };
     if let Some(cause) = change.disable_endpoint {
         let reason = disabled_reason(cause, &claimed.id, attempt.n);
-        disable(tx, claimed.endpoint_id.as_str(), cause, &reason, Timestamp::from_millis(now))?;
+        disable(tx, claimed, attempt.n, (cause, &reason), Timestamp::from_millis(now))?;
     }
     Ok(())
 }
 
-/// Disables an endpoint and stops its pending deliveries that no worker holds.
+/// Disables the endpoint of `claimed`, whose attempt `n` did it, noting the
+/// change for the platform, and stops its pending deliveries that no worker holds.
 fn disable(
     tx: &Transaction<'_>,
-    endpoint: &str,
-    cause: DisabledCause,
-    reason: &str,
+    claimed: &ClaimedDelivery,
+    n: u32,
+    (cause, reason): (DisabledCause, &str),
     now: Timestamp,
 ) -> StoreResult<()> {
-    let now = now.millis();
+    let (now, endpoint) = (now.millis(), claimed.endpoint_id.as_str());
+    tx.prepare_cached(CHANGE_SQL)?.execute(params![cause.as_str(), reason, claimed.id.as_str(), n, now, endpoint])?;
     tx.prepare_cached(DISABLE_SQL)?.execute(params![reason, now, cause.as_str(), endpoint])?;
     tx.prepare_cached(STOP_LOG_SQL)?.execute(params![now, endpoint])?;
     tx.prepare_cached(STOP_SQL)?.execute(params![now, endpoint])?;
