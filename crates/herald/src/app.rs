@@ -15,7 +15,7 @@ use crate::{
     dispatch::Dispatcher,
     domain::Catalog,
     portal,
-    publish::{operational, Publisher},
+    publish::{operational, rounds, Publisher},
     store, telemetry,
     web::AppState,
 };
@@ -42,8 +42,9 @@ pub struct Application {
     shutdown: CancellationToken,
     /// The live streams' readers, waited for at the stop.
     streams: TaskTracker,
-    /// Publishes the operational events, and how often it looks for them.
-    relay: (Publisher, std::time::Duration),
+    /// Runs the publish side's background rounds (operational events,
+    /// recoveries), and how often each looks for work.
+    rounds: (Publisher, std::time::Duration),
 }
 
 /// Stops a running [`Application`] from outside (tests, signal handlers).
@@ -96,7 +97,7 @@ impl Application {
         operational::ensure_operational_account(&publisher)
             .await
             .context("Failed to create the operational account `herald`")?;
-        let relay = (publisher.clone(), config.poll_interval);
+        let rounds = (publisher.clone(), config.poll_interval);
         let state = AppState::new(config.clone(), publisher, catalog, (&admin_token, &public_url), shutdown.clone());
         let streams = state.streams.clone();
         let router = router(state);
@@ -116,7 +117,7 @@ impl Application {
             shutdown_grace: config.shutdown_grace,
             shutdown,
             streams,
-            relay,
+            rounds,
         })
     }
 
@@ -147,13 +148,13 @@ impl Application {
 
     /// Serves the API and runs the delivery workers until shut down.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let Self { listener, router, dispatcher, store, retention, shutdown_grace, shutdown, streams, relay, .. } =
+        let Self { listener, router, dispatcher, store, retention, shutdown_grace, shutdown, streams, rounds, .. } =
             self;
         tracing::info!(address = %listener.local_addr()?, "herald is listening");
         let workers = tokio::spawn(dispatcher.run());
         let purger = tokio::spawn(crate::retention::run(store, retention, shutdown.clone()));
-        let (publisher, poll) = relay;
-        let relay = tokio::spawn(operational::relay(publisher, poll, shutdown.clone()));
+        let (publisher, poll) = rounds;
+        let rounds = tokio::spawn(rounds::run(publisher, poll, shutdown.clone()));
         let upkeep = tokio::spawn(telemetry::metrics_upkeep(shutdown.clone()));
         let stop = shutdown.clone();
         let server = axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await });
@@ -178,7 +179,7 @@ impl Application {
         }
         workers.await.context("The dispatcher panicked")?;
         purger.await.context("The retention task panicked")?;
-        relay.await.context("The operational events' relay panicked")?;
+        rounds.await.context("The background rounds (operational events, recoveries) panicked")?;
         upkeep.await.context("The metrics upkeep task panicked")?;
         tracing::info!("herald stopped");
         served

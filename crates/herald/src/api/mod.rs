@@ -16,6 +16,7 @@ mod ops;
 mod path;
 mod portal_links;
 pub mod query;
+mod recoveries;
 mod routes;
 pub mod stream;
 mod views;

@@ -8,8 +8,8 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use super::{
-    accounts, deliveries, endpoint_stats, endpoints, error::ApiError, event_types, events, ops, portal_links, stream,
-    AppState,
+    accounts, deliveries, endpoint_stats, endpoints, error::ApiError, event_types, events, ops, portal_links,
+    recoveries, stream, AppState,
 };
 
 #[derive(OpenApi)]
@@ -41,6 +41,7 @@ pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(stream::router())
         .merge(endpoints::router())
         .merge(endpoint_stats::router())
+        .merge(recoveries::router())
         .merge(deliveries::router())
         .merge(event_types::router())
         .merge(portal_links::router())

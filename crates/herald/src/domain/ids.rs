@@ -1,4 +1,4 @@
-//! Identifiers: `evt_`, `ep_`, `dlv_`, `key_` and `acc_` followed by a ULID,
+//! Identifiers: `evt_`, `ep_`, `dlv_`, `rcv_`, `key_` and `acc_` followed by a ULID,
 //! and account ids the platform chooses itself.
 
 use std::{fmt, sync::Mutex};
@@ -87,6 +87,10 @@ prefixed_id!(
 prefixed_id!(
     /// One event for one endpoint.
     DeliveryId, "dlv_", "delivery"
+);
+prefixed_id!(
+    /// A recovery: failed and skipped deliveries of an endpoint sent again.
+    RecoveryId, "rcv_", "recovery"
 );
 prefixed_id!(
     /// An account key (the key itself is shown once and stored as a hash).

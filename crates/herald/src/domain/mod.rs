@@ -32,7 +32,7 @@ pub use encryption_key::EncryptionKey;
 pub use endpoint_url::{EndpointUrl, UrlError};
 pub use event_filter::{DataField, EventFilter};
 pub use event_type::{EventType, TypeFilter, TypePattern};
-pub use ids::{AccountId, DeliveryId, EndpointId, EventId, KeyId};
+pub use ids::{AccountId, DeliveryId, EndpointId, EventId, KeyId, RecoveryId};
 pub use schedule::RetrySchedule;
 pub use secret::EndpointSecret;
 pub use target_policy::TargetPolicy;

@@ -49,6 +49,12 @@ impl Timestamp {
         DateTime::from_timestamp_millis(self.0).unwrap_or_default()
     }
 
+    /// Parses an RFC 3339 time with its offset (`2024-03-20T10:15:00Z`,
+    /// `2024-03-20T12:15:00.5+02:00`); `None` for anything else.
+    pub fn parse_rfc3339(s: &str) -> Option<Self> {
+        DateTime::parse_from_rfc3339(s).ok().map(|t| Self(t.timestamp_millis()))
+    }
+
     /// `2024-03-20T10:15:00Z`: whole seconds, as event envelopes carry.
     pub fn to_rfc3339_seconds(self) -> String {
         self.datetime().to_rfc3339_opts(SecondsFormat::Secs, true)

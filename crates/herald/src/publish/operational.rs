@@ -8,10 +8,7 @@
 //! crash between the publish and dropping the note, or a second node
 //! relaying the same note, publishes it once.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
-use tokio_util::sync::CancellationToken;
 
 use super::{Publication, Publisher};
 use crate::{
@@ -35,28 +32,9 @@ pub async fn ensure_operational_account(publisher: &Publisher) -> StoreResult<()
     }
 }
 
-/// Relays the outbox every `poll` until shut down.
-pub async fn relay(publisher: Publisher, poll: Duration, shutdown: CancellationToken) {
-    loop {
-        let relayed = match relay_once(&publisher).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "failed to relay endpoint changes; trying again");
-                0
-            }
-        };
-        if relayed == BATCH as usize {
-            continue;
-        }
-        tokio::select! {
-            () = tokio::time::sleep(poll) => {}
-            () = shutdown.cancelled() => return,
-        }
-    }
-}
-
-/// Publishes what the outbox holds, oldest first; how many notes it took.
-async fn relay_once(publisher: &Publisher) -> StoreResult<usize> {
+/// Publishes what the outbox holds, oldest first; whether it took a full
+/// batch (more may be waiting).
+pub async fn relay_once(publisher: &Publisher) -> StoreResult<bool> {
     let changes = publisher.store().endpoint_changes(BATCH).await?;
     let account = AccountId::operational();
     for change in &changes {
@@ -69,7 +47,7 @@ async fn relay_once(publisher: &Publisher) -> StoreResult<usize> {
         publisher.store().forget_endpoint_change(change.id).await?;
         metrics::counter!("herald_operational_events_total").increment(1);
     }
-    Ok(changes.len())
+    Ok(changes.len() == BATCH as usize)
 }
 
 /// The events a note becomes: `endpoint.disabled` (and `endpoint.gone` for

@@ -122,6 +122,17 @@ impl Publisher {
         Ok(delivery)
     }
 
+    /// Queues the next page of a running recovery (up to `page` deliveries
+    /// looked at), waking the dispatcher; whether there was one.
+    pub async fn recover_page(&self, page: u32) -> StoreResult<bool> {
+        let now = Timestamp::now();
+        let worked = self.store.recover_page(page, self.first_attempt_at(now), now).await?;
+        if worked {
+            self.wake.notify_one();
+        }
+        Ok(worked)
+    }
+
     /// Enables an endpoint; with `redeliver_missed`, what it missed gets a
     /// fresh schedule from now.
     pub async fn enable_endpoint(

@@ -4,7 +4,7 @@ use std::{collections::HashSet, fmt};
 
 use crate::domain::{
     AccountId, AttemptError, CustomHeaders, DeliveryId, DeliveryStatus, DisabledCause, EndpointId, EndpointSecret,
-    EndpointUrl, EventId, EventType, KeyId, Timestamp, TypeFilter, Verdict,
+    EndpointUrl, EventId, EventType, KeyId, RecoveryId, Timestamp, TypeFilter, Verdict,
 };
 
 /// A customer of the platform.
@@ -293,6 +293,63 @@ pub enum ChangeKind {
         /// Whether what it missed is sent again.
         redeliver_missed: bool,
     },
+}
+
+/// An endpoint's failed and skipped deliveries of a time range, sent again
+/// page by page in the background.
+#[derive(Debug, Clone)]
+pub struct Recovery {
+    /// Its id.
+    pub id: RecoveryId,
+    /// The endpoint's account.
+    pub account_id: AccountId,
+    /// The endpoint.
+    pub endpoint_id: EndpointId,
+    /// Deliveries created at or after this time…
+    pub since: Timestamp,
+    /// …and before this one.
+    pub until: Timestamp,
+    /// Where it stands.
+    pub status: RecoveryStatus,
+    /// Deliveries queued so far.
+    pub queued: u64,
+    /// When it was asked for.
+    pub created_at: Timestamp,
+    /// When it ended.
+    pub finished_at: Option<Timestamp>,
+}
+
+/// Where a recovery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RecoveryStatus {
+    /// Pages are still being queued.
+    Running,
+    /// Every page is queued.
+    Done,
+    /// The endpoint was disabled before every page was queued.
+    Stopped,
+}
+
+impl RecoveryStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Stopped => "stopped",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "running" => Self::Running,
+            "done" => Self::Done,
+            "stopped" => Self::Stopped,
+            _ => return None,
+        })
+    }
 }
 
 /// Filters of the delivery log.

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::{model::*, StoreError};
-use crate::domain::{AccountId, CustomHeaders, DeliveryId, EndpointId, EventId, EventType, KeyId, Timestamp, Verdict};
+use crate::domain::{
+    AccountId, CustomHeaders, DeliveryId, EndpointId, EventId, EventType, KeyId, RecoveryId, Timestamp, Verdict,
+};
 
 /// Result of a store call.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -211,6 +213,27 @@ pub trait ChangeStore {
     async fn forget_endpoint_change(&self, id: i64) -> StoreResult<()>;
 }
 
+/// Recoveries: an endpoint's failed and skipped deliveries of a time range
+/// given a fresh schedule, page by page.
+#[async_trait]
+pub trait RecoveryStore {
+    /// Records a recovery of an enabled endpoint's deliveries created in
+    /// `[since, until)`; [`StoreError::EndpointDisabled`] if it is disabled.
+    async fn start_recovery(
+        &self,
+        account: &AccountId,
+        endpoint: &EndpointId,
+        range: (Timestamp, Timestamp),
+        now: Timestamp,
+    ) -> StoreResult<Recovery>;
+    /// One recovery of an endpoint.
+    async fn get_recovery(&self, account: &AccountId, endpoint: &EndpointId, id: &RecoveryId) -> StoreResult<Recovery>;
+    /// Queues the next page (up to `page` deliveries looked at) of the
+    /// oldest running recovery that no other node holds: a fresh schedule
+    /// due at `first_attempt_at`. Whether there was one.
+    async fn recover_page(&self, page: u32, first_attempt_at: Timestamp, now: Timestamp) -> StoreResult<bool>;
+}
+
 /// Health and gauges.
 #[async_trait]
 pub trait OpsStore {
@@ -254,6 +277,7 @@ pub struct Gauges {
 pub trait Store:
     AccountStore
     + ChangeStore
+    + RecoveryStore
     + EndpointStore
     + EventStore
     + EventLog

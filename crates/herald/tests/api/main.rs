@@ -61,6 +61,7 @@ mod publish;
 mod publish_groups;
 mod rate_limits;
 mod readme;
+mod recover;
 mod restart;
 mod retention;
 mod retries;

@@ -11,7 +11,7 @@ use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
 use crate::{
-    checks::{expect_json, expect_problem},
+    checks::{expect_json, expect_problem, Poll},
     fixtures::credits_low,
     helpers::{spawn_app, TestApp, ADMIN_TOKEN},
     receiver::Receiver,
@@ -140,6 +140,23 @@ struct Tenant {
     secret: String,
 }
 
+/// A finished recovery of the endpoint (it finds nothing to send again).
+async fn recovery_of(app: &TestApp, account: &str, endpoint: &str) -> String {
+    let since = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
+    let path = format!("/v1/accounts/{account}/endpoints/{endpoint}/recover");
+    let id =
+        expect_json(app.post(&path, &json!({"since": since})).await, 202).await["id"].as_str().unwrap().to_string();
+    let path = format!("/v1/accounts/{account}/endpoints/{endpoint}/recoveries/{id}");
+    let poll = Poll::new(format!("{path} to finish"));
+    loop {
+        let recovery = app.get_json(&path).await;
+        if recovery["status"] == "done" {
+            return id;
+        }
+        poll.tick(&recovery).await;
+    }
+}
+
 impl Tenant {
     /// Makes the account and its objects; returns once its delivery succeeded, so nothing moves on its own.
     async fn create(app: &TestApp, receiver: &Receiver) -> Self {
@@ -149,8 +166,14 @@ impl Tenant {
         let event = app.publish(&account, "credits.low", credits_low(1)).await;
         let delivery = app.delivery_of(&account, &event.id, &endpoint.id).await["id"].as_str().unwrap().to_string();
         app.wait_for_delivery_status(&account, &delivery, "succeeded").await;
-        let ids =
-            Ids::from([("account", account), ("endpoint", endpoint.id), ("event", event.id), ("delivery", delivery)]);
+        let recovery = recovery_of(app, &account, &endpoint.id).await;
+        let ids = Ids::from([
+            ("account", account),
+            ("endpoint", endpoint.id),
+            ("event", event.id),
+            ("delivery", delivery),
+            ("recovery", recovery),
+        ]);
         Self { ids, key, secret: endpoint.secret }
     }
 

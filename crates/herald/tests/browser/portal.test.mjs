@@ -514,6 +514,44 @@ test("custom headers are added, hidden until revealed, refused at their field wh
   await gateway.close();
 });
 
+test("a disabled endpoint's failed and skipped deliveries are recovered from its page, which says how many", async () => {
+  const wayne = await herald.account("Wayne");
+  const down = await receiver(500);
+  const { context, page, failures } = await signIn(browser, wayne.link);
+  const { id } = await herald.admin("POST", `/v1/accounts/${wayne.id}/endpoints`, { url: down.url });
+  const base = `/v1/accounts/${wayne.id}`;
+  // Disabled by hand, so the one event it gets meanwhile is skipped; one more failed earlier.
+  await herald.admin("POST", `${base}/events`, { type: "credits.low", data: { balance: 1, threshold: 5 } });
+  await waitFor("the first delivery to be tried", async () => {
+    const { data } = await herald.admin("GET", `${base}/deliveries?endpoint_id=${id}`);
+    return data[0] && data[0].attempt_count > 0;
+  });
+  await herald.admin("POST", `${base}/endpoints/${id}/disable`, {});
+  await herald.admin("POST", `${base}/events`, { type: "credits.low", data: { balance: 2, threshold: 5 } });
+  down.answer(200);
+  const before = down.requests.length;
+
+  await page.goto(`${herald.address}/portal/endpoints/${id}`);
+  await page.getByRole("heading", { level: 2, name: "Recover failed deliveries" }).waitFor();
+  await page.getByLabel("Failed or skipped since").fill("2999-01-01T00:00");
+  await page.getByRole("button", { name: "Recover" }).click();
+  const error = page.locator("#since-error");
+  await error.waitFor();
+  assert.match(await error.innerText(), /future/);
+
+  await page.getByLabel("Failed or skipped since").fill("2020-01-01T00:00");
+  await page.getByRole("button", { name: "Recover" }).click();
+  await page.getByText(/Recovery queued \d+ failed or skipped deliver/).waitFor();
+  await waitFor("both deliveries at the receiver", () => down.requests.length >= before + 2);
+  const balances = down.requests.slice(before).map((r) => JSON.parse(r.body).data.balance).sort();
+  assert.deepEqual(balances, [1, 2]);
+  assert.equal((await herald.admin("GET", `${base}/endpoints/${id}`)).enabled, true, "enabled first");
+  await accessible(page, "the endpoint page after a recovery");
+  assert.deepEqual(failures, [], "no script errors");
+  await context.close();
+  await down.close();
+});
+
 test("the edit form keeps a pattern until it is unchecked, and refuses to subscribe to nothing", async () => {
   const hooli = await herald.account("Hooli");
   const { context, page, failures } = await signIn(browser, hooli.link);

@@ -602,6 +602,53 @@ function headersSection(id, names) {
   return section;
 }
 
+/** A `datetime-local` value for `date`, in the browser's time zone. */
+function localInput(date) {
+  const shifted = new Date(date.getTime() - date.getTimezoneOffset() * 60_000);
+  return shifted.toISOString().slice(0, 16);
+}
+
+/**
+ * Recovering a time range: every failed or skipped delivery since a time is
+ * sent again, in the background; a disabled endpoint is enabled first. Says
+ * how many deliveries it queued once it is done.
+ */
+function recoverSection(id, isEnabled) {
+  const since = el("input", { id: "since", name: "since", type: "datetime-local",
+    value: localInput(new Date(Date.now() - 24 * 3600 * 1000)) });
+  const submit = el("button", { type: "submit" }, "Recover");
+  const form = el("form", { novalidate: true },
+    field("Failed or skipped since", since,
+      "Every failed or skipped delivery created since then is sent again, with a fresh schedule. A disabled endpoint is enabled first."),
+    el("div", { class: "actions" }, submit));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    submit.disabled = true;
+    try {
+      const at = new Date(since.value);
+      const body = { since: Number.isNaN(at.getTime()) ? since.value : at.toISOString() };
+      if (!(await isEnabled())) await api("POST", `/endpoints/${id}/enable`, {});
+      let recovery = await api("POST", `/endpoints/${id}/recover`, body);
+      showFieldErrors(form, null);
+      say("Recovering…");
+      while (recovery.status === "running") {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        recovery = await api("GET", `/endpoints/${id}/recoveries/${recovery.id}`);
+      }
+      const what = recovery.queued === 1 ? "1 failed or skipped delivery" : `${recovery.queued} failed or skipped deliveries`;
+      say(recovery.status === "done" ? `Recovery queued ${what}.` : `Recovery stopped after ${what}: the endpoint was disabled.`);
+    } catch (error) {
+      const first = showFieldErrors(form, error);
+      say(problemLines(error), "error");
+      if (first) first.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return el("section", { "aria-labelledby": "recover-heading" },
+    el("h2", { id: "recover-heading" }, "Recover failed deliveries"), form);
+}
+
 async function endpointPage(id) {
   const types = await catalog();
   const summary = region("Endpoint");
@@ -650,7 +697,9 @@ async function endpointPage(id) {
     el("div", { class: "inline" }, el("label", { for: "test-type" }, "Event type"), testType, sendTest));
 
   const first = await api("GET", `/endpoints/${id}`);
+  const isEnabled = async () => (await api("GET", `/endpoints/${id}`)).enabled;
   render(summary, controls, secretSection, headersSection(id, first.header_names ?? []), testSection,
+    recoverSection(id, isEnabled),
     el("section", { "aria-labelledby": "chart-heading" }, el("h2", { id: "chart-heading" }, "Success rate, last 24 hours"), chartBox),
     el("section", { "aria-labelledby": "recent-heading" }, el("h2", { id: "recent-heading" }, "Recent deliveries"), recent,
       el("p", {}, link(`/portal/deliveries?endpoint_id=${encodeURIComponent(id)}`, "All deliveries to this endpoint"))));

@@ -1,6 +1,6 @@
 //! The store's cold paths, written once for both engines: accounts and
 //! keys, endpoints, the portal's links and sessions, reading events and
-//! deliveries, the outbox of endpoint changes, what the dispatcher reads between claims, and upkeep. Each
+//! deliveries, the outbox of endpoint changes, recoveries, what the dispatcher reads between claims, and upkeep. Each
 //! trait here is implemented for every [`Engine`](dialect::Engine); an
 //! engine brings its pools, its database the few places where the dialects
 //! differ (`dialect.rs`), and `bounds.rs` turns sqlx's bounds into ones the
@@ -18,6 +18,7 @@ mod endpoints;
 mod events;
 mod ops;
 mod portal;
+mod recoveries;
 pub mod rows;
 mod sealed;
 mod select;
