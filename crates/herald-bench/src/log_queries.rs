@@ -99,6 +99,7 @@ async fn fill(store: &SharedStore, args: &Args) -> anyhow::Result<(AccountId, Ve
             url: EndpointUrl::parse(&format!("http://127.0.0.1:9/{i}"), &TargetPolicy::development())?,
             description: String::new(),
             event_types: TypeFilter::all(),
+            content_filter: None,
             secret: herald::domain::EndpointSecret::generate(),
             rate_limit: None,
             headers: Default::default(),

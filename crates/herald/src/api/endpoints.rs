@@ -3,12 +3,15 @@
 use std::time::Duration;
 
 use axum::{extract::State, http::StatusCode, Json};
-use serde_json::Value;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
     auth::Caller,
-    body::{kind, Fields, JsonBody},
+    body::{Fields, JsonBody},
+    endpoint_fields::{
+        check_filter, parse_description, parse_filter, parse_headers, parse_rate_limit, parse_secret,
+        parse_type_filter, parse_url, unknown_type,
+    },
     error::ApiError,
     path::Path,
     query::Params,
@@ -17,18 +20,13 @@ use super::{
 };
 use crate::{
     domain::{
-        envelope::envelope_bytes, AccountId, CustomHeaders, EndpointId, EndpointSecret, EndpointUrl, EventId,
-        EventType, Timestamp, TypeFilter, TypePattern,
+        envelope::envelope_bytes, AccountId, CustomHeaders, EndpointId, EventId, EventType, Timestamp, TypeFilter,
     },
     store::{EndpointPatch, NewEndpoint, NewEvent, StoreError},
 };
 
-/// The longest description accepted.
-pub const MAX_DESCRIPTION: usize = 1024;
 /// The longest grace period of a rotation: 30 days.
 pub const MAX_GRACE_SECONDS: u64 = 30 * 86_400;
-/// The highest cap on an endpoint's deliveries per second.
-pub const MAX_RATE_LIMIT: u32 = 10_000;
 
 /// The routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -43,124 +41,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send_test))
 }
 
-/// Parses `event_types`: null for every type, else a non-empty list of known
-/// types or `prefix.*` patterns.
-fn parse_type_filter(state: &AppState, account: &AccountId, f: &mut Fields<'_>, value: &Value) -> Option<TypeFilter> {
-    let catalog = state.catalog_for(account);
-    let items = match value {
-        Value::Null => return Some(TypeFilter::all()),
-        Value::Array(items) => items,
-        other => {
-            f.error("event_types", format!("must be null or an array of event types, not {}", kind(other)));
-            return None;
-        }
-    };
-    if items.is_empty() {
-        // An endpoint subscribed to nothing would receive nothing, silently.
-        f.error(
-            "event_types",
-            "must list at least one event type or `prefix.*` pattern; for every type, send null \
-             (or leave the field out when creating the endpoint)",
-        );
-        return None;
-    }
-    if items.len() > TypeFilter::MAX_PATTERNS {
-        f.error("event_types", format!("may list at most {} types", TypeFilter::MAX_PATTERNS));
-        return None;
-    }
-    let mut patterns = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let key = format!("event_types/{i}");
-        let Some(text) = item.as_str() else {
-            f.error(&key, format!("must be a string, not {}", kind(item)));
-            continue;
-        };
-        match TypePattern::parse(text) {
-            Err(e) => f.error(&key, e.to_string()),
-            Ok(p) => {
-                let exact = EventType::parse(text).ok();
-                if exact.is_some_and(|t| catalog.get(&t).is_none()) {
-                    f.error(&key, unknown_type(account, text));
-                } else {
-                    patterns.push(p);
-                }
-            }
-        }
-    }
-    Some(TypeFilter::of(patterns))
-}
-
-/// Why `text` is no type for `account`'s endpoints.
-fn unknown_type(account: &AccountId, text: &str) -> String {
-    if account.is_operational() {
-        format!(
-            "`{text}` is not an operational event type: the herald account's endpoints receive endpoint.disabled, \
-             endpoint.gone and endpoint.enabled only"
-        )
-    } else {
-        format!("`{text}` is not in the event catalog (GET /v1/event-types)")
-    }
-}
-
-fn parse_url(state: &AppState, f: &mut Fields<'_>, raw: &str) -> Option<EndpointUrl> {
-    EndpointUrl::parse(raw, &state.config.target_policy()).map_err(|e| f.error("url", e.to_string())).ok()
-}
-
-/// The caller's `secret` if given (in Herald's own form), else a fresh one.
-fn parse_secret(f: &mut Fields<'_>) -> Option<EndpointSecret> {
-    match f.optional_str("secret") {
-        None => Some(EndpointSecret::generate()),
-        Some(raw) => EndpointSecret::parse(raw).map_err(|e| f.error("secret", e.to_string())).ok(),
-    }
-}
-
-fn parse_description(f: &mut Fields<'_>, raw: &str) -> Option<String> {
-    if raw.chars().count() > MAX_DESCRIPTION {
-        f.error("description", format!("must be at most {MAX_DESCRIPTION} characters"));
-        return None;
-    }
-    Some(raw.to_owned())
-}
-
-/// `rate_limit`: null for no cap, else deliveries per second; `None` when refused.
-fn parse_rate_limit(f: &mut Fields<'_>, value: &Value) -> Option<Option<u32>> {
-    if value.is_null() {
-        return Some(None);
-    }
-    match value.as_u64().and_then(|n| u32::try_from(n).ok()) {
-        Some(n) if (1..=MAX_RATE_LIMIT).contains(&n) => Some(Some(n)),
-        _ => {
-            f.error(
-                "rate_limit",
-                format!(
-                    "must be null (no limit) or a whole number of deliveries per second from 1 to {MAX_RATE_LIMIT}, not {value}"
-                ),
-            );
-            None
-        }
-    }
-}
-
-/// `headers`: an object of header names to values, or null for none; `None` when refused.
-fn parse_headers(f: &mut Fields<'_>, value: &Value) -> Option<CustomHeaders> {
-    match value {
-        Value::Null => Some(CustomHeaders::default()),
-        Value::Object(object) => match CustomHeaders::parse(object) {
-            Ok(headers) => Some(headers),
-            Err(errors) => {
-                for e in errors {
-                    f.error(&e.key, e.message);
-                }
-                None
-            }
-        },
-        other => {
-            f.error("headers", format!("must be an object of header names to values, or null, not {}", kind(other)));
-            None
-        }
-    }
-}
-
 fn ids(caller: &Caller, account: &str, endpoint: &str) -> Result<(AccountId, EndpointId), ApiError> {
     let account = caller.account(account)?;
     let endpoint = EndpointId::parse(endpoint).map_err(|_| ApiError::NotFound("endpoint"))?;
@@ -169,8 +49,8 @@ fn ids(caller: &Caller, account: &str, endpoint: &str) -> Result<(AccountId, End
 
 /// Register an endpoint; the answer carries its signing secret.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…", "rate_limit"?: 1…10000 | null, "headers"?: {"Authorization": "…"} | null}"#,
-        example = json!({"url": "https://example.com/webhooks", "description": "orders", "event_types": ["project.*", "credits.low"], "rate_limit": 50, "headers": {"Authorization": "Bearer gateway-token"}})),
+    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…", "rate_limit"?: 1…10000 | null, "headers"?: {"Authorization": "…"} | null, "filter"?: "data.balance <= 10" | null}"#,
+        example = json!({"url": "https://example.com/webhooks", "description": "orders", "event_types": ["project.*", "credits.low"], "rate_limit": 50, "headers": {"Authorization": "Bearer gateway-token"}, "filter": "data.project_type == \"scene_project\""})),
     responses((status = 201, body = CreatedEndpointView),
         (status = 409, body = super::error::Problem, description = "the account has HERALD_MAX_ENDPOINTS_PER_ACCOUNT endpoints already"),
         (status = 422, body = super::error::Problem)))]
@@ -190,13 +70,33 @@ async fn create_endpoint(
     let secret = parse_secret(&mut f);
     let rate_limit = f.raw("rate_limit").map_or(Some(None), |v| parse_rate_limit(&mut f, v));
     let headers = f.raw("headers").map_or(Some(CustomHeaders::default()), |v| parse_headers(&mut f, v));
+    let content_filter = f.raw("filter").map_or(Some(None), |v| parse_filter(&mut f, v));
+    if let (Some(types), Some(Some(filter))) = (&event_types, &content_filter) {
+        check_filter(&state, &account, &mut f, types, filter);
+    }
     f.finish().map_err(ApiError::Invalid)?;
-    let (Some(url), Some(description), Some(event_types), Some(secret), Some(rate_limit), Some(headers)) =
-        (url, description, event_types, secret, rate_limit, headers)
+    let (
+        Some(url),
+        Some(description),
+        Some(event_types),
+        Some(secret),
+        Some(rate_limit),
+        Some(headers),
+        Some(content_filter),
+    ) = (url, description, event_types, secret, rate_limit, headers, content_filter)
     else {
         return Err(ApiError::invalid("", "incomplete endpoint"));
     };
-    let new = NewEndpoint { id: EndpointId::generate(), url, description, event_types, secret, rate_limit, headers };
+    let new = NewEndpoint {
+        id: EndpointId::generate(),
+        url,
+        description,
+        event_types,
+        content_filter,
+        secret,
+        rate_limit,
+        headers,
+    };
     let max = state.config.max_endpoints_per_account;
     let endpoint =
         state.store.create_endpoint(&account, &new, max, Timestamp::now()).await.map_err(|e| match e {
@@ -242,10 +142,10 @@ async fn get_endpoint(
     Ok(Json(found.into()))
 }
 
-/// Change an endpoint's `url`, `description`, `event_types` (null = every type), `rate_limit` (null = none)
-/// or `headers` (the whole set; null or {} = none).
+/// Change an endpoint's `url`, `description`, `event_types` (null = every type), `filter` (null = none),
+/// `rate_limit` (null = none) or `headers` (the whole set; null or {} = none).
 #[utoipa::path(patch, path = "/v1/accounts/{account}/endpoints/{endpoint}", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?, "rate_limit"?, "headers"?}"#,
+    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?, "filter"?, "rate_limit"?, "headers"?}"#,
         example = json!({"description": "orders, v2", "event_types": null})),
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
@@ -262,11 +162,22 @@ async fn update_endpoint(
     let event_types = f.raw("event_types").map(|v| parse_type_filter(&state, &account, &mut f, v));
     let rate_limit = f.raw("rate_limit").map(|v| parse_rate_limit(&mut f, v));
     let headers = f.raw("headers").map(|v| parse_headers(&mut f, v));
+    let content_filter = f.raw("filter").map(|v| parse_filter(&mut f, v));
+    if let (Some(Some(_)), _) | (_, Some(Some(Some(_)))) = (&event_types, &content_filter) {
+        // The filter must fit the types it will stand beside, whichever of the two changes.
+        let current = state.store.get_endpoint(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
+        let types = event_types.clone().flatten().unwrap_or(current.event_types);
+        let filter = content_filter.clone().flatten().unwrap_or(current.content_filter);
+        if let Some(filter) = &filter {
+            check_filter(&state, &account, &mut f, &types, filter);
+        }
+    }
     f.finish().map_err(ApiError::Invalid)?;
     let patch = EndpointPatch {
         url: url.flatten(),
         description: description.flatten(),
         event_types: event_types.flatten(),
+        content_filter: content_filter.flatten(),
         rate_limit: rate_limit.flatten(),
         headers: headers.flatten(),
     };

@@ -7,6 +7,7 @@ mod auth;
 pub mod body;
 mod deliveries;
 pub mod depth;
+mod endpoint_fields;
 mod endpoint_stats;
 mod endpoints;
 pub mod error;

@@ -71,6 +71,8 @@ pub struct EndpointView {
     pub description: String,
     /// Subscribed types (`.*` patterns allowed); null for every type.
     pub event_types: Option<Vec<String>>,
+    /// What those events' `data` must hold (`data.balance <= 10`); null for anything.
+    pub filter: Option<String>,
     /// Whether it gets attempts.
     pub enabled: bool,
     /// Why it was disabled.
@@ -99,6 +101,7 @@ impl From<Endpoint> for EndpointView {
             url: e.url.to_string(),
             description: e.description,
             event_types: e.event_types.patterns().map(|ps| ps.iter().map(|p| p.as_str().to_owned()).collect()),
+            filter: e.content_filter.map(|f| f.as_str().to_owned()),
             enabled: e.enabled,
             disabled_reason: e.disabled_reason,
             disabled_at: e.disabled_at.map(|t| t.to_rfc3339_millis()),

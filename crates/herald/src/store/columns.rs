@@ -6,7 +6,7 @@
 use crate::{
     domain::{
         transition::{Missed, Resume},
-        CustomHeaders, DeliveryStatus, Timestamp, TypeFilter, TypePattern,
+        ContentFilter, CustomHeaders, DeliveryStatus, Subscription, Timestamp, TypeFilter, TypePattern,
     },
     store::{Sealer, SigningSecrets, StoreError, StoreResult},
 };
@@ -74,6 +74,17 @@ pub fn header_names(json: Option<String>) -> StoreResult<Vec<String>> {
         return Ok(Vec::new());
     };
     serde_json::from_str(&json).map_err(|e| StoreError::Corrupt(format!("header_names: {e}")))
+}
+
+/// Reads a stored `content_filter` column: the filter's text, `NULL` for none.
+pub fn content_filter(text: Option<String>) -> StoreResult<Option<ContentFilter>> {
+    text.map(|t| ContentFilter::parse(&t).map_err(|e| StoreError::Corrupt(format!("content_filter `{t}`: {e}"))))
+        .transpose()
+}
+
+/// What an endpoint receives, from its `event_types` and `content_filter` columns.
+pub fn subscription(types: Option<String>, filter: Option<String>) -> StoreResult<Subscription> {
+    Ok(Subscription { types: type_filter(types)?, content: content_filter(filter)? })
 }
 
 /// Reads a stored `event_types` column: a JSON array of patterns, `NULL` for every type.

@@ -3,8 +3,8 @@
 use std::{collections::HashSet, fmt};
 
 use crate::domain::{
-    AccountId, AttemptError, CustomHeaders, DeliveryId, DeliveryStatus, DisabledCause, EndpointId, EndpointSecret,
-    EndpointUrl, EventId, EventType, KeyId, RecoveryId, Timestamp, TypeFilter, Verdict,
+    AccountId, AttemptError, ContentFilter, CustomHeaders, DeliveryId, DeliveryStatus, DisabledCause, EndpointId,
+    EndpointSecret, EndpointUrl, EventId, EventType, KeyId, RecoveryId, Timestamp, TypeFilter, Verdict,
 };
 
 /// A customer of the platform.
@@ -40,6 +40,8 @@ pub struct Endpoint {
     pub description: String,
     /// Which event types it receives.
     pub event_types: TypeFilter,
+    /// What those events' `data` must hold, if anything.
+    pub content_filter: Option<ContentFilter>,
     /// Whether it gets attempts.
     pub enabled: bool,
     /// Why it was disabled.
@@ -99,6 +101,8 @@ pub struct NewEndpoint {
     pub description: String,
     /// Which event types it receives.
     pub event_types: TypeFilter,
+    /// What those events' `data` must hold, if anything.
+    pub content_filter: Option<ContentFilter>,
     /// Its signing secret.
     pub secret: EndpointSecret,
     /// Its cap on deliveries per second, if it has one.
@@ -116,6 +120,8 @@ pub struct EndpointPatch {
     pub description: Option<String>,
     /// A new subscription.
     pub event_types: Option<TypeFilter>,
+    /// A new filter on content (`Some(None)` removes it).
+    pub content_filter: Option<Option<ContentFilter>>,
     /// A new cap on deliveries per second (`Some(None)` removes it).
     pub rate_limit: Option<Option<u32>>,
     /// New custom headers, replacing all of them (empty removes them).

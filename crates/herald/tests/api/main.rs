@@ -40,6 +40,7 @@ mod answers;
 mod bad_input;
 mod concurrency;
 mod conformance;
+mod content_filters;
 mod crash;
 mod custom_headers;
 mod deliveries;

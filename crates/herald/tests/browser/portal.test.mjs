@@ -101,8 +101,8 @@ async function cutWithEllipsis(page, text) {
 
 /** An endpoint as the API reads it back: the fields a form may change. */
 async function subscription(accountId, endpointId) {
-  const { url, description, event_types, rate_limit } = await herald.admin("GET", `/v1/accounts/${accountId}/endpoints/${endpointId}`);
-  return { url, description, event_types, rate_limit };
+  const { url, description, event_types, rate_limit, filter } = await herald.admin("GET", `/v1/accounts/${accountId}/endpoints/${endpointId}`);
+  return { url, description, event_types, rate_limit, filter };
 }
 
 /** Counts the requests a page sends with `method`, so a test can show that none was sent. */
@@ -407,6 +407,7 @@ test("saving an endpoint from the edit form untouched changes nothing, whatever 
       if (description !== undefined) {
         body.description = description;
         body.rate_limit = 25;
+        if (eventTypes && eventTypes.includes("credits.low")) body.filter = "data.balance < 5";
       }
       const { id } = await herald.admin("POST", `/v1/accounts/${initech.id}/endpoints`, body);
       const before = await subscription(initech.id, id);
@@ -552,6 +553,32 @@ test("a disabled endpoint's failed and skipped deliveries are recovered from its
   await down.close();
 });
 
+test("a filter on content is set in the edit form, refused at its field when it reads an unknown field, and shown", async () => {
+  const oscorp = await herald.account("Oscorp");
+  const { context, page, failures } = await signIn(browser, oscorp.link);
+  const { id } = await herald.admin("POST", `/v1/accounts/${oscorp.id}/endpoints`,
+    { url: `${healthy.url}/oscorp`, event_types: ["project.*"] });
+  await page.goto(`${herald.address}/portal/endpoints/${id}/edit`);
+  await page.getByRole("heading", { level: 1, name: `Edit ${healthy.url}/oscorp` }).waitFor();
+
+  await page.getByLabel("Filter on content (optional)").fill("data.balance <= 10");
+  await page.getByRole("button", { name: "Save changes" }).click();
+  const error = page.locator("#filter-error");
+  await error.waitFor();
+  assert.match(await error.innerText(), /data\.balance/);
+  assert.equal(await page.getByLabel("Filter on content (optional)").getAttribute("aria-invalid"), "true");
+  assert.equal((await subscription(oscorp.id, id)).filter, null, "nothing refused is stored");
+
+  await page.getByLabel("Filter on content (optional)").fill('data.project_type == "scene_project"');
+  await page.getByRole("button", { name: "Save changes" }).click();
+  await page.waitForURL(`${herald.address}/portal/endpoints/${id}`);
+  await page.locator("#filter-text").getByText('data.project_type == "scene_project"').waitFor();
+  assert.equal((await subscription(oscorp.id, id)).filter, 'data.project_type == "scene_project"');
+  await screenshot(page, "endpoint-filter");
+  assert.deepEqual(failures, [], "no script errors");
+  await context.close();
+});
+
 test("the edit form keeps a pattern until it is unchecked, and refuses to subscribe to nothing", async () => {
   const hooli = await herald.account("Hooli");
   const { context, page, failures } = await signIn(browser, hooli.link);
@@ -570,7 +597,7 @@ test("the edit form keeps a pattern until it is unchecked, and refuses to subscr
   await screenshot(page, "edit-pattern");
   await page.getByLabel("project.*").uncheck();
   await save();
-  assert.deepEqual(await subscription(hooli.id, id), { url, description: "Billing", event_types: ["credits.low"], rate_limit: null });
+  assert.deepEqual(await subscription(hooli.id, id), { url, description: "Billing", event_types: ["credits.low"], rate_limit: null, filter: null });
 
   // Emptying the description clears it.
   await edit();

@@ -9,7 +9,7 @@ use super::{
     entry::{CatalogEntry, Compiled},
     violations::CatalogError,
 };
-use crate::domain::EventType;
+use crate::domain::{EventType, TypeFilter};
 
 /// All event types Herald accepts.
 ///
@@ -41,6 +41,24 @@ impl Catalog {
     /// object, and every schema violation is reported, sorted by pointer.
     pub fn validate(&self, t: &EventType, data: &Value) -> Result<(), CatalogError> {
         self.find(t).ok_or_else(|| CatalogError::UnknownType(t.to_string()))?.check(data).map_err(CatalogError::Invalid)
+    }
+
+    /// Whether some type that `types` selects has the `data` field at
+    /// `path` in its schema (a type without a schema takes any field).
+    pub fn knows_field(&self, types: &TypeFilter, path: &[String]) -> bool {
+        self.entries().filter(|e| types.matches(&e.event_type)).any(|e| match &e.schema {
+            None => true,
+            Some(schema) => {
+                let mut node = schema;
+                path.iter().all(|key| match node.get("properties").and_then(|p| p.get(key)) {
+                    Some(next) => {
+                        node = next;
+                        true
+                    }
+                    None => false,
+                })
+            }
+        })
     }
 
     fn find(&self, t: &EventType) -> Option<&Compiled> {

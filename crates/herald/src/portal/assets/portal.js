@@ -376,6 +376,7 @@ function endpointBody(existing, form) {
     const body = { url: form.url, event_types: form.event_types };
     if (form.description !== "") body.description = form.description;
     if (form.rate_limit !== null) body.rate_limit = form.rate_limit;
+    if (form.filter !== "") body.filter = form.filter;
     return body;
   }
   const body = {};
@@ -383,6 +384,7 @@ function endpointBody(existing, form) {
   if (form.description !== (existing.description ?? "")) body.description = form.description;
   if (!sameTypes(form.event_types, existing.event_types ?? null)) body.event_types = form.event_types;
   if (form.rate_limit !== (existing.rate_limit ?? null)) body.rate_limit = form.rate_limit;
+  if ((form.filter || null) !== (existing.filter ?? null)) body.filter = form.filter || null;
   return body;
 }
 
@@ -413,6 +415,8 @@ async function endpointForm(existing) {
     value: existing ? existing.url : "", placeholder: "https://example.com/webhooks" });
   const description = el("input", { id: "description", name: "description", type: "text",
     value: existing ? existing.description ?? "" : "" });
+  const filter = el("input", { id: "filter", name: "filter", type: "text", spellcheck: "false",
+    value: existing ? existing.filter ?? "" : "", placeholder: 'data.project_type == "scene_project"' });
   const rateLimit = el("input", { id: "rate_limit", name: "rate_limit", type: "text", inputmode: "numeric",
     value: existing && existing.rate_limit !== null && existing.rate_limit !== undefined ? String(existing.rate_limit) : "" });
   const submit = el("button", { type: "submit" }, existing ? "Save changes" : "Add endpoint");
@@ -421,6 +425,8 @@ async function endpointForm(existing) {
     field("URL", url, "Where Herald POSTs events. Must use https:// in production."),
     field("Description (optional)", description),
     types.node,
+    field("Filter on content (optional)", filter,
+      "Only events whose data matches are sent: data.<field> with ==, !=, <, <=, >, >=, in [...] or exists, joined with and, or, not. Empty for every event of the types above."),
     field("Rate limit (optional)", rateLimit,
       "The most deliveries per second this endpoint gets (1 to 10000); a second's worth may go at once. Empty for no limit. Deliveries over it wait their turn."),
     el("div", { class: "actions" }, submit,
@@ -428,7 +434,7 @@ async function endpointForm(existing) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const values = { url: url.value.trim(), description: description.value, event_types: types.value(),
-      rate_limit: rateLimitValue(rateLimit.value) };
+      rate_limit: rateLimitValue(rateLimit.value), filter: filter.value.trim() };
     const body = endpointBody(existing, values);
     submit.disabled = true;
     try {
@@ -765,6 +771,7 @@ async function endpointPage(id) {
         el("dt", {}, "Status"), el("dd", { id: "endpoint-status" }, endpointState(endpoint, retrying)),
         el("dt", {}, "Description"), el("dd", {}, endpoint.description || "—"),
         el("dt", {}, "Event types"), el("dd", {}, typesList(endpoint.event_types)),
+        el("dt", {}, "Filter"), el("dd", { id: "filter-text" }, endpoint.filter ? el("code", {}, endpoint.filter) : "None"),
         el("dt", {}, "Rate limit"), el("dd", { id: "rate-limit" }, rateLimitText(endpoint.rate_limit)),
         el("dt", {}, "Id"), el("dd", {}, el("code", {}, endpoint.id)),
         el("dt", {}, "Created"), el("dd", {}, time(endpoint.created_at))));

@@ -43,7 +43,7 @@ use super::{
     publish_rows::{insert_deliveries, insert_placed, DeliveryRow, EventRow, DELIVERY_CHUNK, EVENT_CHUNK},
 };
 use crate::{
-    domain::{AccountId, DeliveryId, Timestamp, TypeFilter},
+    domain::{AccountId, DeliveryId, EventData, Subscription, Timestamp},
     store::{
         columns,
         lease_ahead::{Leases, Secrets},
@@ -84,7 +84,7 @@ enum Fate {
 /// An endpoint as publishing sees it.
 struct Subscriber {
     id: String,
-    filter: TypeFilter,
+    filter: Subscription,
     enabled: bool,
     /// Where a delivery handed off to the dispatcher goes, and who signs it.
     target: Target,
@@ -231,7 +231,8 @@ async fn write_events(
         let mut leases = Leases::new(p.lease.as_ref());
         for event in &p.events {
             let mut made = 0;
-            for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
+            let data = EventData::of(&event.payload);
+            for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type, &data)) {
                 let id = DeliveryId::generate();
                 let lease_until = leases.take(&s.id, s.enabled);
                 if lease_until.is_some() {
@@ -283,7 +284,7 @@ async fn write_events(
 /// Step 3's statement, written out once.
 static SUBSCRIBERS_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT e.id, e.account_id, e.event_types, e.enabled, {TARGET_COLUMNS}
+        "SELECT e.id, e.account_id, e.event_types, e.content_filter, e.enabled, {TARGET_COLUMNS}
            FROM endpoints e WHERE e.account_id = ANY($1) ORDER BY e.id FOR SHARE"
     )
 });
@@ -299,7 +300,7 @@ async fn lock_subscribers(tx: &mut PgConnection, accounts: &[&str]) -> StoreResu
     for r in &found {
         let subscriber = Subscriber {
             id: r.try_get("id")?,
-            filter: columns::type_filter(r.try_get("event_types")?)?,
+            filter: columns::subscription(r.try_get("event_types")?, r.try_get("content_filter")?)?,
             enabled: r.try_get("enabled")?,
             target: target(r)?,
         };

@@ -72,8 +72,8 @@ impl<S: Engine> EndpointStore for S {
         }
         sqlx::query(
             "INSERT INTO endpoints (id, account_id, url, description, event_types, secret, created_at, updated_at,
-                                    rate_limit, header_names, headers)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10)",
+                                    rate_limit, header_names, headers, content_filter)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11)",
         )
         .arg(new.id.to_string())
         .arg(account.to_string())
@@ -85,6 +85,7 @@ impl<S: Engine> EndpointStore for S {
         .arg(new.rate_limit.map(i64::from))
         .arg(columns::header_names_json(&new.headers))
         .arg(columns::sealed_headers(self.sealer(), &new.headers)?)
+        .arg(new.content_filter.as_ref().map(|f| f.as_str().to_owned()))
         .execute(tx.exec())
         .await
         .map_err(StoreError::from_insert)?;
@@ -122,15 +123,18 @@ impl<S: Engine> EndpointStore for S {
         let description = patch.description.as_ref().unwrap_or(&current.description);
         let types = patch.event_types.as_ref().unwrap_or(&current.event_types);
         let rate_limit = patch.rate_limit.unwrap_or(current.rate_limit);
+        let content_filter = patch.content_filter.as_ref().unwrap_or(&current.content_filter);
         sqlx::query(
-            "UPDATE endpoints SET url = $1, description = $2, event_types = $3, updated_at = $4, rate_limit = $5
-             WHERE id = $6",
+            "UPDATE endpoints SET url = $1, description = $2, event_types = $3, updated_at = $4, rate_limit = $5,
+                content_filter = $6
+             WHERE id = $7",
         )
         .arg(url.as_str().to_owned())
         .arg(description.clone())
         .arg(columns::type_filter_json(types))
         .arg(now.millis())
         .arg(rate_limit.map(i64::from))
+        .arg(content_filter.as_ref().map(|f| f.as_str().to_owned()))
         .arg(id.to_string())
         .execute(tx.exec())
         .await?;

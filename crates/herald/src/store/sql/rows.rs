@@ -53,6 +53,7 @@ pub fn endpoint<R: Row<Database: Sql>>(row: &R) -> StoreResult<Endpoint> {
         url: EndpointUrl::from_trusted(&url).ok_or_else(|| corrupt("url", &url))?,
         description: row.col("description")?,
         event_types: columns::type_filter(row.col("event_types")?)?,
+        content_filter: columns::content_filter(row.col("content_filter")?)?,
         enabled: row.col("enabled")?,
         disabled_reason: row.col("disabled_reason")?,
         disabled_at: row.col::<Option<i64>>("disabled_at")?.map(Timestamp::from_millis),

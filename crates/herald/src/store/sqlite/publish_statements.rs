@@ -8,7 +8,7 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use super::claim::target;
 
 use crate::{
-    domain::{AccountId, DeliveryId, EndpointId, Timestamp, TypeFilter},
+    domain::{AccountId, DeliveryId, EndpointId, EventData, Subscription, Timestamp},
     store::{
         columns,
         lease_ahead::{Leases, Secrets},
@@ -37,7 +37,7 @@ pub enum Publishing {
 /// An endpoint as publishing sees it.
 struct Subscriber {
     id: String,
-    filter: TypeFilter,
+    filter: Subscription,
     enabled: bool,
     /// Where its leased deliveries go, and who signs them.
     target: Target,
@@ -71,7 +71,8 @@ pub fn publish(
     for (seq, event) in (first..).zip(events) {
         insert_event(tx, account, event, seq, false)?;
         let mut deliveries = 0;
-        for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type)) {
+        let data = EventData::of(&event.payload);
+        for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type, &data)) {
             let lease_until = leases.take(&s.id, s.enabled);
             let id = insert_delivery(tx, account, event, &s.id, s.enabled, first_attempt_at, lease_until)?;
             if lease_until.is_some() {
@@ -123,7 +124,10 @@ fn claim_positions(tx: &Transaction<'_>, account: &AccountId, n: usize) -> Store
 
 /// The statement of [`subscribers`], written out once.
 static SUBSCRIBERS_SQL: LazyLock<String> = LazyLock::new(|| {
-    format!("SELECT e.id, e.event_types, e.enabled, {TARGET_COLUMNS} FROM endpoints e WHERE e.account_id = ?")
+    format!(
+        "SELECT e.id, e.event_types, e.content_filter, e.enabled, {TARGET_COLUMNS} FROM endpoints e
+          WHERE e.account_id = ?"
+    )
 });
 
 /// The account's endpoints, with what a leased delivery needs of each.
@@ -134,7 +138,7 @@ fn subscribers(tx: &Transaction<'_>, account: &AccountId) -> StoreResult<Vec<Sub
     while let Some(r) = rows.next()? {
         subscribers.push(Subscriber {
             id: r.get("id")?,
-            filter: columns::type_filter(r.get("event_types")?)?,
+            filter: columns::subscription(r.get("event_types")?, r.get("content_filter")?)?,
             enabled: r.get("enabled")?,
             target: target(r)?,
         });
