@@ -55,6 +55,18 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Options::default()).await
 }
 
+/// Two nodes on one PostgreSQL database, or `None`, said aloud, when the
+/// suite runs on SQLite (one process's store).
+pub async fn spawn_two_nodes() -> Option<(TestApp, TestApp)> {
+    let app = spawn_app().await;
+    if app.database.engine() != crate::database::Engine::Postgres {
+        println!("skipped: needs HERALD_TEST_ENGINE=postgres (SQLite is one node's store)");
+        return None;
+    }
+    let other = app.second_node().await;
+    Some((app, other))
+}
+
 /// A Herald with the given options.
 pub async fn spawn_app_with(options: Options) -> TestApp {
     try_spawn_app_with(options).await.unwrap_or_else(|e| panic!("Herald builds: {e:#}"))

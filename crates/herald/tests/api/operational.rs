@@ -11,9 +11,8 @@ use serde_json::{json, Value};
 
 use crate::{
     checks::{expect_json, expect_problem},
-    database::Engine,
     fixtures::credits_low,
-    helpers::{spawn_app, spawn_app_with, Options, TestApp},
+    helpers::{spawn_app, spawn_app_with, spawn_two_nodes, Options, TestApp},
     receiver::{Receiver, Recorded},
     signature::assert_signed_by,
 };
@@ -167,12 +166,9 @@ async fn the_platform_can_send_itself_a_test_operational_event() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_announce_each_change_once() {
-    let app = spawn_app().await;
-    if app.database.engine() != Engine::Postgres {
-        println!("skipped: needs HERALD_TEST_ENGINE=postgres (SQLite is one node's store)");
+    let Some((app, other)) = spawn_two_nodes().await else {
         return;
-    }
-    let other = app.second_node().await;
+    };
     let (platform, _) = platform_listens(&app, Value::Null).await;
     let account = app.create_account().await;
     let url = Receiver::ok().await.url();

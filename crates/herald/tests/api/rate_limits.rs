@@ -9,9 +9,8 @@ use serde_json::{json, Value};
 
 use crate::{
     checks::{expect_json, expect_problem},
-    database::Engine,
     fixtures::credits_low,
-    helpers::{spawn_app, TestApp},
+    helpers::{spawn_app, spawn_two_nodes, TestApp},
     receiver::{Receiver, Recorded},
 };
 
@@ -65,12 +64,9 @@ async fn an_endpoint_gets_no_more_than_its_rate_limit_and_every_delivery_over_it
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_together_never_exceed_an_endpoints_rate_limit() {
-    let app = spawn_app().await;
-    if app.database.engine() != Engine::Postgres {
-        println!("skipped: needs HERALD_TEST_ENGINE=postgres (SQLite is one node's store)");
+    let Some((app, other)) = spawn_two_nodes().await else {
         return;
-    }
-    let other = app.second_node().await;
+    };
     let receiver = Receiver::ok().await;
     let (account, endpoint) = limited_endpoint(&app, &receiver, 4).await;
 

@@ -9,9 +9,8 @@ use serde_json::{json, Value};
 
 use crate::{
     checks::{expect_json, expect_problem, Poll},
-    database::Engine,
     fixtures::{self, credits_low},
-    helpers::{spawn_app, spawn_app_with, Options, TestApp},
+    helpers::{spawn_app, spawn_app_with, spawn_two_nodes, Options, TestApp},
     receiver::Receiver,
 };
 
@@ -95,14 +94,20 @@ async fn a_recovery_sends_again_only_the_failed_and_skipped_deliveries_of_its_ra
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_recovery_goes_page_by_page_and_queues_every_delivery_once() {
     let app = spawn_app().await;
-    let (account, endpoint, receiver, since) = skipped_deliveries(&app, 1200).await;
+    recovers_each_once(&app, &app).await;
+}
 
-    let asked = recover(&app, &account, &endpoint, json!({"since": since})).await;
-    let done = finished(&app, &account, &endpoint, &asked).await;
+/// Asks `asked` to recover 1200 skipped deliveries made on `app`: its
+/// recovery says it queued all of them, and each arrives once.
+async fn recovers_each_once(app: &TestApp, asked: &TestApp) {
+    let (account, endpoint, receiver, since) = skipped_deliveries(app, 1200).await;
+
+    let recovery = recover(asked, &account, &endpoint, json!({"since": since})).await;
+    let done = finished(app, &account, &endpoint, &recovery).await;
 
     assert_eq!(done["queued"], 1200, "{done:#}");
     let events: BTreeSet<String> = receiver.wait_for(1200).await.iter().map(|r| r.event_id()).collect();
-    assert_eq!((events.len(), receiver.count()), (1200, 1200), "each once");
+    assert_eq!((events.len(), receiver.count()), (1200, 1200), "each once, whichever node queued its page");
 }
 
 /// An account whose endpoint, disabled by hand, skipped `n` events; then
@@ -125,20 +130,10 @@ async fn skipped_deliveries(app: &TestApp, n: i64) -> (String, String, Receiver,
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_queue_each_delivery_of_a_recovery_once() {
-    let app = spawn_app().await;
-    if app.database.engine() != Engine::Postgres {
-        println!("skipped: needs HERALD_TEST_ENGINE=postgres (SQLite is one node's store)");
+    let Some((app, other)) = spawn_two_nodes().await else {
         return;
-    }
-    let other = app.second_node().await;
-    let (account, endpoint, receiver, since) = skipped_deliveries(&app, 1200).await;
-
-    let asked = recover(&other, &account, &endpoint, json!({"since": since})).await;
-    let done = finished(&app, &account, &endpoint, &asked).await;
-
-    assert_eq!(done["queued"], 1200, "{done:#}");
-    let events: BTreeSet<String> = receiver.wait_for(1200).await.iter().map(|r| r.event_id()).collect();
-    assert_eq!((events.len(), receiver.count()), (1200, 1200), "each once, whichever node queued its page");
+    };
+    recovers_each_once(&app, &other).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -154,6 +154,27 @@ function action(button, run) {
   return button;
 }
 
+/**
+ * Runs `run` when `form` is submitted, with `button` disabled meanwhile; a
+ * refusal is shown next to each field at fault (the first one focused) and
+ * in the banner.
+ */
+function onSubmit(form, button, run) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    button.disabled = true;
+    try {
+      await run();
+    } catch (error) {
+      const first = showFieldErrors(form, error);
+      say(problemLines(error), "error");
+      if (first) first.focus();
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
 /** Calls `tick` every few seconds while the page is open; skips a beat while one runs. */
 function live(tick) {
   let busy = false;
@@ -431,26 +452,16 @@ async function endpointForm(existing) {
       "The most deliveries per second this endpoint gets (1 to 10000); a second's worth may go at once. Empty for no limit. Deliveries over it wait their turn."),
     el("div", { class: "actions" }, submit,
       link(existing ? `/portal/endpoints/${existing.id}` : "/portal/", "Cancel", { class: "button secondary" })));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  onSubmit(form, submit, async () => {
     const values = { url: url.value.trim(), description: description.value, event_types: types.value(),
       rate_limit: rateLimitValue(rateLimit.value), filter: filter.value.trim() };
     const body = endpointBody(existing, values);
-    submit.disabled = true;
-    try {
-      if (values.event_types !== null && values.event_types.length === 0) throw nothingSubscribed();
-      if (existing && Object.keys(body).length === 0) return done(existing.id);
-      const saved = existing
-        ? await api("PATCH", `/endpoints/${existing.id}`, body)
-        : await api("POST", "/endpoints", body);
-      done(saved.id);
-    } catch (error) {
-      const first = showFieldErrors(form, error);
-      say(problemLines(error), "error");
-      if (first) first.focus();
-    } finally {
-      submit.disabled = false;
-    }
+    if (values.event_types !== null && values.event_types.length === 0) throw nothingSubscribed();
+    if (existing && Object.keys(body).length === 0) return done(existing.id);
+    const saved = existing
+      ? await api("PATCH", `/endpoints/${existing.id}`, body)
+      : await api("POST", "/endpoints", body);
+    done(saved.id);
   });
   return form;
 }
@@ -586,20 +597,10 @@ function headersSection(id, names) {
       field("Headers, one Name: value a line", text,
         "Replaces every custom header. Empty removes them. Host, Content-*, X-Webhook-*, webhook-* and connection headers are Herald's."),
       el("div", { class: "actions" }, save, cancel));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      save.disabled = true;
-      try {
-        const saved = await api("PATCH", `/endpoints/${id}`, { headers: headersValue(text.value) });
-        say(saved.header_names.length ? "Custom headers saved." : "Custom headers removed.");
-        show(saved.header_names);
-      } catch (error) {
-        const first = showFieldErrors(form, error);
-        say(problemLines(error), "error");
-        if (first) first.focus();
-      } finally {
-        save.disabled = false;
-      }
+    onSubmit(form, save, async () => {
+      const saved = await api("PATCH", `/endpoints/${id}`, { headers: headersValue(text.value) });
+      say(saved.header_names.length ? "Custom headers saved." : "Custom headers removed.");
+      show(saved.header_names);
     });
     replace(section, el("h2", { id: "headers-heading" }, "Custom headers"), form);
     text.focus();
@@ -627,29 +628,19 @@ function recoverSection(id, isEnabled) {
     field("Failed or skipped since", since,
       "Every failed or skipped delivery created since then is sent again, with a fresh schedule. A disabled endpoint is enabled first."),
     el("div", { class: "actions" }, submit));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    submit.disabled = true;
-    try {
-      const at = new Date(since.value);
-      const body = { since: Number.isNaN(at.getTime()) ? since.value : at.toISOString() };
-      if (!(await isEnabled())) await api("POST", `/endpoints/${id}/enable`, {});
-      let recovery = await api("POST", `/endpoints/${id}/recover`, body);
-      showFieldErrors(form, null);
-      say("Recovering…");
-      while (recovery.status === "running") {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        recovery = await api("GET", `/endpoints/${id}/recoveries/${recovery.id}`);
-      }
-      const what = recovery.queued === 1 ? "1 failed or skipped delivery" : `${recovery.queued} failed or skipped deliveries`;
-      say(recovery.status === "done" ? `Recovery queued ${what}.` : `Recovery stopped after ${what}: the endpoint was disabled.`);
-    } catch (error) {
-      const first = showFieldErrors(form, error);
-      say(problemLines(error), "error");
-      if (first) first.focus();
-    } finally {
-      submit.disabled = false;
+  onSubmit(form, submit, async () => {
+    const at = new Date(since.value);
+    const body = { since: Number.isNaN(at.getTime()) ? since.value : at.toISOString() };
+    if (!(await isEnabled())) await api("POST", `/endpoints/${id}/enable`, {});
+    let recovery = await api("POST", `/endpoints/${id}/recover`, body);
+    showFieldErrors(form, null);
+    say("Recovering…");
+    while (recovery.status === "running") {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      recovery = await api("GET", `/endpoints/${id}/recoveries/${recovery.id}`);
     }
+    const what = recovery.queued === 1 ? "1 failed or skipped delivery" : `${recovery.queued} failed or skipped deliveries`;
+    say(recovery.status === "done" ? `Recovery queued ${what}.` : `Recovery stopped after ${what}: the endpoint was disabled.`);
   });
   return el("section", { "aria-labelledby": "recover-heading" },
     el("h2", { id: "recover-heading" }, "Recover failed deliveries"), form);
