@@ -110,6 +110,15 @@ impl<S: Engine> RecoveryStore for S {
     }
 
     async fn recover_page(&self, page: u32, first_attempt_at: Timestamp, now: Timestamp) -> StoreResult<bool> {
+        // Asked every poll interval: a read first, so that no write
+        // transaction (on SQLite, the database's one write lock) is taken
+        // while there is nothing to recover.
+        let running = sqlx::query("SELECT 1 AS one FROM recoveries WHERE status = 'running' LIMIT 1")
+            .fetch_optional(self.reads())
+            .await?;
+        if running.is_none() {
+            return Ok(false);
+        }
         let mut tx = self.begin_write().await?;
         let Some(row) = sqlx::query(&format!(
             "SELECT * FROM recoveries WHERE status = 'running' ORDER BY created_at LIMIT 1{}",
