@@ -8,7 +8,7 @@ use super::{error::ApiError, AppState};
 use crate::{
     domain::{
         secret::{same_secret, token_hash},
-        AccountId, Timestamp,
+        AccountId, EndpointId, Timestamp,
     },
     web::{cookie_token, CSRF_HEADER},
 };
@@ -32,6 +32,15 @@ impl Caller {
             Self::Account(own) if *own == id => Ok(id),
             Self::Account(_) => Err(ApiError::NotFound("account")),
         }
+    }
+
+    /// Parses the `{account}` and `{endpoint}` of a path, as
+    /// [`account`](Self::account) does the account; an id that is not an
+    /// endpoint's is a 404 too.
+    pub fn endpoint(&self, account: &str, endpoint: &str) -> Result<(AccountId, EndpointId), ApiError> {
+        let account = self.account(account)?;
+        let endpoint = EndpointId::parse(endpoint).map_err(|_| ApiError::NotFound("endpoint"))?;
+        Ok((account, endpoint))
     }
 
     /// Refuses account keys.

@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{auth::Caller, error::ApiError, path::Path, AppState};
 use crate::{
-    domain::{EndpointId, Timestamp},
+    domain::Timestamp,
     store::{HourOutcomes, HOUR_MILLIS},
 };
 
@@ -83,8 +83,7 @@ async fn endpoint_stats(
     caller: Caller,
     Path((account, endpoint)): Path<(String, String)>,
 ) -> Result<Json<EndpointStatsView>, ApiError> {
-    let account = caller.account(&account)?;
-    let endpoint = EndpointId::parse(&endpoint).map_err(|_| ApiError::NotFound("endpoint"))?;
+    let (account, endpoint) = caller.endpoint(&account, &endpoint)?;
     state.store.get_endpoint(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
     let since = window_start(Timestamp::now());
     let counted =

@@ -19,9 +19,7 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{
-        envelope::envelope_bytes, AccountId, CustomHeaders, EndpointId, EventId, EventType, Timestamp, TypeFilter,
-    },
+    domain::{envelope::envelope_bytes, CustomHeaders, EndpointId, EventId, EventType, Timestamp, TypeFilter},
     store::{EndpointPatch, NewEndpoint, NewEvent, StoreError},
 };
 
@@ -39,12 +37,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enable_endpoint))
         .routes(routes!(disable_endpoint))
         .routes(routes!(send_test))
-}
-
-fn ids(caller: &Caller, account: &str, endpoint: &str) -> Result<(AccountId, EndpointId), ApiError> {
-    let account = caller.account(account)?;
-    let endpoint = EndpointId::parse(endpoint).map_err(|_| ApiError::NotFound("endpoint"))?;
-    Ok((account, endpoint))
 }
 
 /// Register an endpoint; the answer carries its signing secret.
@@ -137,7 +129,7 @@ async fn get_endpoint(
     caller: Caller,
     Path((account, endpoint)): Path<(String, String)>,
 ) -> Result<Json<EndpointView>, ApiError> {
-    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let (account, endpoint) = caller.endpoint(&account, &endpoint)?;
     let found = state.store.get_endpoint(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
     Ok(Json(found.into()))
 }
@@ -155,7 +147,7 @@ async fn update_endpoint(
     Path((account, endpoint)): Path<(String, String)>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<EndpointView>, ApiError> {
-    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let (account, endpoint) = caller.endpoint(&account, &endpoint)?;
     let mut f = Fields::new(&body, "");
     let url = f.optional_str("url").map(|u| parse_url(&state, &mut f, u));
     let description = f.optional_str("description").map(|d| parse_description(&mut f, d));
@@ -198,7 +190,7 @@ async fn delete_endpoint(
     caller: Caller,
     Path((account, endpoint)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let (account, endpoint) = caller.endpoint(&account, &endpoint)?;
     state.store.delete_endpoint(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -211,7 +203,7 @@ async fn get_secret(
     caller: Caller,
     Path((account, endpoint)): Path<(String, String)>,
 ) -> Result<Json<SecretView>, ApiError> {
-    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let (account, endpoint) = caller.endpoint(&account, &endpoint)?;
     let secrets = state.store.get_secrets(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
     Ok(Json(SecretView { secret: secrets.current }))
 }
@@ -224,7 +216,7 @@ async fn get_headers(
     caller: Caller,
     Path((account, endpoint)): Path<(String, String)>,
 ) -> Result<Json<HeadersView>, ApiError> {
-    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let (account, endpoint) = caller.endpoint(&account, &endpoint)?;
     let headers = state.store.get_headers(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
     Ok(Json(headers.into()))
 }
@@ -241,7 +233,7 @@ async fn rotate_secret(
     Path((account, endpoint)): Path<(String, String)>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<SecretView>, ApiError> {
-    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let (account, endpoint) = caller.endpoint(&account, &endpoint)?;
     let mut f = Fields::new(&body, "");
     let grace = f.optional_u64("grace_seconds").unwrap_or(86_400);
     if grace > MAX_GRACE_SECONDS {
@@ -272,7 +264,7 @@ async fn enable_endpoint(
     Path((account, endpoint)): Path<(String, String)>,
     JsonBody(body): JsonBody,
 ) -> Result<Json<EndpointView>, ApiError> {
-    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let (account, endpoint) = caller.endpoint(&account, &endpoint)?;
     let mut f = Fields::new(&body, "");
     let redeliver = f.optional_bool("redeliver_missed").unwrap_or(false);
     f.finish().map_err(ApiError::Invalid)?;
@@ -293,7 +285,7 @@ async fn disable_endpoint(
     caller: Caller,
     Path((account, endpoint)): Path<(String, String)>,
 ) -> Result<Json<EndpointView>, ApiError> {
-    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let (account, endpoint) = caller.endpoint(&account, &endpoint)?;
     let reason = match caller {
         Caller::Admin => "disabled by the platform",
         Caller::Account(_) => "disabled by the account",
@@ -319,7 +311,7 @@ async fn send_test(
     Path((account, endpoint)): Path<(String, String)>,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<DeliveryView>), ApiError> {
-    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let (account, endpoint) = caller.endpoint(&account, &endpoint)?;
     let mut f = Fields::new(&body, "");
     let raw_type = f.required_str("type");
     let entry = raw_type.and_then(|t| {

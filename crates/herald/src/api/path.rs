@@ -37,6 +37,7 @@ fn resource(key: &str) -> &'static str {
         "endpoint" => "endpoint",
         "event" => "event",
         "delivery" => "delivery",
+        "recovery" => "recovery",
         _ => "resource",
     }
 }

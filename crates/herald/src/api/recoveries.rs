@@ -16,7 +16,7 @@ use super::{
     AppState,
 };
 use crate::{
-    domain::{AccountId, EndpointId, RecoveryId, Timestamp},
+    domain::{RecoveryId, Timestamp},
     store::{Recovery, RecoveryStatus},
 };
 
@@ -62,12 +62,6 @@ impl From<Recovery> for RecoveryView {
     }
 }
 
-fn ids(caller: &Caller, account: &str, endpoint: &str) -> Result<(AccountId, EndpointId), ApiError> {
-    let account = caller.account(account)?;
-    let endpoint = EndpointId::parse(endpoint).map_err(|_| ApiError::NotFound("endpoint"))?;
-    Ok((account, endpoint))
-}
-
 /// A time field: RFC 3339 with an offset, not in the future.
 fn parse_time(f: &mut Fields<'_>, key: &'static str, raw: &str, now: Timestamp) -> Option<Timestamp> {
     match Timestamp::parse_rfc3339(raw) {
@@ -97,7 +91,7 @@ async fn recover(
     Path((account, endpoint)): Path<(String, String)>,
     JsonBody(body): JsonBody,
 ) -> Result<(StatusCode, Json<RecoveryView>), ApiError> {
-    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let (account, endpoint) = caller.endpoint(&account, &endpoint)?;
     let now = Timestamp::now();
     let mut f = Fields::new(&body, "");
     let since = f.required_str("since").and_then(|s| parse_time(&mut f, "since", s, now));
@@ -130,7 +124,7 @@ async fn get_recovery(
     caller: Caller,
     Path((account, endpoint, recovery)): Path<(String, String, String)>,
 ) -> Result<Json<RecoveryView>, ApiError> {
-    let (account, endpoint) = ids(&caller, &account, &endpoint)?;
+    let (account, endpoint) = caller.endpoint(&account, &endpoint)?;
     let id = RecoveryId::parse(&recovery).map_err(|_| ApiError::NotFound("recovery"))?;
     let found = state.store.get_recovery(&account, &endpoint, &id).await.map_err(ApiError::from_store("recovery"))?;
     Ok(Json(found.into()))
