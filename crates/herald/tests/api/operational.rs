@@ -1,8 +1,8 @@
 //! Operational events: Herald tells the platform when an endpoint goes dark
 //! or comes back (`endpoint.disabled`, `endpoint.gone`, `endpoint.enabled`),
 //! as events of the `herald` account. They reach the platform's own
-//! endpoints signed, and are logged and polled like any event; publishing
-//! them by hand is refused.
+//! endpoints signed, and are logged, polled and streamed like any event;
+//! publishing them by hand is refused.
 
 use std::collections::BTreeSet;
 
@@ -15,6 +15,7 @@ use crate::{
     helpers::{spawn_app, spawn_app_with, spawn_two_nodes, Options, TestApp},
     receiver::{Receiver, Recorded},
     signature::assert_signed_by,
+    sse::Stream,
 };
 
 const HERALD: &str = "herald";
@@ -119,6 +120,22 @@ async fn disabling_by_hand_and_re_enabling_are_announced_once_each() {
     assert_eq!(told[1].1["redeliver_missed"], true);
     assert_eq!(told[2].0, "endpoint.disabled");
     assert_eq!(platform.count(), 3, "each change reaches the platform once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_without_an_endpoint_hears_of_a_disable_on_the_live_stream() {
+    let app = spawn_app().await;
+    let mut stream = Stream::open(&app, HERALD).await;
+    let account = app.create_account().await;
+    let endpoint = app.create_endpoint(&account, &Receiver::ok().await.url()).await;
+
+    app.endpoint_action(&account, &endpoint.id, "disable", json!({})).await;
+
+    let told = stream.next_event().await;
+    assert_eq!(told.event, "endpoint.disabled");
+    let envelope: Value = serde_json::from_slice(&told.data).expect("a JSON envelope");
+    assert_eq!(envelope["data"]["endpoint_id"], endpoint.id.as_str());
+    assert_eq!(envelope["data"]["cause"], "manual");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
