@@ -27,6 +27,7 @@ mod fixtures;
 mod helpers;
 mod hostile_servers;
 mod options;
+mod publisher;
 mod receiver;
 mod rotated;
 mod routes;
