@@ -102,6 +102,7 @@ async fn fill(store: &SharedStore, args: &Args) -> anyhow::Result<(AccountId, Ve
             content_filter: None,
             secret: herald::domain::EndpointSecret::generate(),
             rate_limit: None,
+            ordered: false,
             headers: Default::default(),
         };
         endpoints.push(store.create_endpoint(&account, &new, u32::MAX, now).await?.id);

@@ -41,8 +41,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Register an endpoint; the answer carries its signing secret.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…", "rate_limit"?: 1…10000 | null, "headers"?: {"Authorization": "…"} | null, "filter"?: "data.balance <= 10" | null}"#,
-        example = json!({"url": "https://example.com/webhooks", "description": "orders", "event_types": ["project.*", "credits.low"], "rate_limit": 50, "headers": {"Authorization": "Bearer gateway-token"}, "filter": "data.project_type == \"scene_project\""})),
+    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…", "rate_limit"?: 1…10000 | null, "headers"?: {"Authorization": "…"} | null, "filter"?: "data.balance <= 10" | null, "ordered"?: false}"#,
+        example = json!({"url": "https://example.com/webhooks", "description": "orders", "event_types": ["project.*", "credits.low"], "rate_limit": 50, "headers": {"Authorization": "Bearer gateway-token"}, "filter": "data.project_type == \"scene_project\"", "ordered": false})),
     responses((status = 201, body = CreatedEndpointView),
         (status = 409, body = super::error::Problem, description = "the account has HERALD_MAX_ENDPOINTS_PER_ACCOUNT endpoints already"),
         (status = 422, body = super::error::Problem)))]
@@ -63,6 +63,7 @@ async fn create_endpoint(
     let rate_limit = f.raw("rate_limit").map_or(Some(None), |v| parse_rate_limit(&mut f, v));
     let headers = f.raw("headers").map_or(Some(CustomHeaders::default()), |v| parse_headers(&mut f, v));
     let content_filter = f.raw("filter").map_or(Some(None), |v| parse_filter(&mut f, v));
+    let ordered = f.optional_bool("ordered").unwrap_or(false);
     if let (Some(types), Some(Some(filter))) = (&event_types, &content_filter) {
         check_filter(&state, &account, &mut f, types, filter);
     }
@@ -87,6 +88,7 @@ async fn create_endpoint(
         content_filter,
         secret,
         rate_limit,
+        ordered,
         headers,
     };
     let max = state.config.max_endpoints_per_account;
@@ -135,9 +137,10 @@ async fn get_endpoint(
 }
 
 /// Change an endpoint's `url`, `description`, `event_types` (null = every type), `filter` (null = none),
-/// `rate_limit` (null = none) or `headers` (the whole set; null or {} = none).
+/// `rate_limit` (null = none), `ordered` (true: one delivery at a time, in publish order)
+/// or `headers` (the whole set; null or {} = none).
 #[utoipa::path(patch, path = "/v1/accounts/{account}/endpoints/{endpoint}", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?, "filter"?, "rate_limit"?, "headers"?}"#,
+    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?, "filter"?, "rate_limit"?, "ordered"?, "headers"?}"#,
         example = json!({"description": "orders, v2", "event_types": null})),
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
@@ -155,6 +158,7 @@ async fn update_endpoint(
     let rate_limit = f.raw("rate_limit").map(|v| parse_rate_limit(&mut f, v));
     let headers = f.raw("headers").map(|v| parse_headers(&mut f, v));
     let content_filter = f.raw("filter").map(|v| parse_filter(&mut f, v));
+    let ordered = f.optional_bool("ordered");
     if let (Some(Some(_)), _) | (_, Some(Some(Some(_)))) = (&event_types, &content_filter) {
         // The filter must fit the types it will stand beside, whichever of the two changes.
         let current = state.store.get_endpoint(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
@@ -171,6 +175,7 @@ async fn update_endpoint(
         event_types: event_types.flatten(),
         content_filter: content_filter.flatten(),
         rate_limit: rate_limit.flatten(),
+        ordered,
         headers: headers.flatten(),
     };
     let updated = state

@@ -85,6 +85,9 @@ pub struct EndpointView {
     /// Its cap on deliveries per second (a burst of one second's worth may
     /// go at once), over every node; null for none.
     pub rate_limit: Option<u32>,
+    /// Whether its deliveries go one at a time, in publish order: a failing
+    /// one holds the later ones until it succeeds or its schedule runs out.
+    pub ordered: bool,
     /// The names of its custom headers, sent with each attempt; their values
     /// are at `GET …/endpoints/{endpoint}/headers`.
     pub header_names: Vec<String>,
@@ -107,6 +110,7 @@ impl From<Endpoint> for EndpointView {
             disabled_at: e.disabled_at.map(|t| t.to_rfc3339_millis()),
             disabled_cause: e.disabled_cause,
             rate_limit: e.rate_limit,
+            ordered: e.ordered,
             header_names: e.header_names,
             created_at: e.created_at.to_rfc3339_millis(),
             updated_at: e.updated_at.to_rfc3339_millis(),

@@ -22,7 +22,7 @@ use super::{
 use crate::{
     config::Config,
     domain::{transition::decide, AttemptError, DeliveryId, EndpointId, Timestamp, Verdict},
-    store::{Attempt, ClaimedDelivery, Outcome, SharedStore},
+    store::{Attempt, ClaimedDelivery, Outcome, SharedStore, StoreResult},
 };
 
 /// The most deliveries leased in one claim.
@@ -188,7 +188,7 @@ impl Dispatcher {
         let now = Timestamp::now();
         let lease_until = now.plus(config.delivery_timeout + config.lease_margin);
         let full = self.shared.work.full_endpoints();
-        match self.shared.store.claim_due(now, room as u32, &full, lease_until).await {
+        match claim_both(&self.shared.store, now, room as u32, &full, lease_until).await {
             Ok(claimed) => {
                 let count = claimed.len();
                 let fed: HashSet<EndpointId> = claimed.iter().map(|d| d.endpoint_id.clone()).collect();
@@ -274,6 +274,23 @@ impl Dispatcher {
         }
         release(&self.shared.store, &unsent).await;
     }
+}
+
+/// Leases due deliveries: the general ones first, then ordered endpoints'
+/// heads in what room is left.
+async fn claim_both(
+    store: &SharedStore,
+    now: Timestamp,
+    room: u32,
+    full: &[EndpointId],
+    lease_until: Timestamp,
+) -> StoreResult<Vec<ClaimedDelivery>> {
+    let mut claimed = store.claim_due(now, room, full, lease_until).await?;
+    let left = room.saturating_sub(claimed.len() as u32);
+    if left > 0 {
+        claimed.extend(store.claim_heads(now, left, lease_until).await?);
+    }
+    Ok(claimed)
 }
 
 async fn release(store: &SharedStore, ids: &[DeliveryId]) {

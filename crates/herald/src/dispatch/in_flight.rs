@@ -313,6 +313,7 @@ mod tests {
                 manual: false,
                 rate_limit: None,
                 headers: Default::default(),
+                ordered: false,
             },
             lease_until: Timestamp::from_millis(0),
         }

@@ -42,8 +42,9 @@ pub struct Recorder {
 impl Recorder {
     /// Starts the recording task; `work` learns of each outcome once it is
     /// recorded (or given up), and `rescheduled` is woken after a group that
-    /// put deliveries back for a later attempt: the store's next due time
-    /// may be sooner now.
+    /// put deliveries back for a later attempt (the store's next due time
+    /// may be sooner now) or held an ordered endpoint's head (the next one
+    /// is due now).
     pub fn start(store: SharedStore, work: InFlight, rescheduled: Arc<Notify>) -> (Self, JoinHandle<()>) {
         let (queue, outcomes) = mpsc::channel(QUEUE);
         let closing = CancellationToken::new();
@@ -90,7 +91,9 @@ async fn serve(
         for outcome in group.iter() {
             work.sent(&outcome.delivery.id);
         }
-        if group.iter().any(|o| matches!(o.verdict, Verdict::RetryAt(_))) {
+        // Put back for later, or an ordered endpoint's head moved on (the
+        // next one may be claimed now).
+        if group.iter().any(|o| matches!(o.verdict, Verdict::RetryAt(_)) || o.delivery.ordered) {
             rescheduled.notify_one();
         }
     }

@@ -1,6 +1,7 @@
 //! The hand-off's rules, for both engines' publishes: which new deliveries a
 //! publish leases to this process in its own commit (only deliveries of
-//! enabled endpoints not in [`LeaseAhead::full`], at most `per_endpoint` for
+//! enabled endpoints not in [`LeaseAhead::full`], never those of ordered
+//! endpoints, which wait for their turn, at most `per_endpoint` for
 //! one endpoint and `limit` over the whole publish), and those deliveries as
 //! a claim would have returned them, so the dispatcher sends them without
 //! reading them back.
@@ -45,10 +46,12 @@ impl<'a> Leases<'a> {
     /// Whether a new delivery to `endpoint` is leased, and until when: counts
     /// it against the room if so, and notes a pending delivery left unleased
     /// otherwise, unless its endpoint was full from the start (the offer
-    /// answers for those). A skipped delivery (`enabled` false) is never leased.
-    pub fn take(&mut self, endpoint: &'a str, enabled: bool) -> Option<Timestamp> {
+    /// answers for those). A skipped delivery (`enabled` false) is never
+    /// leased, nor one to an `ordered` endpoint: the dispatcher claims its
+    /// endpoint's head when its turn comes.
+    pub fn take(&mut self, endpoint: &'a str, enabled: bool, ordered: bool) -> Option<Timestamp> {
         let lease = match self.lease {
-            Some(lease) if enabled && self.left > 0 => lease,
+            Some(lease) if enabled && !ordered && self.left > 0 => lease,
             _ => {
                 self.unleased |= enabled;
                 return None;

@@ -52,6 +52,8 @@ pub struct Endpoint {
     pub disabled_cause: Option<DisabledCause>,
     /// Its cap on deliveries per second, if it has one.
     pub rate_limit: Option<u32>,
+    /// Whether its deliveries go one at a time, in publish order.
+    pub ordered: bool,
     /// The names of its custom headers (their values stay sealed).
     pub header_names: Vec<String>,
     /// When it was created.
@@ -107,6 +109,8 @@ pub struct NewEndpoint {
     pub secret: EndpointSecret,
     /// Its cap on deliveries per second, if it has one.
     pub rate_limit: Option<u32>,
+    /// Whether its deliveries go one at a time, in publish order.
+    pub ordered: bool,
     /// Headers sent with each attempt.
     pub headers: CustomHeaders,
 }
@@ -124,6 +128,9 @@ pub struct EndpointPatch {
     pub content_filter: Option<Option<ContentFilter>>,
     /// A new cap on deliveries per second (`Some(None)` removes it).
     pub rate_limit: Option<Option<u32>>,
+    /// Ordered delivery on or off. Off lets the deliveries it holds go at
+    /// once; on orders the deliveries made from then on.
+    pub ordered: Option<bool>,
     /// New custom headers, replacing all of them (empty removes them).
     pub headers: Option<CustomHeaders>,
 }
@@ -463,4 +470,7 @@ pub struct ClaimedDelivery {
     pub rate_limit: Option<u32>,
     /// The endpoint's custom headers, opened.
     pub headers: CustomHeaders,
+    /// Whether it is its ordered endpoint's head: once its outcome is
+    /// recorded, the next one may be claimed.
+    pub ordered: bool,
 }

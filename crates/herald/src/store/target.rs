@@ -5,6 +5,8 @@
 //! is sent goes here, then into each engine's one `target` reader
 //! (`sqlite/claim.rs`, `postgres/claim.rs`).
 
+use std::sync::LazyLock;
+
 use crate::{
     domain::{CustomHeaders, DeliveryId, EndpointId, EventId},
     store::{columns, ClaimedDelivery, NewEvent, Sealer, SigningSecrets, StoreResult},
@@ -12,6 +14,19 @@ use crate::{
 
 /// The endpoint columns a [`Target`] is read from, on `endpoints e`.
 pub const TARGET_COLUMNS: &str = "e.url, e.secret, e.previous_secret, e.previous_expires_at, e.rate_limit, e.headers";
+
+/// What a claim reads of the deliveries it picks (`deliveries d`), with
+/// their endpoints' [`Target`] and their events' bodies: a [`Due`] each.
+/// The claim adds its own `WHERE`.
+pub static DUE_SELECT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT d.id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count, d.schedule_base, d.manual,
+                {TARGET_COLUMNS}, ev.payload
+           FROM deliveries d
+           JOIN endpoints e ON e.id = d.endpoint_id
+           JOIN events ev ON ev.id = d.event_id"
+    )
+});
 
 /// What a delivery needs of its endpoint, as read with its delivery.
 pub(crate) struct Target {
@@ -87,6 +102,7 @@ impl ClaimedDelivery {
             attempt_n: u32::try_from(due.attempt_count + 1).unwrap_or(u32::MAX),
             schedule_step: u32::try_from(due.attempt_count - due.schedule_base).unwrap_or(0),
             manual: due.manual,
+            ordered: false,
         })
     }
 
@@ -113,6 +129,7 @@ impl ClaimedDelivery {
             attempt_n: 1,
             schedule_step: 0,
             manual: false,
+            ordered: false,
         }
     }
 }

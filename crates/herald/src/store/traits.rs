@@ -203,6 +203,20 @@ pub trait DueStore {
     async fn take_slot(&self, endpoint: &EndpointId, per_second: u32, now: Timestamp) -> StoreResult<Timestamp>;
 }
 
+/// Ordered endpoints: one delivery at a time each, in publish order.
+#[async_trait]
+pub trait HeadStore {
+    /// Leases until `lease_until` the heads (earliest pending deliveries)
+    /// of up to `limit` enabled ordered endpoints, each one only if it is
+    /// due and no one holds it.
+    async fn claim_heads(
+        &self,
+        now: Timestamp,
+        limit: u32,
+        lease_until: Timestamp,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+}
+
 /// Endpoints disabled and re-enabled, noted in the transaction that changed
 /// them, until they are published as operational events.
 #[async_trait]
@@ -284,6 +298,7 @@ pub trait Store:
     + DeliveryStore
     + DispatchStore
     + DueStore
+    + HeadStore
     + OpsStore
     + PortalStore
     + Send

@@ -153,7 +153,7 @@ fn leases_held_sql() -> String {
 
 /// Waits until every accepted event reached both receivers and the store has
 /// no delivery left pending, so that every second attempt has arrived too.
-async fn wait_until_settled(database: &TestDatabase, receivers: &[Receiver], accepted: &BTreeSet<String>) {
+pub(crate) async fn wait_until_settled(database: &TestDatabase, receivers: &[Receiver], accepted: &BTreeSet<String>) {
     let poll = Poll::new(format!("{} accepted events to reach every endpoint", accepted.len()));
     loop {
         let missing: Vec<(String, usize, Vec<String>)> = receivers
@@ -249,7 +249,7 @@ impl Publishing {
 }
 
 /// One `herald serve` process; killed when dropped, its log printed if the test failed.
-struct Node {
+pub(crate) struct Node {
     /// For the log's file name and the failure report.
     name: String,
     /// The database it runs on.
@@ -264,7 +264,7 @@ struct Node {
 
 impl Node {
     /// Starts the process on a free port (readiness is [`Node::wait_until_ready`]).
-    fn start(name: &str, database: &TestDatabase, logs: &TempDir) -> Self {
+    pub(crate) fn start(name: &str, database: &TestDatabase, logs: &TempDir) -> Self {
         let mut node = Self {
             name: name.to_string(),
             database_url: database.url(),
@@ -296,7 +296,7 @@ impl Node {
     }
 
     /// Polls `/readyz` until it answers `200`; fails if the process exits first.
-    async fn wait_until_ready(&mut self) {
+    pub(crate) async fn wait_until_ready(&mut self) {
         let client = reqwest::Client::new();
         let poll = Poll::new(format!("{} to be ready at {}", self.name, self.address));
         loop {
@@ -313,7 +313,7 @@ impl Node {
     }
 
     /// `kill -9`, and the process reaped.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {
             child.kill().expect("SIGKILL is delivered");
             child.wait().expect("the killed node is reaped");
@@ -321,16 +321,16 @@ impl Node {
     }
 
     /// Starts the process again on the same database.
-    fn restart(&mut self) {
+    pub(crate) fn restart(&mut self) {
         self.kill();
         self.spawn();
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
 
-    async fn create_account(&self, client: &reqwest::Client) -> String {
+    pub(crate) async fn create_account(&self, client: &reqwest::Client) -> String {
         let response = client
             .post(self.url("/v1/accounts"))
             .bearer_auth(ADMIN_TOKEN)
@@ -342,10 +342,15 @@ impl Node {
     }
 
     async fn create_endpoint(&self, client: &reqwest::Client, account: &str, url: &str) {
+        self.create_endpoint_with(client, account, json!({ "url": url })).await;
+    }
+
+    /// A new endpoint from the given request body.
+    pub(crate) async fn create_endpoint_with(&self, client: &reqwest::Client, account: &str, body: serde_json::Value) {
         let response = client
             .post(self.url(&format!("/v1/accounts/{account}/endpoints")))
             .bearer_auth(ADMIN_TOKEN)
-            .json(&json!({ "url": url }))
+            .json(&body)
             .send()
             .await
             .expect("POST …/endpoints sent");

@@ -57,6 +57,8 @@ mod logs;
 mod nodes;
 mod operational;
 mod ops;
+mod ordered;
+mod ordered_crash;
 mod polling;
 mod portal;
 mod publish;

@@ -101,8 +101,26 @@ async function cutWithEllipsis(page, text) {
 
 /** An endpoint as the API reads it back: the fields a form may change. */
 async function subscription(accountId, endpointId) {
-  const { url, description, event_types, rate_limit, filter } = await herald.admin("GET", `/v1/accounts/${accountId}/endpoints/${endpointId}`);
-  return { url, description, event_types, rate_limit, filter };
+  const { url, description, event_types, rate_limit, filter, ordered } = await herald.admin("GET", `/v1/accounts/${accountId}/endpoints/${endpointId}`);
+  return { url, description, event_types, rate_limit, filter, ordered };
+}
+
+/**
+ * Opens an endpoint's edit form (`edit`) and saves it (`save`), waiting for
+ * the endpoint's page: what the tests of the form's settings share.
+ */
+function endpointForm(page, id, url) {
+  return {
+    edit: async () => {
+      await page.goto(`${herald.address}/portal/endpoints/${id}/edit`);
+      await page.getByRole("heading", { level: 1, name: `Edit ${url}` }).waitFor();
+    },
+    save: async () => {
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await page.waitForURL(`${herald.address}/portal/endpoints/${id}`);
+      await page.getByRole("heading", { level: 1, name: url, exact: true }).waitFor();
+    },
+  };
 }
 
 /** Counts the requests a page sends with `method`, so a test can show that none was sent. */
@@ -407,6 +425,7 @@ test("saving an endpoint from the edit form untouched changes nothing, whatever 
       if (description !== undefined) {
         body.description = description;
         body.rate_limit = 25;
+        body.ordered = true;
         if (eventTypes && eventTypes.includes("credits.low")) body.filter = "data.balance < 5";
       }
       const { id } = await herald.admin("POST", `/v1/accounts/${initech.id}/endpoints`, body);
@@ -421,6 +440,7 @@ test("saving an endpoint from the edit form untouched changes nothing, whatever 
       assert.deepEqual(ticked.sort(), [...(eventTypes || [])].sort(), label);
       assert.equal(await page.getByLabel("Description (optional)").inputValue(), description || "", label);
       assert.equal(await page.getByLabel("Rate limit (optional)").inputValue(), description === undefined ? "" : "25", label);
+      assert.equal(await page.getByLabel("Deliver in publish order").isChecked(), description !== undefined, label);
 
       await page.getByRole("button", { name: "Save changes" }).click();
       await page.waitForURL(`${herald.address}/portal/endpoints/${id}`);
@@ -436,14 +456,7 @@ test("a rate limit is set in the edit form, shown on the endpoint, refused at it
   const umbrella = await herald.account("Umbrella");
   const { context, page, failures } = await signIn(browser, umbrella.link);
   const { id } = await herald.admin("POST", `/v1/accounts/${umbrella.id}/endpoints`, { url: `${healthy.url}/umbrella` });
-  const edit = async () => {
-    await page.goto(`${herald.address}/portal/endpoints/${id}/edit`);
-    await page.getByRole("heading", { level: 1, name: `Edit ${healthy.url}/umbrella` }).waitFor();
-  };
-  const save = async () => {
-    await page.getByRole("button", { name: "Save changes" }).click();
-    await page.waitForURL(`${herald.address}/portal/endpoints/${id}`);
-  };
+  const { edit, save } = endpointForm(page, id, `${healthy.url}/umbrella`);
 
   await edit();
   await page.getByLabel("Rate limit (optional)").fill("0");
@@ -466,6 +479,32 @@ test("a rate limit is set in the edit form, shown on the endpoint, refused at it
   await save();
   await page.locator("#rate-limit").getByText("None").waitFor();
   assert.equal((await subscription(umbrella.id, id)).rate_limit, null);
+  assert.deepEqual(failures, [], "no script errors");
+  await context.close();
+});
+
+test("publish order is switched on in the edit form, shown on the endpoint, and off again", async () => {
+  const cyberdyne = await herald.account("Cyberdyne");
+  const { context, page, failures } = await signIn(browser, cyberdyne.link);
+  const { id } = await herald.admin("POST", `/v1/accounts/${cyberdyne.id}/endpoints`, { url: `${healthy.url}/cyberdyne` });
+  const { edit, save } = endpointForm(page, id, `${healthy.url}/cyberdyne`);
+
+  await page.goto(`${herald.address}/portal/endpoints/${id}`);
+  await page.locator("#order").getByText("Any order, several at once").waitFor();
+  await edit();
+  assert.equal(await page.getByLabel("Deliver in publish order").isChecked(), false);
+  await page.getByLabel("Deliver in publish order").check();
+  await save();
+  await page.locator("#order").getByText("In publish order, one at a time").waitFor();
+  assert.equal((await subscription(cyberdyne.id, id)).ordered, true);
+  await screenshot(page, "endpoint-ordered");
+
+  await edit();
+  assert.equal(await page.getByLabel("Deliver in publish order").isChecked(), true);
+  await page.getByLabel("Deliver in publish order").uncheck();
+  await save();
+  await page.locator("#order").getByText("Any order, several at once").waitFor();
+  assert.equal((await subscription(cyberdyne.id, id)).ordered, false);
   assert.deepEqual(failures, [], "no script errors");
   await context.close();
 });
@@ -584,20 +623,13 @@ test("the edit form keeps a pattern until it is unchecked, and refuses to subscr
   const { context, page, failures } = await signIn(browser, hooli.link);
   const { id, url } = await herald.admin("POST", `/v1/accounts/${hooli.id}/endpoints`,
     { url: `${healthy.url}/hooli`, description: "Billing", event_types: ["project.*", "credits.low"] });
-  const edit = async () => {
-    await page.goto(`${herald.address}/portal/endpoints/${id}/edit`);
-    await page.getByRole("heading", { level: 1, name: `Edit ${url}` }).waitFor();
-  };
-  const save = async () => {
-    await page.getByRole("button", { name: "Save changes" }).click();
-    await page.getByRole("heading", { level: 1, name: url, exact: true }).waitFor();
-  };
+  const { edit, save } = endpointForm(page, id, url);
 
   await edit();
   await screenshot(page, "edit-pattern");
   await page.getByLabel("project.*").uncheck();
   await save();
-  assert.deepEqual(await subscription(hooli.id, id), { url, description: "Billing", event_types: ["credits.low"], rate_limit: null, filter: null });
+  assert.deepEqual(await subscription(hooli.id, id), { url, description: "Billing", event_types: ["credits.low"], rate_limit: null, filter: null, ordered: false });
 
   // Emptying the description clears it.
   await edit();

@@ -398,6 +398,7 @@ function endpointBody(existing, form) {
     if (form.description !== "") body.description = form.description;
     if (form.rate_limit !== null) body.rate_limit = form.rate_limit;
     if (form.filter !== "") body.filter = form.filter;
+    if (form.ordered) body.ordered = true;
     return body;
   }
   const body = {};
@@ -406,6 +407,7 @@ function endpointBody(existing, form) {
   if (!sameTypes(form.event_types, existing.event_types ?? null)) body.event_types = form.event_types;
   if (form.rate_limit !== (existing.rate_limit ?? null)) body.rate_limit = form.rate_limit;
   if ((form.filter || null) !== (existing.filter ?? null)) body.filter = form.filter || null;
+  if (form.ordered !== (existing.ordered === true)) body.ordered = form.ordered;
   return body;
 }
 
@@ -417,6 +419,19 @@ function rateLimitValue(text) {
   const trimmed = text.trim();
   if (trimmed === "") return null;
   return /^[0-9]+$/.test(trimmed) ? Number(trimmed) : trimmed;
+}
+
+/** Whether an endpoint's deliveries keep publish order, for people. */
+function orderText(ordered) {
+  return ordered ? "In publish order, one at a time" : "Any order, several at once";
+}
+
+/** A checkbox with its label and hint, laid out as a form field (its errors shown under it). */
+function checkField(label, input, hint) {
+  const id = input.id;
+  input.setAttribute("aria-describedby", `${id}-hint`);
+  return el("div", { class: "field" }, el("div", { class: "check" }, input, el("label", { for: id }, label)),
+    el("p", { class: "hint", id: `${id}-hint` }, hint), el("p", { class: "field-error", id: `${id}-error`, hidden: true }));
 }
 
 /** An endpoint's rate limit, for people. */
@@ -440,6 +455,7 @@ async function endpointForm(existing) {
     value: existing ? existing.filter ?? "" : "", placeholder: 'data.project_type == "scene_project"' });
   const rateLimit = el("input", { id: "rate_limit", name: "rate_limit", type: "text", inputmode: "numeric",
     value: existing && existing.rate_limit !== null && existing.rate_limit !== undefined ? String(existing.rate_limit) : "" });
+  const ordered = el("input", { id: "ordered", name: "ordered", type: "checkbox", checked: existing ? existing.ordered === true : false });
   const submit = el("button", { type: "submit" }, existing ? "Save changes" : "Add endpoint");
   const done = (id) => window.location.assign(`/portal/endpoints/${id}${existing ? "" : "?created=1"}`);
   const form = el("form", { novalidate: true },
@@ -450,11 +466,13 @@ async function endpointForm(existing) {
       "Only events whose data matches are sent: data.<field> with ==, !=, <, <=, >, >=, in [...] or exists, joined with and, or, not. Empty for every event of the types above."),
     field("Rate limit (optional)", rateLimit,
       "The most deliveries per second this endpoint gets (1 to 10000); a second's worth may go at once. Empty for no limit. Deliveries over it wait their turn."),
+    checkField("Deliver in publish order", ordered,
+      "One delivery at a time, in the order events were published. A failing one holds the later ones until it succeeds; if its retries run out, the endpoint is disabled and a re-enable sends them in order. Slower than the default."),
     el("div", { class: "actions" }, submit,
       link(existing ? `/portal/endpoints/${existing.id}` : "/portal/", "Cancel", { class: "button secondary" })));
   onSubmit(form, submit, async () => {
     const values = { url: url.value.trim(), description: description.value, event_types: types.value(),
-      rate_limit: rateLimitValue(rateLimit.value), filter: filter.value.trim() };
+      rate_limit: rateLimitValue(rateLimit.value), filter: filter.value.trim(), ordered: ordered.checked };
     const body = endpointBody(existing, values);
     if (values.event_types !== null && values.event_types.length === 0) throw nothingSubscribed();
     if (existing && Object.keys(body).length === 0) return done(existing.id);
@@ -764,6 +782,7 @@ async function endpointPage(id) {
         el("dt", {}, "Event types"), el("dd", {}, typesList(endpoint.event_types)),
         el("dt", {}, "Filter"), el("dd", { id: "filter-text" }, endpoint.filter ? el("code", {}, endpoint.filter) : "None"),
         el("dt", {}, "Rate limit"), el("dd", { id: "rate-limit" }, rateLimitText(endpoint.rate_limit)),
+        el("dt", {}, "Order"), el("dd", { id: "order" }, orderText(endpoint.ordered)),
         el("dt", {}, "Id"), el("dd", {}, el("code", {}, endpoint.id)),
         el("dt", {}, "Created"), el("dd", {}, time(endpoint.created_at))));
     }

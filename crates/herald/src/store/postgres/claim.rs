@@ -6,12 +6,13 @@
 
 use std::sync::LazyLock;
 
-use sqlx::{postgres::PgRow, PgPool, Row};
+use sqlx::PgPool;
 
 use crate::{
-    domain::{DeliveryId, EndpointId, EventId, Timestamp},
+    domain::{EndpointId, Timestamp},
     store::{
-        target::{Due, Target, TARGET_COLUMNS},
+        sql::rows::{due, target},
+        target::TARGET_COLUMNS,
         ClaimedDelivery, Sealer, StoreResult,
     },
 };
@@ -21,7 +22,7 @@ static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH picked AS (
              SELECT d.id FROM deliveries d
-              WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+              WHERE d.status = 'pending' AND d.fifo_seq IS NULL AND d.next_attempt_at <= $1
                 AND (d.lease_until IS NULL OR d.lease_until < $1)
                 AND d.endpoint_id <> ALL($2)
                 AND EXISTS (SELECT 1 FROM endpoints e WHERE e.id = d.endpoint_id AND e.enabled)
@@ -42,7 +43,8 @@ static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Leases up to `limit` due deliveries, none of `busy` endpoints, until `lease_until`.
+/// Leases up to `limit` due deliveries, none of `busy` endpoints, until
+/// `lease_until`; ordered endpoints' deliveries are left to `sql/heads.rs`.
 pub(super) async fn claim(
     pool: &PgPool,
     sealer: &Sealer,
@@ -66,28 +68,7 @@ pub(super) async fn claim(
         .await?;
     let mut claimed = Vec::with_capacity(rows.len());
     for row in &rows {
-        let due = Due {
-            id: DeliveryId::from_trusted(row.try_get("id")?),
-            endpoint_id: EndpointId::from_trusted(row.try_get("endpoint_id")?),
-            event_id: EventId::from_trusted(row.try_get("event_id")?),
-            event_type: row.try_get("event_type")?,
-            payload: row.try_get("payload")?,
-            attempt_count: i64::from(row.try_get::<i32, _>("attempt_count")?),
-            schedule_base: i64::from(row.try_get::<i32, _>("schedule_base")?),
-            manual: row.try_get("manual")?,
-        };
-        claimed.push(ClaimedDelivery::claimed(due, target(row)?, sealer)?);
+        claimed.push(ClaimedDelivery::claimed(due(row)?, target(row)?, sealer)?);
     }
     Ok(claimed)
-}
-
-/// An endpoint's [`Target`], from a row that selected `TARGET_COLUMNS`: the
-/// one reader of them on PostgreSQL, for claims and publishes alike.
-pub(super) fn target(row: &PgRow) -> StoreResult<Target> {
-    Ok(Target {
-        url: row.try_get("url")?,
-        sealed: (row.try_get("secret")?, row.try_get("previous_secret")?, row.try_get("previous_expires_at")?),
-        rate_limit: row.try_get("rate_limit")?,
-        sealed_headers: row.try_get("headers")?,
-    })
 }

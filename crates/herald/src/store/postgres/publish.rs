@@ -72,6 +72,7 @@ impl EventStore for PostgresStore {
             event: &event,
             endpoint: endpoint.as_str(),
             enabled,
+            ordered: false, // a test event goes at once, outside the endpoint's order
             first_attempt_at,
             lease_until: None,
         };

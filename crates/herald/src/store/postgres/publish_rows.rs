@@ -48,6 +48,9 @@ pub(super) struct DeliveryRow<'a> {
     /// The endpoint's flag, read under its row lock: pending if enabled,
     /// skipped (and missed, for a redelivery on re-enable) otherwise.
     pub enabled: bool,
+    /// Whether its endpoint takes its deliveries one at a time, in publish
+    /// order: [`place_ordered`] gives it its event's position.
+    pub ordered: bool,
     /// When a pending delivery's first attempt is due.
     pub first_attempt_at: Timestamp,
     /// Set when the publish leases it to this process in its own commit (the
@@ -136,6 +139,23 @@ pub(super) async fn insert_placed(
     let query = bind_deliveries(bind_events(sqlx::query(&sql), events), deliveries);
     let found = query.fetch_all(&mut *conn).await.map_err(StoreError::from_insert)?;
     found.iter().map(|r| Ok(r.try_get("id")?)).collect()
+}
+
+/// Gives the deliveries among `rows` to ordered endpoints their events'
+/// positions (`fifo_seq`), once the events are in: positions are taken in
+/// the insert statement itself, so they are read back here. Inside the
+/// publish's transaction, so no claim ever sees such a delivery without it.
+/// One statement, and only when some endpoint is ordered.
+pub(super) async fn place_ordered(conn: &mut PgConnection, rows: &[DeliveryRow<'_>]) -> StoreResult<()> {
+    let ordered: Vec<&str> = rows.iter().filter(|d| d.ordered).map(|d| d.id.as_str()).collect();
+    if ordered.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("UPDATE deliveries d SET fifo_seq = ev.seq FROM events ev WHERE d.id = ANY($1) AND ev.id = d.event_id")
+        .bind(&ordered)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 type PgQuery<'q> = Query<'q, Postgres, PgArguments>;

@@ -38,15 +38,17 @@ use std::{
 use sqlx::{PgConnection, Row};
 
 use super::{
-    claim::target,
     idempotency::claim_key,
-    publish_rows::{insert_deliveries, insert_placed, DeliveryRow, EventRow, DELIVERY_CHUNK, EVENT_CHUNK},
+    publish_rows::{
+        insert_deliveries, insert_placed, place_ordered, DeliveryRow, EventRow, DELIVERY_CHUNK, EVENT_CHUNK,
+    },
 };
 use crate::{
     domain::{AccountId, DeliveryId, EventData, Subscription, Timestamp},
     store::{
         columns,
         lease_ahead::{Leases, Secrets},
+        sql::rows::target,
         target::{Target, TARGET_COLUMNS},
         ClaimedDelivery, IdempotencyKey, LeaseAhead, NewEvent, PublishOutcome, Published, Sealer, StoreError,
         StoreResult, StoredEvent,
@@ -86,6 +88,8 @@ struct Subscriber {
     id: String,
     filter: Subscription,
     enabled: bool,
+    /// Whether its deliveries go one at a time, in publish order.
+    ordered: bool,
     /// Where a delivery handed off to the dispatcher goes, and who signs it.
     target: Target,
 }
@@ -234,7 +238,7 @@ async fn write_events(
             let data = EventData::of(&event.payload);
             for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type, &data)) {
                 let id = DeliveryId::generate();
-                let lease_until = leases.take(&s.id, s.enabled);
+                let lease_until = leases.take(&s.id, s.enabled, s.ordered);
                 if lease_until.is_some() {
                     leases.leased.push(secrets.claimed(&id, &s.id, &s.target, event)?);
                 }
@@ -244,6 +248,7 @@ async fn write_events(
                     event,
                     endpoint: &s.id,
                     enabled: s.enabled,
+                    ordered: s.ordered,
                     first_attempt_at: p.first_attempt_at,
                     lease_until,
                 });
@@ -278,13 +283,14 @@ async fn write_events(
         found.extend(insert_placed(&mut *tx, &rows, riding).await?);
     }
     insert_deliveries(&mut *tx, later_deliveries).await?;
+    place_ordered(&mut *tx, &deliveries).await?;
     Ok((written, found))
 }
 
 /// Step 3's statement, written out once.
 static SUBSCRIBERS_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT e.id, e.account_id, e.event_types, e.content_filter, e.enabled, {TARGET_COLUMNS}
+        "SELECT e.id, e.account_id, e.event_types, e.content_filter, e.enabled, e.ordered, {TARGET_COLUMNS}
            FROM endpoints e WHERE e.account_id = ANY($1) ORDER BY e.id FOR SHARE"
     )
 });
@@ -302,6 +308,7 @@ async fn lock_subscribers(tx: &mut PgConnection, accounts: &[&str]) -> StoreResu
             id: r.try_get("id")?,
             filter: columns::subscription(r.try_get("event_types")?, r.try_get("content_filter")?)?,
             enabled: r.try_get("enabled")?,
+            ordered: r.try_get("ordered")?,
             target: target(r)?,
         };
         by_account.entry(r.try_get("account_id")?).or_default().push(subscriber);

@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use super::{
     bounds::{Arg, Col},
     dialect::{Engine, Sql},
+    heads::HEAD,
 };
 use crate::{
     domain::{EndpointId, Timestamp},
@@ -50,15 +51,20 @@ impl<S: Engine> DueStore for S {
     }
 
     async fn next_due(&self) -> StoreResult<Option<Timestamp>> {
-        // The due index gives the earliest at once. A leased delivery may
-        // make this earlier than what can be claimed; the dispatcher then
-        // waits its poll interval, which is also how soon an expired lease
-        // is noticed.
-        let row = sqlx::query(
-            "SELECT next_attempt_at FROM deliveries WHERE status = 'pending' ORDER BY next_attempt_at LIMIT 1",
-        )
-        .fetch_optional(self.reads())
+        // The due index gives the earliest at once; ordered endpoints'
+        // deliveries are not in it, and only their heads count. A leased
+        // delivery may make this earlier than what can be claimed; the
+        // dispatcher then waits its poll interval, which is also how soon
+        // an expired lease is noticed.
+        let row = sqlx::query(&format!(
+            "SELECT (SELECT next_attempt_at FROM deliveries WHERE status = 'pending' AND fifo_seq IS NULL
+                      ORDER BY next_attempt_at LIMIT 1) AS general,
+                    (SELECT MIN(h.next_attempt_at) FROM endpoints e JOIN deliveries h ON h.id = ({HEAD})
+                      WHERE e.ordered AND e.enabled) AS ordered"
+        ))
+        .fetch_one(self.reads())
         .await?;
-        Ok(row.map(|r| r.col::<Option<i64>>("next_attempt_at")).transpose()?.flatten().map(Timestamp::from_millis))
+        let (general, ordered) = (row.col::<Option<i64>>("general")?, row.col::<Option<i64>>("ordered")?);
+        Ok(general.into_iter().chain(ordered).min().map(Timestamp::from_millis))
     }
 }

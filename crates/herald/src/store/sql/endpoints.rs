@@ -72,8 +72,8 @@ impl<S: Engine> EndpointStore for S {
         }
         sqlx::query(
             "INSERT INTO endpoints (id, account_id, url, description, event_types, secret, created_at, updated_at,
-                                    rate_limit, header_names, headers, content_filter)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11)",
+                                    rate_limit, header_names, headers, content_filter, ordered)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12)",
         )
         .arg(new.id.to_string())
         .arg(account.to_string())
@@ -86,6 +86,7 @@ impl<S: Engine> EndpointStore for S {
         .arg(columns::header_names_json(&new.headers))
         .arg(columns::sealed_headers(self.sealer(), &new.headers)?)
         .arg(new.content_filter.as_ref().map(|f| f.as_str().to_owned()))
+        .arg(new.ordered)
         .execute(tx.exec())
         .await
         .map_err(StoreError::from_insert)?;
@@ -124,10 +125,11 @@ impl<S: Engine> EndpointStore for S {
         let types = patch.event_types.as_ref().unwrap_or(&current.event_types);
         let rate_limit = patch.rate_limit.unwrap_or(current.rate_limit);
         let content_filter = patch.content_filter.as_ref().unwrap_or(&current.content_filter);
+        let ordered = patch.ordered.unwrap_or(current.ordered);
         sqlx::query(
             "UPDATE endpoints SET url = $1, description = $2, event_types = $3, updated_at = $4, rate_limit = $5,
-                content_filter = $6
-             WHERE id = $7",
+                content_filter = $6, ordered = $7
+             WHERE id = $8",
         )
         .arg(url.as_str().to_owned())
         .arg(description.clone())
@@ -135,9 +137,17 @@ impl<S: Engine> EndpointStore for S {
         .arg(now.millis())
         .arg(rate_limit.map(i64::from))
         .arg(content_filter.as_ref().map(|f| f.as_str().to_owned()))
+        .arg(ordered)
         .arg(id.to_string())
         .execute(tx.exec())
         .await?;
+        if current.ordered && !ordered {
+            // What it held in order goes as any delivery does, at once.
+            sqlx::query("UPDATE deliveries SET fifo_seq = NULL WHERE endpoint_id = $1 AND fifo_seq IS NOT NULL")
+                .arg(id.to_string())
+                .execute(tx.exec())
+                .await?;
+        }
         if let Some(headers) = &patch.headers {
             sqlx::query("UPDATE endpoints SET header_names = $1, headers = $2 WHERE id = $3")
                 .arg(columns::header_names_json(headers))

@@ -1,6 +1,6 @@
 //! The store's cold paths, written once for both engines: accounts and
 //! keys, endpoints, the portal's links and sessions, reading events and
-//! deliveries, the outbox of endpoint changes, recoveries, what the dispatcher reads between claims, and upkeep. Each
+//! deliveries, the outbox of endpoint changes, recoveries, what the dispatcher reads between claims, ordered endpoints' heads, and upkeep. Each
 //! trait here is implemented for every [`Engine`](dialect::Engine); an
 //! engine brings its pools, its database the few places where the dialects
 //! differ (`dialect.rs`), and `bounds.rs` turns sqlx's bounds into ones the
@@ -16,6 +16,7 @@ pub mod disable;
 mod due;
 mod endpoints;
 mod events;
+mod heads;
 mod ops;
 mod portal;
 mod recoveries;

@@ -11,7 +11,9 @@ use crate::{
         EventType, Timestamp,
     },
     store::{
-        columns, Account, Attempt, Delivery, Endpoint, Sealer, SigningSecrets, StoreError, StoreResult, StoredEvent,
+        columns,
+        target::{Due, Target},
+        Account, Attempt, Delivery, Endpoint, Sealer, SigningSecrets, StoreError, StoreResult, StoredEvent,
     },
 };
 
@@ -59,9 +61,37 @@ pub fn endpoint<R: Row<Database: Sql>>(row: &R) -> StoreResult<Endpoint> {
         disabled_at: row.col::<Option<i64>>("disabled_at")?.map(Timestamp::from_millis),
         disabled_cause: row.col::<Option<String>>("disabled_cause")?.as_deref().and_then(DisabledCause::parse),
         rate_limit: row.col::<Option<i64>>("rate_limit")?.and_then(|n| u32::try_from(n).ok()),
+        ordered: row.col("ordered")?,
         header_names: columns::header_names(row.col("header_names")?)?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
+    })
+}
+
+/// An endpoint's [`Target`], from a row that selected `TARGET_COLUMNS`:
+/// the one reader of them through sqlx (PostgreSQL's claims and publishes,
+/// and the ordered endpoints' heads on both engines).
+pub(crate) fn target<R: Row<Database: Sql>>(row: &R) -> StoreResult<Target> {
+    Ok(Target {
+        url: row.col("url")?,
+        sealed: (row.col("secret")?, row.col("previous_secret")?, row.col("previous_expires_at")?),
+        rate_limit: row.col("rate_limit")?,
+        sealed_headers: row.col("headers")?,
+    })
+}
+
+/// A due delivery, from a row that selected a claim's delivery columns
+/// and its event's `payload` (`DUE_SELECT`, or PostgreSQL's claim).
+pub(crate) fn due<R: Row<Database: Sql>>(row: &R) -> StoreResult<Due> {
+    Ok(Due {
+        id: DeliveryId::from_trusted(row.col("id")?),
+        endpoint_id: EndpointId::from_trusted(row.col("endpoint_id")?),
+        event_id: EventId::from_trusted(row.col("event_id")?),
+        event_type: row.col("event_type")?,
+        payload: row.col("payload")?,
+        attempt_count: i64::from(row.col::<i32>("attempt_count")?),
+        schedule_base: i64::from(row.col::<i32>("schedule_base")?),
+        manual: row.col("manual")?,
     })
 }
 

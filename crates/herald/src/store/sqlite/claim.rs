@@ -7,12 +7,13 @@ use super::placeholders::placeholders;
 use crate::{
     domain::{DeliveryId, EndpointId, EventId, Timestamp},
     store::{
-        target::{Due, Target, TARGET_COLUMNS},
+        target::{Due, Target, DUE_SELECT},
         ClaimedDelivery, Sealer, StoreResult,
     },
 };
 
-/// Leases up to `limit` due deliveries, none of `busy` endpoints, until `lease_until`.
+/// Leases up to `limit` due deliveries, none of `busy` endpoints, until
+/// `lease_until`; ordered endpoints' deliveries are left to `sql/heads.rs`.
 pub fn claim(
     tx: &Transaction<'_>,
     sealer: &Sealer,
@@ -22,15 +23,12 @@ pub fn claim(
     lease_until: Timestamp,
 ) -> StoreResult<Vec<ClaimedDelivery>> {
     let sql = format!(
-        "SELECT d.id, d.endpoint_id, d.event_id, d.event_type, d.attempt_count, d.schedule_base, d.manual,
-                {TARGET_COLUMNS}, ev.payload
-         FROM deliveries d
-         JOIN endpoints e ON e.id = d.endpoint_id
-         JOIN events ev ON ev.id = d.event_id
-         WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+        "{}
+         WHERE d.status = 'pending' AND d.fifo_seq IS NULL AND d.next_attempt_at <= ?
            AND (d.lease_until IS NULL OR d.lease_until < ?)
            AND e.enabled = 1 AND d.endpoint_id NOT IN ({})
          ORDER BY d.next_attempt_at LIMIT ?",
+        *DUE_SELECT,
         placeholders(busy.len()),
     );
     let mut binds = vec![Value::from(now.millis()), Value::from(now.millis())];

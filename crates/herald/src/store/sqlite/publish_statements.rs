@@ -39,6 +39,8 @@ struct Subscriber {
     id: String,
     filter: Subscription,
     enabled: bool,
+    /// Whether its deliveries go one at a time, in publish order.
+    ordered: bool,
     /// Where its leased deliveries go, and who signs them.
     target: Target,
 }
@@ -73,8 +75,9 @@ pub fn publish(
         let mut deliveries = 0;
         let data = EventData::of(&event.payload);
         for s in subscribers.iter().filter(|s| s.filter.matches(&event.event_type, &data)) {
-            let lease_until = leases.take(&s.id, s.enabled);
-            let id = insert_delivery(tx, account, event, &s.id, s.enabled, first_attempt_at, lease_until)?;
+            let lease_until = leases.take(&s.id, s.enabled, s.ordered);
+            let place = Placed { enabled: s.enabled, fifo_seq: s.ordered.then_some(seq), lease_until };
+            let id = insert_delivery(tx, account, event, &s.id, first_attempt_at, place)?;
             if lease_until.is_some() {
                 leases.leased.push(secrets.claimed(&id, &s.id, &s.target, event)?);
             }
@@ -108,7 +111,9 @@ pub fn publish_test(
         .ok_or(StoreError::NotFound)?;
     let seq = claim_positions(tx, account, 1)?;
     insert_event(tx, account, event, seq, true)?;
-    insert_delivery(tx, account, event, endpoint.as_str(), enabled, first_attempt_at, None)
+    // A test event goes at once, outside an ordered endpoint's order.
+    let place = Placed { enabled, fifo_seq: None, lease_until: None };
+    insert_delivery(tx, account, event, endpoint.as_str(), first_attempt_at, place)
 }
 
 /// Takes the next `n` commit-order positions of the account's events; the first of them.
@@ -125,7 +130,7 @@ fn claim_positions(tx: &Transaction<'_>, account: &AccountId, n: usize) -> Store
 /// The statement of [`subscribers`], written out once.
 static SUBSCRIBERS_SQL: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT e.id, e.event_types, e.content_filter, e.enabled, {TARGET_COLUMNS} FROM endpoints e
+        "SELECT e.id, e.event_types, e.content_filter, e.enabled, e.ordered, {TARGET_COLUMNS} FROM endpoints e
           WHERE e.account_id = ?"
     )
 });
@@ -140,6 +145,7 @@ fn subscribers(tx: &Transaction<'_>, account: &AccountId) -> StoreResult<Vec<Sub
             id: r.get("id")?,
             filter: columns::subscription(r.get("event_types")?, r.get("content_filter")?)?,
             enabled: r.get("enabled")?,
+            ordered: r.get("ordered")?,
             target: target(r)?,
         });
     }
@@ -170,23 +176,32 @@ fn insert_event(
     Ok(())
 }
 
-/// Inserts one delivery: pending for an enabled endpoint, skipped (and missed) otherwise.
+/// Where a new delivery stands.
+struct Placed {
+    /// Whether its endpoint is enabled: pending if so, skipped (and missed) otherwise.
+    enabled: bool,
+    /// Its event's position, if its endpoint takes deliveries in order.
+    fifo_seq: Option<i64>,
+    /// Until when this process holds it, if the publish leased it.
+    lease_until: Option<Timestamp>,
+}
+
+/// Inserts one delivery.
 fn insert_delivery(
     tx: &Transaction<'_>,
     account: &AccountId,
     event: &NewEvent,
     endpoint: &str,
-    enabled: bool,
     first_attempt_at: Timestamp,
-    lease_until: Option<Timestamp>,
+    Placed { enabled, fifo_seq, lease_until }: Placed,
 ) -> StoreResult<DeliveryId> {
     let id = DeliveryId::generate();
     let (status, next, missed) =
         if enabled { ("pending", Some(first_attempt_at.millis()), false) } else { ("skipped", None, true) };
     tx.prepare_cached(
         "INSERT INTO deliveries (id, account_id, event_id, endpoint_id, event_type, status, next_attempt_at, missed,
-                                 created_at, updated_at, lease_until)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 created_at, updated_at, lease_until, fifo_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )?
     .execute(params![
         id.as_str(),
@@ -199,7 +214,8 @@ fn insert_delivery(
         missed,
         event.created_at.millis(),
         event.created_at.millis(),
-        lease_until.map(Timestamp::millis)
+        lease_until.map(Timestamp::millis),
+        fifo_seq
     ])?;
     Ok(id)
 }
