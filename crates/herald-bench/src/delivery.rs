@@ -1,5 +1,5 @@
 //! The delivery scenarios: `throughput`, `batch`, `fanout`, `latency`,
-//! `backlog` and `isolation`. Each starts its receivers and a Herald, sets up
+//! `backlog`, `isolation` and `ordered`. Each starts its receivers and a Herald, sets up
 //! an account, publishes, waits for every delivery and prints the figures.
 
 use std::{
@@ -37,6 +37,8 @@ struct Plan {
     dead: usize,
     publish: Publish,
     env: Vec<(&'static str, &'static str)>,
+    /// Whether the endpoints take their deliveries in publish order.
+    ordered: bool,
 }
 
 /// What one run measured.
@@ -48,6 +50,10 @@ struct Run {
     /// CPU seconds the server spent from the first publish to the last arrival.
     server_cpu_seconds: Option<f64>,
     engine: String,
+    /// For ordered endpoints: the places where the first receiver's
+    /// arrivals (each event's repeats right after it counted once) differ
+    /// from publish order.
+    order_breaks: Option<usize>,
 }
 
 impl Run {
@@ -64,6 +70,7 @@ impl Run {
         figures["server_cpu_seconds"] = json!(self.server_cpu_seconds.map(|s| (s * 100.0).round() / 100.0));
         figures["server_cpu_us_per_delivery"] = json!(self.cpu_per_delivery_us().map(f64::round));
         figures["engine"] = json!(self.engine);
+        figures["out_of_order"] = json!(self.order_breaks);
         figures
     }
 }
@@ -78,7 +85,13 @@ async fn run(args: &Args, plan: Plan) -> anyhow::Result<Run> {
         urls.push(sink::start(Behaviour::Hang).await?.url);
     }
     let target = Arc::new(Target::start(&args.target, &plan.env).await?);
-    let (account, _) = target.account_with(&urls).await?;
+    let (account, endpoints) = target.account_with(&urls).await?;
+    if plan.ordered {
+        for endpoint in &endpoints {
+            let path = format!("/v1/accounts/{account}/endpoints/{endpoint}");
+            target.admin(reqwest::Method::PATCH, &path, Some(json!({"ordered": true}))).await?;
+        }
+    }
     let cpu_before = target.cpu_seconds();
     let started = Instant::now();
     let sent = load::publish(&target, &account, plan.events, plan.publish).await?;
@@ -91,7 +104,17 @@ async fn run(args: &Args, plan: Plan) -> anyhow::Result<Run> {
     if let Ok(target) = Arc::try_unwrap(target) {
         target.stop().await;
     }
-    Ok(Run { outcome, events: plan.events, publish_seconds, peak_rss_mib, server_cpu_seconds, engine })
+    let order_breaks = plan.ordered.then(|| order_breaks(&sinks[0].arrivals.snapshot(), &sent));
+    Ok(Run { outcome, events: plan.events, publish_seconds, peak_rss_mib, server_cpu_seconds, engine, order_breaks })
+}
+
+/// How many of the arrivals (an event repeated right after itself counted
+/// once) stand where publish order (`sent`, published one at a time) has another.
+fn order_breaks(arrived: &[(String, Instant)], sent: &load::Sent) -> usize {
+    let mut ids: Vec<&str> = arrived.iter().map(|(id, _)| id.as_str()).collect();
+    ids.dedup();
+    let misplaced = ids.iter().zip(sent).filter(|(a, (s, _))| **a != s.as_str()).count();
+    misplaced + ids.len().abs_diff(sent.len())
 }
 
 fn print(scenario: &str, run: &Run, extra: Value) {
@@ -116,6 +139,9 @@ fn print(scenario: &str, run: &Run, extra: Value) {
         println!("  server CPU seconds    {seconds:>12.2}");
         println!("  server CPU µs/deliv.  {per:>12.1}");
     }
+    if let Some(breaks) = run.order_breaks {
+        println!("  out of publish order  {breaks:>12}");
+    }
     let mut line = json!({"scenario": scenario});
     if let (Some(line), Value::Object(figures)) = (line.as_object_mut(), run.json()) {
         line.extend(figures);
@@ -134,6 +160,7 @@ pub async fn throughput(args: Args) -> anyhow::Result<()> {
         dead: 0,
         publish: Publish::Single { clients: 64 },
         env: vec![],
+        ordered: false,
     };
     print("throughput", &run(&args, plan).await?, json!({"clients": 64}));
     Ok(())
@@ -147,6 +174,7 @@ pub async fn batch(args: Args) -> anyhow::Result<()> {
         dead: 0,
         publish: Publish::Batch { size: 500, clients: 4 },
         env: vec![],
+        ordered: false,
     };
     print("batch", &run(&args, plan).await?, json!({"batch_size": 500, "clients": 4}));
     Ok(())
@@ -160,6 +188,7 @@ pub async fn fanout(args: Args) -> anyhow::Result<()> {
         dead: 0,
         publish: Publish::Single { clients: 64 },
         env: vec![],
+        ordered: false,
     };
     print("fanout", &run(&args, plan).await?, json!({"endpoints": 10, "clients": 64}));
     Ok(())
@@ -173,8 +202,25 @@ pub async fn latency(args: Args) -> anyhow::Result<()> {
         dead: 0,
         publish: Publish::Rate { per_second: 500 },
         env: vec![],
+        ordered: false,
     };
     print("latency", &run(&args, plan).await?, json!({"rate_per_s": 500}));
+    Ok(())
+}
+
+/// `ordered`: 2,000 events published one after another to one ordered
+/// endpoint that answers at once: what ordering costs (one attempt per
+/// round trip), and whether anything arrived out of publish order.
+pub async fn ordered(args: Args) -> anyhow::Result<()> {
+    let plan = Plan {
+        events: args.events.unwrap_or(2_000),
+        healthy: 1,
+        dead: 0,
+        publish: Publish::Single { clients: 1 },
+        env: vec![],
+        ordered: true,
+    };
+    print("ordered", &run(&args, plan).await?, json!({"clients": 1}));
     Ok(())
 }
 
@@ -183,10 +229,10 @@ pub async fn latency(args: Args) -> anyhow::Result<()> {
 pub async fn isolation(args: Args) -> anyhow::Result<()> {
     let events = args.events.unwrap_or(2_000);
     let publish = Publish::Rate { per_second: 200 };
-    let healthy = run(&args, Plan { events, healthy: 10, dead: 0, publish, env: vec![] }).await?;
+    let healthy = run(&args, Plan { events, healthy: 10, dead: 0, publish, env: vec![], ordered: false }).await?;
     print("isolation-all-healthy", &healthy, json!({"endpoints": 10, "rate_per_s": 200}));
     let env = vec![("HERALD_DELIVERY_TIMEOUT", "30s")];
-    let stalled = run(&args, Plan { events, healthy: 9, dead: 1, publish, env }).await?;
+    let stalled = run(&args, Plan { events, healthy: 9, dead: 1, publish, env, ordered: false }).await?;
     let ratio = stalled.outcome.latency_ms(99.0) / healthy.outcome.latency_ms(99.0).max(1e-9);
     print(
         "isolation-one-dead",
@@ -220,7 +266,8 @@ pub async fn backlog(args: Args) -> anyhow::Result<()> {
     let outcome = measure::collect(&[&receiver.arrivals], &resent, drain, args.stall).await;
     let server_cpu_seconds = target.cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
     let peak_rss_mib = target.peak_rss_mib();
-    let run = Run { outcome, events, publish_seconds, peak_rss_mib, server_cpu_seconds, engine: target.engine.clone() };
+    let engine = target.engine.clone();
+    let run = Run { outcome, events, publish_seconds, peak_rss_mib, server_cpu_seconds, engine, order_breaks: None };
     print("backlog", &run, json!({"drain_note": "seconds and rates count from the re-enable"}));
     if let Ok(target) = Arc::try_unwrap(target) {
         target.stop().await;

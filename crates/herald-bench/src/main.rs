@@ -46,6 +46,8 @@ enum Scenario {
     Backlog(delivery::Args),
     /// Ten endpoints, one never answering: the other nine's latency against an all-healthy run.
     Isolation(delivery::Args),
+    /// 2,000 events to one ordered endpoint, published one after another: what order costs.
+    Ordered(delivery::Args),
     /// The loopback HTTP exchange alone (no Herald): the ceiling of any sender on this machine.
     HttpFloor(http_floor::Args),
     /// A steady rate over 200 accounts × 5 endpoints answering after log-normal delays (some flaky or dead).
@@ -68,6 +70,7 @@ fn main() -> anyhow::Result<()> {
             Scenario::Fanout(args) => delivery::fanout(args).await,
             Scenario::Latency(args) => delivery::latency(args).await,
             Scenario::Backlog(args) => delivery::backlog(args).await,
+            Scenario::Ordered(args) => delivery::ordered(args).await,
             Scenario::Isolation(args) => delivery::isolation(args).await,
             Scenario::HttpFloor(args) => http_floor::run(args).await,
             Scenario::Mix(args) => mix::run(args).await,
