@@ -38,7 +38,7 @@ pub struct KeyView {
 
 /// Create an account.
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts",
-    request_body(content = Object, description = r#"{"id"?: "[A-Za-z0-9_-]{1,64}", "name": string}"#,
+    request_body(content = super::bodies::NewAccountBody, description = r#"{"id"?: "[A-Za-z0-9_-]{1,64}", "name": string}"#,
         example = json!({"name": "Acme Video"})),
     responses((status = 201, body = AccountView), (status = 409, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]

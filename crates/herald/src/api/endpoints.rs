@@ -41,7 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Register an endpoint; the answer carries its signing secret.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…", "rate_limit"?: 1…10000 | null, "headers"?: {"Authorization": "…"} | null, "filter"?: "data.balance <= 10" | null, "ordered"?: false}"#,
+    request_body(content = super::bodies::NewEndpointBody, description = r#"{"url", "description"?, "event_types"?: ["project.*", …] | null, "secret"?: "whsec_…", "rate_limit"?: 1…10000 | null, "headers"?: {"Authorization": "…"} | null, "filter"?: "data.balance <= 10" | null, "ordered"?: false}"#,
         example = json!({"url": "https://example.com/webhooks", "description": "orders", "event_types": ["project.*", "credits.low"], "rate_limit": 50, "headers": {"Authorization": "Bearer gateway-token"}, "filter": "data.project_type == \"scene_project\"", "ordered": false})),
     responses((status = 201, body = CreatedEndpointView),
         (status = 409, body = super::error::Problem, description = "the account has HERALD_MAX_ENDPOINTS_PER_ACCOUNT endpoints already"),
@@ -140,7 +140,7 @@ async fn get_endpoint(
 /// `rate_limit` (null = none), `ordered` (true: one delivery at a time, in publish order)
 /// or `headers` (the whole set; null or {} = none).
 #[utoipa::path(patch, path = "/v1/accounts/{account}/endpoints/{endpoint}", tag = "endpoints",
-    request_body(content = Object, description = r#"{"url"?, "description"?, "event_types"?, "filter"?, "rate_limit"?, "ordered"?, "headers"?}"#,
+    request_body(content = super::bodies::EndpointPatchBody, description = r#"{"url"?, "description"?, "event_types"?, "filter"?, "rate_limit"?, "ordered"?, "headers"?}"#,
         example = json!({"description": "orders, v2", "event_types": null})),
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
@@ -228,7 +228,7 @@ async fn get_headers(
 
 /// Replace the secret; the previous one still signs (first `v1`) until the grace period ends.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/secret/rotate", tag = "endpoints",
-    request_body(content = Object, description = r#"{"grace_seconds"?: 86400, "secret"?: "whsec_…"}"#,
+    request_body(content = super::bodies::RotateBody, description = r#"{"grace_seconds"?: 86400, "secret"?: "whsec_…"}"#,
         example = json!({"grace_seconds": 3600})),
     responses((status = 200, body = SecretView), (status = 404, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
@@ -259,7 +259,7 @@ async fn rotate_secret(
 
 /// Re-enable an endpoint; with `redeliver_missed`, what it missed gets a fresh schedule now.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/enable", tag = "endpoints",
-    request_body(content = Object, description = r#"{"redeliver_missed"?: false}"#,
+    request_body(content = super::bodies::EnableBody, description = r#"{"redeliver_missed"?: false}"#,
         example = json!({"redeliver_missed": true})),
     responses((status = 200, body = EndpointView), (status = 404, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
@@ -305,7 +305,7 @@ async fn disable_endpoint(
 
 /// Send a type's catalog example to this endpoint alone.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/test", tag = "endpoints",
-    request_body(content = Object, description = r#"{"type": "project.completed"}"#,
+    request_body(content = super::bodies::TestEventBody, description = r#"{"type": "project.completed"}"#,
         example = json!({"type": "project.completed"})),
     responses((status = 202, body = DeliveryView), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem),
         (status = 422, body = super::error::Problem)))]

@@ -122,7 +122,7 @@ async fn commit(
 
 /// Publish an event to every subscribed endpoint of the account.
 #[utoipa::path(post, path = "/v1/accounts/{account}/events", tag = "events",
-    request_body(content = Object, description = r#"{"type": "project.completed", "data": {…}}"#,
+    request_body(content = super::bodies::PublishBody, description = r#"{"type": "project.completed", "data": {…}}"#,
         example = json!({"type": "credits.low", "data": {"balance": 10, "threshold": 100}})),
     params(("Idempotency-Key" = Option<String>, Header, description = "a repeat returns the first answer with 200 and delivers nothing new")),
     responses((status = 202, body = PublishedView), (status = 200, body = PublishedView, description = "idempotent replay"),
@@ -158,7 +158,7 @@ fn refuse_operational(account: &AccountId) -> Result<(), ApiError> {
 
 /// Publish up to 1000 events in one commit.
 #[utoipa::path(post, path = "/v1/accounts/{account}/events/batch", tag = "events",
-    request_body(content = Vec<Object>, description = r#"[{"type","data"}, …] (at most 1000)"#,
+    request_body(content = Vec<super::bodies::PublishBody>, description = r#"[{"type","data"}, …] (at most 1000)"#,
         example = json!([{"type": "credits.low", "data": {"balance": 10, "threshold": 100}}, {"type": "credits.depleted", "data": {"balance": 0}}])),
     responses((status = 202, body = BatchView), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]

@@ -4,7 +4,9 @@
 
 mod accounts;
 mod auth;
+mod bodies;
 pub mod body;
+mod contract;
 mod deliveries;
 pub mod depth;
 mod endpoint_fields;

@@ -40,7 +40,7 @@ pub struct PortalLinkView {
 
 /// Create a one-time link that opens the developer portal for one account.
 #[utoipa::path(post, path = "/v1/accounts/{account}/portal-links", tag = "portal",
-    request_body(content = Object, description = r#"{"expires_in_seconds"?: 900}"#,
+    request_body(content = super::bodies::PortalLinkBody, description = r#"{"expires_in_seconds"?: 900}"#,
         example = json!({"expires_in_seconds": 900})),
     responses((status = 201, body = PortalLinkView), (status = 404, body = super::error::Problem),
         (status = 422, body = super::error::Problem)))]

@@ -79,7 +79,7 @@ fn parse_time(f: &mut Fields<'_>, key: &'static str, raw: &str, now: Timestamp) 
 
 /// Send again every failed or skipped delivery of the endpoint created in `[since, until)`.
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/recover", tag = "endpoints",
-    request_body(content = Object, description = r#"{"since": RFC 3339, "until"?: RFC 3339 (default: now)}"#,
+    request_body(content = super::bodies::RecoverBody, description = r#"{"since": RFC 3339, "until"?: RFC 3339 (default: now)}"#,
         example = json!({"since": "2024-03-20T00:00:00Z"})),
     responses((status = 202, body = RecoveryView, description = "queued in the background: read its progress at its own path"),
         (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem, description = "the endpoint is disabled: enable it first"),

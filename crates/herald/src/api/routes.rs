@@ -8,32 +8,19 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use super::{
-    accounts, deliveries, endpoint_stats, endpoints, error::ApiError, event_types, events, ops, portal_links,
+    accounts, contract, deliveries, endpoint_stats, endpoints, error::ApiError, event_types, events, ops, portal_links,
     recoveries, stream, AppState,
 };
 
 #[derive(OpenApi)]
-#[openapi(
-    info(title = "Herald", description = "Webhook delivery: publish events, manage endpoints, read the delivery log."),
-    modifiers(&BearerAuth),
-    security(("bearer" = []))
-)]
+#[openapi(info(
+    title = "Herald",
+    description = "Webhook delivery: publish events, manage endpoints, read the delivery log."
+))]
 struct ApiDoc;
 
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
-
-/// The API routes and their OpenAPI document.
+/// The API routes and their OpenAPI document as the handlers annotate it
+/// (`contract::finish` adds what holds for every operation).
 pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(accounts::router())
@@ -52,7 +39,7 @@ pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
 /// and `/openapi.json`.
 pub fn routes() -> axum::Router<AppState> {
     let (api, openapi) = api_router();
-    let openapi = Arc::new(openapi);
+    let openapi = Arc::new(contract::finish(&openapi));
     api.merge(ops::router()).route("/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
 }
 

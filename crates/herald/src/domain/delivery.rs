@@ -17,6 +17,9 @@ pub enum DeliveryStatus {
 }
 
 impl DeliveryStatus {
+    /// Every status, in the order a delivery may go through them.
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Succeeded, Self::Failed, Self::Skipped];
+
     /// The stored and shown name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -35,6 +35,7 @@ mod sample;
 mod self_signed;
 mod signature;
 mod sse;
+mod tenant;
 
 mod address_guard;
 mod answers;
@@ -42,6 +43,7 @@ mod bad_input;
 mod concurrency;
 mod conformance;
 mod content_filters;
+mod contract;
 mod crash;
 mod custom_headers;
 mod deliveries;

@@ -34,6 +34,8 @@ pub struct Route {
     pub example: Option<Value>,
     /// Whether it may be called without credentials.
     pub public: bool,
+    /// The operation as the document gives it: its responses, parameters and security.
+    pub operation: Value,
 }
 
 impl Route {
@@ -86,6 +88,7 @@ pub async fn documented_routes(app: &TestApp) -> Vec<Route> {
                 id_queries: id_queries(operation),
                 example: example(operation, &name),
                 public: security.map_or(!secured_by_default, |s| allows_anonymous(s)),
+                operation: operation.clone(),
             });
         }
     }

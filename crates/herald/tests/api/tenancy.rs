@@ -11,11 +11,12 @@ use reqwest::{Method, Response};
 use serde_json::{json, Value};
 
 use crate::{
-    checks::{expect_json, expect_problem, Poll},
+    checks::{expect_json, expect_problem},
     fixtures::credits_low,
     helpers::{spawn_app, TestApp, ADMIN_TOKEN},
     receiver::Receiver,
-    routes::{documented_routes, id_for, Ids, Route, METHODS},
+    routes::{documented_routes, id_for, Route, METHODS},
+    tenant::Tenant,
 };
 
 async fn send(app: &TestApp, token: Option<&str>, method: Method, path: &str) -> Response {
@@ -128,71 +129,6 @@ async fn unknown_ids_and_ids_of_the_wrong_shape_are_not_found() {
         .post_publish("acc_01JQ8Z6X3M0000000000000000", &json!({"type": "credits.low", "data": credits_low(1)}))
         .await;
     expect_problem(publish, 404).await;
-}
-
-/// An account with one real object of every kind a path can name.
-struct Tenant {
-    /// Ids by path parameter name: `account`, `endpoint`, `event`, `delivery`.
-    ids: Ids,
-    /// The account's key.
-    key: String,
-    /// Its endpoint's signing secret.
-    secret: String,
-}
-
-/// A finished recovery of the endpoint (it finds nothing to send again).
-async fn recovery_of(app: &TestApp, account: &str, endpoint: &str) -> String {
-    let since = (chrono::Utc::now() - chrono::Duration::hours(1)).to_rfc3339();
-    let path = format!("/v1/accounts/{account}/endpoints/{endpoint}/recover");
-    let id =
-        expect_json(app.post(&path, &json!({"since": since})).await, 202).await["id"].as_str().unwrap().to_string();
-    let path = format!("/v1/accounts/{account}/endpoints/{endpoint}/recoveries/{id}");
-    let poll = Poll::new(format!("{path} to finish"));
-    loop {
-        let recovery = app.get_json(&path).await;
-        if recovery["status"] == "done" {
-            return id;
-        }
-        poll.tick(&recovery).await;
-    }
-}
-
-impl Tenant {
-    /// Makes the account and its objects; returns once its delivery succeeded, so nothing moves on its own.
-    async fn create(app: &TestApp, receiver: &Receiver) -> Self {
-        let account = app.create_account().await;
-        let key = app.create_key(&account).await;
-        let endpoint = app.create_endpoint(&account, &receiver.url()).await;
-        let event = app.publish(&account, "credits.low", credits_low(1)).await;
-        let delivery = app.delivery_of(&account, &event.id, &endpoint.id).await["id"].as_str().unwrap().to_string();
-        app.wait_for_delivery_status(&account, &delivery, "succeeded").await;
-        let recovery = recovery_of(app, &account, &endpoint.id).await;
-        let ids = Ids::from([
-            ("account", account),
-            ("endpoint", endpoint.id),
-            ("event", event.id),
-            ("delivery", delivery),
-            ("recovery", recovery),
-        ]);
-        Self { ids, key, secret: endpoint.secret }
-    }
-
-    /// What would give this account away in an answer to anyone else.
-    fn identifiers(&self) -> Vec<&str> {
-        self.ids.values().map(String::as_str).chain([self.key.as_str(), self.secret.as_str()]).collect()
-    }
-
-    /// Everything of the account, as the admin reads it.
-    async fn snapshot(&self, app: &TestApp) -> Vec<Value> {
-        let account = &self.ids["account"];
-        let mut seen = vec![app.get_json(&format!("/v1/accounts/{account}")).await];
-        for list in ["endpoints", "events", "deliveries"] {
-            seen.push(app.get_json(&format!("/v1/accounts/{account}/{list}?limit=500")).await);
-        }
-        seen.push(app.get_json(&format!("/v1/accounts/{account}/endpoints/{}/secret", self.ids["endpoint"])).await);
-        seen.push(app.get_delivery(account, &self.ids["delivery"]).await);
-        seen
-    }
 }
 
 /// The headers of a request: credentials, good, bad or none.

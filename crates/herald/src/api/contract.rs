@@ -1,0 +1,157 @@
+//! What the OpenAPI document says of every operation beyond its own
+//! annotation, written once from what the server does for all of them:
+//! - errors are `application/problem+json` ([`Problem`](super::error::Problem));
+//! - the statuses an operation of its shape can answer: `401` and `403` from
+//!   the caller check, `400` for a query string or a body (not JSON, a
+//!   parameter out of range), `413` and `422` for a body, `404` for a path
+//!   with ids;
+//! - each parameter's constraints, from the rules and constants its parser uses;
+//! - who may call it: the admin token, an account key, or the developer
+//!   portal's session with its CSRF header.
+
+use serde_json::{json, Map, Value};
+
+use super::query::Params;
+use crate::{
+    domain::{DeliveryId, DeliveryStatus, EndpointId, EventId, RecoveryId},
+    web::{COOKIE, CSRF_HEADER},
+};
+
+/// The operations only the admin token may call: an account key or a
+/// portal session is refused with `403` (each handler's `require_admin`).
+pub const ADMIN_ONLY: [(&str, &str); 6] = [
+    ("get", "/v1/accounts"),
+    ("post", "/v1/accounts"),
+    ("post", "/v1/accounts/{account}/keys"),
+    ("post", "/v1/accounts/{account}/events"),
+    ("post", "/v1/accounts/{account}/events/batch"),
+    ("post", "/v1/accounts/{account}/portal-links"),
+];
+
+/// The HTTP methods an OpenAPI path item may hold.
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// The document, finished: the rules above applied to every operation.
+pub fn finish(document: &utoipa::openapi::OpenApi) -> Value {
+    let mut document = serde_json::to_value(document).unwrap_or_else(|_| json!({}));
+    add_security_schemes(&mut document);
+    if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
+        for (path, item) in paths.iter_mut() {
+            for method in METHODS {
+                if let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) {
+                    finish_operation(method, path, operation);
+                }
+            }
+        }
+    }
+    document
+}
+
+/// The three ways to call the API, as security schemes.
+fn add_security_schemes(document: &mut Value) {
+    let schemes = json!({
+        "admin_token": {"type": "http", "scheme": "bearer",
+            "description": "The admin token (HERALD_ADMIN_TOKEN): every operation, on every account."},
+        "account_key": {"type": "http", "scheme": "bearer", "bearerFormat": "hk_…",
+            "description": "An account key (POST /v1/accounts/{account}/keys): its own account's operations, not the admin-only ones."},
+        "portal_session": {"type": "apiKey", "in": "cookie", "name": COOKIE,
+            "description": "The developer portal's session cookie, for the portal's own pages: what an account key may do."},
+        "portal_csrf": {"type": "apiKey", "in": "header", "name": CSRF_HEADER,
+            "description": "The portal session's CSRF token, sent with the cookie on every request."}
+    });
+    document["components"]["securitySchemes"] = schemes;
+    document["security"] = json!([{"admin_token": []}]);
+}
+
+fn finish_operation(method: &str, path: &str, operation: &mut Map<String, Value>) {
+    let admin_only = ADMIN_ONLY.contains(&(method, path));
+    operation.insert("security".into(), security(admin_only));
+    let has_query = parameters(operation).any(|p| p["in"] == "query" || p["in"] == "header");
+    let has_body = operation.contains_key("requestBody");
+    let has_ids = path.contains('{');
+    if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
+        for parameter in parameters {
+            constrain(parameter);
+        }
+    }
+    let responses = operation.entry("responses").or_insert_with(|| json!({}));
+    let Some(responses) = responses.as_object_mut() else {
+        return;
+    };
+    let forbidden = if admin_only {
+        "an account key or portal session: this operation is the admin token's alone"
+    } else {
+        "a portal session without its CSRF token (X-CSRF-Token)"
+    };
+    add(responses, "401", "no valid admin token, account key or portal session");
+    add(responses, "403", forbidden);
+    if has_query || has_body {
+        add(responses, "400", "a query parameter or header is wrong, or the body is not JSON (`errors` names it)");
+    }
+    if has_body {
+        add(responses, "413", "the body is larger than 256 KiB");
+        add(responses, "422", "the body's fields are not acceptable (`errors` gives each one's JSON pointer)");
+    }
+    if has_ids {
+        add(responses, "404", "no such resource for this caller (another account's are not found either)");
+    }
+    for (status, response) in responses.iter_mut() {
+        if status.starts_with('4') || status.starts_with('5') {
+            response["content"] = json!({
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            });
+        }
+    }
+}
+
+/// Who may call an operation.
+fn security(admin_only: bool) -> Value {
+    if admin_only {
+        json!([{"admin_token": []}])
+    } else {
+        json!([{"admin_token": []}, {"account_key": []}, {"portal_session": [], "portal_csrf": []}])
+    }
+}
+
+fn parameters(operation: &Map<String, Value>) -> impl Iterator<Item = &Value> {
+    operation.get("parameters").and_then(Value::as_array).into_iter().flatten()
+}
+
+/// A response the annotation did not list, described.
+fn add(responses: &mut Map<String, Value>, status: &str, description: &str) {
+    responses.entry(status).or_insert_with(|| json!({"description": description}));
+}
+
+/// A prefixed ULID id, as `DeliveryId::parse` and its kin accept it.
+fn id_pattern(prefix: &str) -> String {
+    format!("^{prefix}[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{{26}}$")
+}
+
+/// An event type, as `EventType::parse` accepts it.
+const EVENT_TYPE_PATTERN: &str = "^[a-z0-9_]+(\\.[a-z0-9_]+)*$";
+
+/// A parameter's schema, with the constraints its parser applies.
+fn constrain(parameter: &mut Value) {
+    let name = parameter["name"].as_str().unwrap_or_default();
+    let statuses: Vec<&str> = DeliveryStatus::ALL.iter().map(|s| s.as_str()).collect();
+    let schema = match name {
+        "limit" => {
+            json!({"type": "integer", "minimum": 1, "maximum": Params::MAX_LIMIT, "default": Params::DEFAULT_LIMIT})
+        }
+        "status" => json!({"type": "string", "enum": statuses}),
+        "type" | "event_type" => json!({"type": "string", "maxLength": 128, "pattern": EVENT_TYPE_PATTERN}),
+        "event_id" | "after" | "last_event_id" | "Last-Event-ID" | "event" => {
+            json!({"type": "string", "pattern": id_pattern(EventId::PREFIX)})
+        }
+        "endpoint_id" | "endpoint" => json!({"type": "string", "pattern": id_pattern(EndpointId::PREFIX)}),
+        "delivery" => json!({"type": "string", "pattern": id_pattern(DeliveryId::PREFIX)}),
+        "recovery" => json!({"type": "string", "pattern": id_pattern(RecoveryId::PREFIX)}),
+        "account" => json!({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}),
+        "project_id" | "person_id" => json!({"type": "integer", "format": "int64"}),
+        "Idempotency-Key" => {
+            json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"})
+        }
+        _ => return,
+    };
+    parameter["schema"] = schema;
+}
