@@ -1,7 +1,8 @@
 //! The request bodies as the OpenAPI document shows them: each field the
 //! handler reads (`Fields`), with its type and limits, and no other
 //! (`additionalProperties: false`, since an unknown field is refused with
-//! `422`). The handlers read bodies field by field, to name each refusal's
+//! `422`), and no string with a NUL character (`contract.rs` says so of
+//! every string field). The handlers read bodies field by field, to name each refusal's
 //! JSON pointer; these types only describe them. The black-box contract
 //! test (`tests/api/contract.rs`) holds the two together: every documented
 //! field is read, and any other is refused.
@@ -20,8 +21,8 @@ pub struct NewAccountBody {
     /// The account's id, if the platform chooses it (else `acc_…`).
     #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")]
     id: Option<String>,
-    /// A name for people.
-    #[schema(min_length = 1, max_length = 256)]
+    /// A name for people: not blank.
+    #[schema(min_length = 1, max_length = 256, pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     name: String,
 }
 
@@ -52,6 +53,9 @@ pub struct NewEndpointBody {
     #[schema(max_items = 100)]
     event_types: Option<Vec<String>>,
     /// Its signing secret (`whsec_…`), if the platform brings its own.
+    #[schema(
+        pattern = "^whsec_(?:(?:[A-Za-z0-9+/]{4}){8,21}(?:[A-Za-z0-9+/][AQgw]==)?|(?:[A-Za-z0-9+/]{4}){8,20}[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)$"
+    )]
     secret: Option<String>,
     /// Deliveries per second at most; null for none.
     #[schema(minimum = 1, maximum = 10000)]
@@ -106,6 +110,9 @@ pub struct RotateBody {
     #[schema(minimum = 0, maximum = 2592000)]
     grace_seconds: Option<u64>,
     /// The new secret (`whsec_…`), if the platform brings its own.
+    #[schema(
+        pattern = "^whsec_(?:(?:[A-Za-z0-9+/]{4}){8,21}(?:[A-Za-z0-9+/][AQgw]==)?|(?:[A-Za-z0-9+/]{4}){8,20}[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)$"
+    )]
     secret: Option<String>,
 }
 
@@ -166,6 +173,29 @@ mod tests {
         assert_eq!(property::<NewEndpointBody>("description")["maxLength"], MAX_DESCRIPTION);
         assert_eq!(property::<RotateBody>("grace_seconds")["maximum"], MAX_GRACE_SECONDS);
         assert_eq!(property::<PortalLinkBody>("expires_in_seconds")["maximum"], MAX_LINK_SECONDS);
+    }
+
+    #[test]
+    fn the_documented_secret_pattern_accepts_exactly_what_endpoint_secret_does() {
+        use base64::{engine::general_purpose::STANDARD, Engine};
+
+        use crate::domain::EndpointSecret;
+
+        let pattern = property::<NewEndpointBody>("secret")["pattern"].as_str().expect("a pattern").to_owned();
+        assert_eq!(property::<RotateBody>("secret")["pattern"], pattern.as_str());
+        let pattern = regex::Regex::new(&pattern).expect("a regex");
+        for len in 16..=72 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + len) as u8).collect();
+            let canonical = format!("whsec_{}", STANDARD.encode(&bytes));
+            // The last character before the padding with a trailing bit set: not canonical.
+            let mut odd = canonical.clone().into_bytes();
+            let at = canonical.trim_end_matches('=').len() - 1;
+            odd[at] = if odd[at] == b'B' { b'C' } else { b'B' };
+            for secret in [canonical, String::from_utf8(odd).expect("ASCII")] {
+                let parsed = EndpointSecret::parse(&secret).is_ok();
+                assert_eq!(pattern.is_match(&secret), parsed, "{len} bytes: {secret}");
+            }
+        }
     }
 
     #[test]

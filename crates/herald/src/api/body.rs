@@ -139,7 +139,7 @@ impl<'a> Fields<'a> {
     pub fn optional_u64(&mut self, key: &'static str) -> Option<u64> {
         match self.raw(key) {
             None | Some(Value::Null) => None,
-            Some(value) => match value.as_u64() {
+            Some(value) => match whole_number(value) {
                 Some(n) => Some(n),
                 None => {
                     self.error(key, format!("must be a non-negative integer, not {}", kind(value)));
@@ -180,6 +180,17 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// A JSON number that is a non-negative whole number, as JSON Schema's
+/// `integer` counts them: `5` and `5.0` alike (a generated client may send
+/// either), up to 2^53.
+pub fn whole_number(value: &Value) -> Option<u64> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53: every whole number up to it is exact
+    value.as_u64().or_else(|| {
+        let n = value.as_f64()?;
+        (n.fract() == 0.0 && (0.0..=EXACT).contains(&n)).then_some(n as u64)
+    })
+}
+
 /// "a string", "an array", … for messages.
 pub fn kind(value: &Value) -> &'static str {
     match value {
@@ -197,6 +208,16 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_whole_number_may_be_written_with_a_zero_fraction() {
+        assert_eq!(whole_number(&json!(5)), Some(5));
+        assert_eq!(whole_number(&json!(2793.0)), Some(2793));
+        assert_eq!(whole_number(&json!(2.5)), None);
+        assert_eq!(whole_number(&json!(-1)), None);
+        assert_eq!(whole_number(&json!(1e300)), None);
+        assert_eq!(whole_number(&json!("5")), None);
+    }
 
     #[test]
     fn every_problem_is_reported_with_its_pointer() {

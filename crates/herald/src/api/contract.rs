@@ -7,13 +7,16 @@
 //!   with ids;
 //! - each parameter's constraints, from the rules and constants its parser uses;
 //! - who may call it: the admin token, an account key, or the developer
-//!   portal's session with its CSRF header.
+//!   portal's session with its CSRF header;
+//! - the server's event catalog: a publish body is one of its types, each
+//!   with the schema of its `data`, and a type an endpoint subscribes to or
+//!   a test sends is one of them (or a `prefix.*` pattern).
 
 use serde_json::{json, Map, Value};
 
 use super::query::Params;
 use crate::{
-    domain::{DeliveryId, DeliveryStatus, EndpointId, EventId, RecoveryId},
+    domain::{Catalog, DeliveryId, DeliveryStatus, EndpointId, EventId, RecoveryId},
     web::{COOKIE, CSRF_HEADER},
 };
 
@@ -31,20 +34,92 @@ pub const ADMIN_ONLY: [(&str, &str); 6] = [
 /// The HTTP methods an OpenAPI path item may hold.
 const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
-/// The document, finished: the rules above applied to every operation.
-pub fn finish(document: &utoipa::openapi::OpenApi) -> Value {
+/// The document, finished: the rules above applied to every operation,
+/// with `catalog`, what the platform publishes.
+pub fn finish(document: &utoipa::openapi::OpenApi, catalog: &Catalog) -> Value {
     let mut document = serde_json::to_value(document).unwrap_or_else(|_| json!({}));
     add_security_schemes(&mut document);
+    add_catalog(&mut document["components"]["schemas"], catalog);
+    if let Some(schemas) = document["components"]["schemas"].as_object_mut() {
+        schemas.values_mut().for_each(no_nul_in_body_strings);
+    }
+    let schemas = document["components"]["schemas"].clone();
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
         for (path, item) in paths.iter_mut() {
             for method in METHODS {
                 if let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) {
                     finish_operation(method, path, operation);
+                    optional_if_blank_will_do(operation, &schemas);
                 }
             }
         }
     }
     document
+}
+
+/// A request body's string fields never hold NUL (`Fields` refuses it:
+/// PostgreSQL's text cannot), so those without a pattern of their own get one.
+fn no_nul_in_body_strings(schema: &mut Value) {
+    let is_body = schema["additionalProperties"] == false;
+    let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut).filter(|_| is_body) else {
+        return;
+    };
+    for property in properties.values_mut() {
+        let string =
+            property["type"] == "string" || property["type"].as_array().is_some_and(|t| t.contains(&json!("string")));
+        if string && property.get("pattern").is_none() {
+            property["pattern"] = json!("^[^\\u0000]*$");
+        }
+    }
+}
+
+/// A body whose fields are all optional may be left out: a blank body
+/// reads as `{}` (`api/body.rs`).
+fn optional_if_blank_will_do(operation: &mut Map<String, Value>, schemas: &Value) {
+    let Some(body) = operation.get_mut("requestBody") else {
+        return;
+    };
+    let schema = &body["content"]["application/json"]["schema"];
+    let name = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()).unwrap_or_default();
+    let required = &schemas[name]["required"];
+    if !name.is_empty() && required.as_array().is_none_or(Vec::is_empty) {
+        body["required"] = json!(false);
+    }
+}
+
+/// The catalog's types where bodies name them: each publish is one of the
+/// catalog's types with its `data` schema; tests and subscriptions name one
+/// of them (subscriptions may use a `prefix.*` pattern).
+fn add_catalog(schemas: &mut Value, catalog: &Catalog) {
+    let publishes: Vec<Value> = catalog
+        .entries()
+        .map(|entry| {
+            json!({
+                "type": "object",
+                "title": entry.event_type.as_str(),
+                "description": entry.description,
+                "required": ["type", "data"],
+                "additionalProperties": false,
+                "properties": {
+                    "type": {"type": "string", "const": entry.event_type.as_str()},
+                    "data": entry.schema.clone().unwrap_or_else(|| json!({"type": "object"}))
+                }
+            })
+        })
+        .collect();
+    let description = schemas["PublishBody"]["description"].clone();
+    schemas["PublishBody"] = json!({"description": description, "oneOf": publishes});
+    // The platform's types. The operational account's endpoints take
+    // Herald's own types instead, which `GET /v1/event-types` lists.
+    let types: Vec<&str> = catalog.entries().map(|e| e.event_type.as_str()).collect();
+    schemas["TestEventBody"]["properties"]["type"]["enum"] = json!(types);
+    let subscribed = json!({"anyOf": [
+        {"type": "string", "enum": types},
+        {"type": "string", "pattern": "^(\\*|[a-z0-9_]+(\\.[a-z0-9_]+)*\\.\\*)$"}
+    ]});
+    for body in ["NewEndpointBody", "EndpointPatchBody"] {
+        schemas[body]["properties"]["event_types"]["items"] = subscribed.clone();
+    }
 }
 
 /// The three ways to call the API, as security schemes.
@@ -130,6 +205,13 @@ fn id_pattern(prefix: &str) -> String {
 /// An event type, as `EventType::parse` accepts it.
 const EVENT_TYPE_PATTERN: &str = "^[a-z0-9_]+(\\.[a-z0-9_]+)*$";
 
+/// A query parameter given empty counts as not given (`Params::get`): its
+/// pattern lets the empty string through.
+fn or_empty(pattern: &str) -> String {
+    let inner = pattern.trim_start_matches('^').trim_end_matches('$');
+    format!("^({inner})?$")
+}
+
 /// A parameter's schema, with the constraints its parser applies.
 fn constrain(parameter: &mut Value) {
     let name = parameter["name"].as_str().unwrap_or_default();
@@ -154,4 +236,9 @@ fn constrain(parameter: &mut Value) {
         _ => return,
     };
     parameter["schema"] = schema;
+    if parameter["in"] == "query" {
+        if let Some(pattern) = parameter["schema"]["pattern"].as_str().map(or_empty) {
+            parameter["schema"]["pattern"] = json!(pattern);
+        }
+    }
 }

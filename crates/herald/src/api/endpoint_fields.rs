@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::{
-    body::{kind, Fields},
+    body::{kind, whole_number, Fields},
     AppState,
 };
 use crate::domain::{
@@ -105,7 +105,7 @@ pub fn parse_rate_limit(f: &mut Fields<'_>, value: &Value) -> Option<Option<u32>
     if value.is_null() {
         return Some(None);
     }
-    match value.as_u64().and_then(|n| u32::try_from(n).ok()) {
+    match whole_number(value).and_then(|n| u32::try_from(n).ok()) {
         Some(n) if (1..=MAX_RATE_LIMIT).contains(&n) => Some(Some(n)),
         _ => {
             f.error(

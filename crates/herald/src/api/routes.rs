@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::{routing::get, Json};
+use axum::{extract::State, routing::get, Json};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -39,8 +39,11 @@ pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
 /// and `/openapi.json`.
 pub fn routes() -> axum::Router<AppState> {
     let (api, openapi) = api_router();
-    let openapi = Arc::new(contract::finish(&openapi));
-    api.merge(ops::router()).route("/openapi.json", get(move || async move { Json(openapi.as_ref().clone()) }))
+    let openapi = Arc::new(openapi);
+    // Finished per request with the server's own catalog (its extra types
+    // included); the document is read rarely.
+    let document = move |State(state): State<AppState>| async move { Json(contract::finish(&openapi, &state.catalog)) };
+    api.merge(ops::router()).route("/openapi.json", get(document))
 }
 
 /// The answer to a path nothing routes.
