@@ -220,8 +220,11 @@ impl Receiver {
     /// Waits until at least `n` requests arrived (failing after [`DEADLINE`]); returns all so far.
     pub async fn wait_for(&self, n: usize) -> Vec<Recorded> {
         let mut seen = self.shared.count.subscribe();
-        let arrived = tokio::time::timeout(DEADLINE, seen.wait_for(|c| *c >= n)).await;
-        if !matches!(arrived, Ok(Ok(_))) {
+        // The count's guard is let go at once: `record` takes the requests'
+        // lock first and the count's second, so holding the guard while
+        // reading the requests would deadlock against it.
+        let arrived = tokio::time::timeout(DEADLINE, seen.wait_for(|c| *c >= n)).await.map(|r| r.map(drop));
+        if !matches!(arrived, Ok(Ok(()))) {
             let got: Vec<String> = self
                 .requests()
                 .iter()
@@ -255,16 +258,18 @@ async fn record(
     let at = Instant::now();
     let open = shared.open.fetch_add(1, Ordering::SeqCst) + 1;
     let _open = Open(&shared.open);
-    let reply = {
+    let (reply, count) = {
         let mut requests = shared.requests.lock().expect("requests lock");
         let index = requests.len();
         requests.push(Recorded { method, uri, headers, body, at, open });
-        shared.count.send_replace(requests.len());
-        match &*shared.script.lock().expect("script lock") {
+        let reply = match &*shared.script.lock().expect("script lock") {
             Script::Always(reply) => reply.clone(),
             Script::Sequence(replies, then) => replies.get(index).unwrap_or(then).clone(),
-        }
+        };
+        (reply, requests.len())
     };
+    // Told once the requests' lock is let go: never one lock while waiting on the other.
+    shared.count.send_modify(|seen| *seen = (*seen).max(count));
     if reply.hang {
         std::future::pending::<()>().await;
     }
