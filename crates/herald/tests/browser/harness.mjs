@@ -1,10 +1,12 @@
 // What the portal's browser tests stand on: the real `herald` binary on a fresh
 // SQLite file, real HTTP receivers on loopback, the admin API, and Debian's
 // Chromium driven by Playwright. Nothing here is a mock.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
+import { createRequire } from "node:module";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -184,4 +186,49 @@ export async function signIn(browser, link, atLogin) {
 
 export function screenshot(page, name) {
   return page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** Every page passes axe-core with no serious or critical violation. */
+export async function accessible(page, what) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(() =>
+    window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"] } }));
+  const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(serious.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`), [],
+    `${what} has accessibility violations`);
+}
+
+/** An endpoint as the API reads it back: the fields a form may change. */
+export async function subscription(herald, accountId, endpointId) {
+  const { url, description, event_types, rate_limit, filter, ordered } = await herald.admin("GET", `/v1/accounts/${accountId}/endpoints/${endpointId}`);
+  return { url, description, event_types, rate_limit, filter, ordered };
+}
+
+/**
+ * Opens an endpoint's edit form (`edit`) and saves it (`save`), waiting for
+ * the endpoint's page: what the tests of the form's settings share.
+ */
+export function endpointForm(herald, page, id, url) {
+  return {
+    edit: async () => {
+      await page.goto(`${herald.address}/portal/endpoints/${id}/edit`);
+      await page.getByRole("heading", { level: 1, name: `Edit ${url}` }).waitFor();
+    },
+    save: async () => {
+      await page.getByRole("button", { name: "Save changes" }).click();
+      await page.waitForURL(`${herald.address}/portal/endpoints/${id}`);
+      await page.getByRole("heading", { level: 1, name: url, exact: true }).waitFor();
+    },
+  };
+}
+
+/** Counts the requests a page sends with `method`, so a test can show that none was sent. */
+export function requests(page, method) {
+  const sent = [];
+  page.on("request", (request) => {
+    if (request.method() === method && request.url().includes("/v1/")) sent.push(request.postData());
+  });
+  return sent;
 }
