@@ -63,6 +63,7 @@ pub struct NewEndpointBody {
     /// Headers sent with each attempt (reserved names refused).
     headers: Option<BTreeMap<String, String>>,
     /// A filter on the event's data (`data.balance <= 10`); null for none.
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     filter: Option<String>,
     /// One delivery at a time, in publish order.
     ordered: Option<bool>,
@@ -87,6 +88,7 @@ pub struct EndpointPatchBody {
     /// The whole set of custom headers; null or `{}` for none.
     headers: Option<BTreeMap<String, String>>,
     /// A filter on the event's data; null for none.
+    #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     filter: Option<String>,
     /// One delivery at a time, in publish order.
     ordered: Option<bool>,

@@ -14,9 +14,9 @@
 
 use serde_json::{json, Map, Value};
 
-use super::query::Params;
+use super::{events::MAX_BATCH, query::Params};
 use crate::{
-    domain::{Catalog, DeliveryId, DeliveryStatus, EndpointId, EventId, RecoveryId},
+    domain::{Catalog, CustomHeaders, DeliveryId, DeliveryStatus, EndpointId, EventId, RecoveryId},
     web::{COOKIE, CSRF_HEADER},
 };
 
@@ -40,6 +40,7 @@ pub fn finish(document: &utoipa::openapi::OpenApi, catalog: &Catalog) -> Value {
     let mut document = serde_json::to_value(document).unwrap_or_else(|_| json!({}));
     add_security_schemes(&mut document);
     add_catalog(&mut document["components"]["schemas"], catalog);
+    add_header_rules(&mut document["components"]["schemas"]);
     if let Some(schemas) = document["components"]["schemas"].as_object_mut() {
         schemas.values_mut().for_each(no_nul_in_body_strings);
     }
@@ -50,6 +51,7 @@ pub fn finish(document: &utoipa::openapi::OpenApi, catalog: &Catalog) -> Value {
                 if let Some(operation) = item.get_mut(method).and_then(Value::as_object_mut) {
                     finish_operation(method, path, operation);
                     optional_if_blank_will_do(operation, &schemas);
+                    bound_batch(operation);
                 }
             }
         }
@@ -81,8 +83,8 @@ fn optional_if_blank_will_do(operation: &mut Map<String, Value>, schemas: &Value
     };
     let schema = &body["content"]["application/json"]["schema"];
     let name = schema["$ref"].as_str().and_then(|r| r.rsplit('/').next()).unwrap_or_default();
-    let required = &schemas[name]["required"];
-    if !name.is_empty() && required.as_array().is_none_or(Vec::is_empty) {
+    let (fields, required) = (&schemas[name]["properties"], &schemas[name]["required"]);
+    if fields.is_object() && required.as_array().is_none_or(Vec::is_empty) {
         body["required"] = json!(false);
     }
 }
@@ -102,7 +104,7 @@ fn add_catalog(schemas: &mut Value, catalog: &Catalog) {
                 "additionalProperties": false,
                 "properties": {
                     "type": {"type": "string", "const": entry.event_type.as_str()},
-                    "data": entry.schema.clone().unwrap_or_else(|| json!({"type": "object"}))
+                    "data": entry.schema.clone().map_or_else(|| json!({"type": "object"}), uris_not_empty)
                 }
             })
         })
@@ -120,6 +122,74 @@ fn add_catalog(schemas: &mut Value, catalog: &Catalog) {
     for body in ["NewEndpointBody", "EndpointPatchBody"] {
         schemas[body]["properties"]["event_types"]["items"] = subscribed.clone();
     }
+}
+
+/// The rules of custom headers (`CustomHeaders::parse`) where the endpoint
+/// bodies take them: token names, none reserved, and header-safe values.
+/// (Their total size, 16 KiB, is checked beside these and not shown.)
+fn add_header_rules(schemas: &mut Value) {
+    // Case-insensitive, spelt out: JSON Schema's patterns take no flags.
+    let any_case = |text: &str| -> String {
+        text.chars()
+            .map(|c| match c {
+                c if c.is_ascii_alphabetic() => format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase()),
+                '.' | '-' => format!("\\{c}"),
+                c => c.to_string(),
+            })
+            .collect()
+    };
+    let reserved: Vec<Value> = CustomHeaders::RESERVED_NAMES
+        .iter()
+        .map(|name| json!({"pattern": format!("^{}$", any_case(name))}))
+        .chain(
+            CustomHeaders::RESERVED_PREFIXES.iter().map(|prefix| json!({"pattern": format!("^{}", any_case(prefix))})),
+        )
+        .collect();
+    let names = json!({
+        "minLength": 1,
+        "maxLength": CustomHeaders::MAX_NAME,
+        "pattern": "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",
+        "not": {"anyOf": reserved}
+    });
+    let values =
+        json!({"type": "string", "maxLength": CustomHeaders::MAX_VALUE, "pattern": "^([!-~]([\\t -~]*[!-~])?)?$"});
+    for body in ["NewEndpointBody", "EndpointPatchBody"] {
+        let headers = &mut schemas[body]["properties"]["headers"];
+        headers["propertyNames"] = names.clone();
+        headers["additionalProperties"] = values.clone();
+        headers["maxProperties"] = json!(CustomHeaders::MAX_COUNT);
+    }
+}
+
+/// A body that is an array (a batch of events) holds as many items as
+/// `publish_batch` takes.
+fn bound_batch(operation: &mut Map<String, Value>) {
+    if let Some(body) = operation.get_mut("requestBody") {
+        let schema = &mut body["content"]["application/json"]["schema"];
+        if schema["type"] == "array" {
+            schema["minItems"] = json!(1);
+            schema["maxItems"] = json!(MAX_BATCH);
+        }
+    }
+}
+
+/// A catalog schema with `minLength: 1` on each `format: uri` string: the
+/// format already refuses the empty string, but generators read the length.
+fn uris_not_empty(mut schema: Value) -> Value {
+    fn walk(value: &mut Value) {
+        match value {
+            Value::Object(object) => {
+                if object.get("format") == Some(&json!("uri")) {
+                    object.entry("minLength").or_insert(json!(1));
+                }
+                object.values_mut().for_each(walk);
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut schema);
+    schema
 }
 
 /// The three ways to call the API, as security schemes.

@@ -45,8 +45,12 @@ impl Params {
         self.get(name).map(|v| parse(v).map_err(|e| ApiError::bad_parameter(name, e.to_string()))).transpose()
     }
 
-    /// `limit` (1 to 500, default 50).
+    /// `limit` (1 to 500, default 50). Given empty, it is refused rather
+    /// than read as absent: the document says it is an integer.
     pub fn limit(&self) -> Result<u32, ApiError> {
+        if self.0.get("limit").is_some_and(String::is_empty) {
+            return Err(ApiError::bad_parameter("limit", "must be a whole number from 1 to 500, not empty"));
+        }
         let limit = self
             .parsed("limit", |v| v.parse::<u32>().map_err(|_| "must be a whole number"))?
             .unwrap_or(Self::DEFAULT_LIMIT);

@@ -26,6 +26,10 @@ impl CustomHeaders {
     pub const MAX_VALUE: usize = 4096;
     /// The most bytes of names and values together.
     pub const MAX_TOTAL: usize = 16 * 1024;
+    /// Names refused (lower case): headers Herald or HTTP itself sets.
+    pub const RESERVED_NAMES: &'static [&'static str] = &RESERVED;
+    /// Prefixes refused (lower case): the body's and the signature's headers.
+    pub const RESERVED_PREFIXES: &'static [&'static str] = &RESERVED_PREFIXES;
 
     /// Parses a JSON object of names to string values; every problem, each
     /// at its pointer.

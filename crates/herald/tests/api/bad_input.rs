@@ -158,7 +158,7 @@ async fn list_limits_outside_1_to_500_are_refused() {
     let app = spawn_app().await;
     let account = app.create_account().await;
 
-    for limit in ["0", "501", "-1", "many"] {
+    for limit in ["0", "501", "-1", "many", ""] {
         for list in ["events", "endpoints", "deliveries"] {
             let response = app.get(&format!("/v1/accounts/{account}/{list}?limit={limit}")).await;
             expect_parameter_error(response, "limit").await;
