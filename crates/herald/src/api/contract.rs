@@ -10,7 +10,8 @@
 //!   portal's session with its CSRF header;
 //! - the server's event catalog: a publish body is one of its types, each
 //!   with the schema of its `data`, and a type an endpoint subscribes to or
-//!   a test sends is one of them (or a `prefix.*` pattern).
+//!   a test sends is one of them (or a `prefix.*` pattern);
+//! - where a created resource's id leads (`links.rs`).
 
 use serde_json::{json, Map, Value};
 
@@ -56,6 +57,7 @@ pub fn finish(document: &utoipa::openapi::OpenApi, catalog: &Catalog) -> Value {
             }
         }
     }
+    super::links::add_links(&mut document);
     document
 }
 

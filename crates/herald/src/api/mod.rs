@@ -15,6 +15,7 @@ mod endpoints;
 pub mod error;
 mod event_types;
 pub mod events;
+mod links;
 mod ops;
 mod path;
 mod portal_links;
