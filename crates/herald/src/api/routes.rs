@@ -1,7 +1,7 @@
 //! The API's routes, the operations routes and `/openapi.json`, and the
 //! OpenAPI document generated from the handlers' annotations.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use axum::{extract::State, routing::get, Json};
 use utoipa::OpenApi;
@@ -40,9 +40,12 @@ pub fn api_router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
 pub fn routes() -> axum::Router<AppState> {
     let (api, openapi) = api_router();
     let openapi = Arc::new(openapi);
-    // Finished per request with the server's own catalog (its extra types
-    // included); the document is read rarely.
-    let document = move |State(state): State<AppState>| async move { Json(contract::finish(&openapi, &state.catalog)) };
+    // Finished once, with the server's own catalog (its extra types
+    // included), which the state brings and which never changes.
+    let finished = Arc::new(OnceLock::new());
+    let document = move |State(state): State<AppState>| async move {
+        Json(finished.get_or_init(|| contract::finish(&openapi, &state.catalog)).clone())
+    };
     api.merge(ops::router()).route("/openapi.json", get(document))
 }
 
