@@ -40,7 +40,7 @@ pub struct KeyView {
 #[utoipa::path(post, path = "/v1/accounts", tag = "accounts",
     request_body(content = super::bodies::NewAccountBody, description = r#"{"id"?: "[A-Za-z0-9_-]{1,64}", "name": string}"#,
         example = json!({"name": "Acme Video"})),
-    responses((status = 201, body = AccountView), (status = 409, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
+    responses((status = 201, body = AccountView), (status = 409, body = super::error::Problem, description = "an account with this id exists (or the id is `herald`, the operational account's)"), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn create_account(
     State(state): State<AppState>,
@@ -81,9 +81,9 @@ async fn list_accounts(
     params: Params,
 ) -> Result<Json<List<AccountView>>, ApiError> {
     caller.require_admin("only the admin token lists accounts")?;
-    let page = params.page("accounts", AccountId::parse)?;
+    let page = params.page(AccountId::parse)?;
     let accounts = state.store.list_accounts(&page).await.map_err(ApiError::from_store("account"))?;
-    Ok(Json(List::of(accounts, AccountView::from, "accounts")))
+    Ok(Json(List::of(accounts, AccountView::from)))
 }
 
 /// Read an account.

@@ -50,7 +50,7 @@ pub struct NewEndpointBody {
     #[schema(max_length = 1024)]
     description: Option<String>,
     /// Types or `prefix.*` patterns it receives; null for every type.
-    #[schema(max_items = 100)]
+    #[schema(min_items = 1, max_items = 100)]
     event_types: Option<Vec<String>>,
     /// Its signing secret (`whsec_…`), if the platform brings its own.
     #[schema(
@@ -80,7 +80,7 @@ pub struct EndpointPatchBody {
     #[schema(max_length = 1024)]
     description: Option<String>,
     /// Types or `prefix.*` patterns it receives; null for every type.
-    #[schema(max_items = 100)]
+    #[schema(min_items = 1, max_items = 100)]
     event_types: Option<Vec<String>>,
     /// Deliveries per second at most; null for none.
     #[schema(minimum = 1, maximum = 10000)]

@@ -17,7 +17,10 @@ use serde_json::{json, Map, Value};
 
 use super::{events::MAX_BATCH, query::Params};
 use crate::{
-    domain::{Catalog, CustomHeaders, DeliveryId, DeliveryStatus, EndpointId, EventId, RecoveryId},
+    domain::{
+        Catalog, ContentFilter, CustomHeaders, DeliveryId, DeliveryStatus, EndpointId, EndpointUrl, EventId, EventType,
+        RecoveryId,
+    },
     web::{COOKIE, CSRF_HEADER},
 };
 
@@ -42,8 +45,14 @@ pub fn finish(document: &utoipa::openapi::OpenApi, catalog: &Catalog) -> Value {
     add_security_schemes(&mut document);
     add_catalog(&mut document["components"]["schemas"], catalog);
     add_header_rules(&mut document["components"]["schemas"]);
+    add_custom_formats(&mut document["components"]["schemas"]);
     if let Some(schemas) = document["components"]["schemas"].as_object_mut() {
         schemas.values_mut().for_each(no_nul_in_body_strings);
+        for (name, schema) in schemas.iter_mut() {
+            if name.ends_with("View") || name.starts_with("List_") {
+                every_field_answered(schema);
+            }
+        }
     }
     let schemas = document["components"]["schemas"].clone();
     if let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) {
@@ -59,6 +68,66 @@ pub fn finish(document: &utoipa::openapi::OpenApi, catalog: &Catalog) -> Value {
     }
     super::links::add_links(&mut document);
     document
+}
+
+/// The format of an endpoint's `filter`: a grammar JSON Schema cannot
+/// state, so it is named, and described, for generators to know.
+pub const FILTER_FORMAT: &str = "herald-filter";
+
+/// The format of an endpoint's `url`: the WHATWG URL rules and the address
+/// policy (`EndpointUrl::parse`), named and described for the same reason.
+pub const URL_FORMAT: &str = "herald-endpoint-url";
+
+/// Endpoint bodies' `url` and `filter`, each a string of its named format,
+/// with nothing else beside the format: their rules (length and no NUL
+/// among them) are the format's, which its description states.
+fn add_custom_formats(schemas: &mut Value) {
+    let url = |body: &str| {
+        json!({
+            "type": "string",
+            "format": URL_FORMAT,
+            "description": format!(
+                "{} An absolute `https://` URL (`http://` too in development mode) of at most {} \
+                 characters once normalised, with no user name, password or `#fragment`, and no IP \
+                 address outside the public internet unless the operator trusts it \
+                 (`HERALD_ALLOW_TARGETS`), else `422`.",
+                if body == "NewEndpointBody" { "Where attempts are POSTed." } else { "Where attempts are POSTed from now on." },
+                EndpointUrl::MAX_LEN,
+            ),
+        })
+    };
+    let filter = json!({"type": "string", "format": FILTER_FORMAT});
+    for body in ["NewEndpointBody", "EndpointPatchBody"] {
+        let patch = body == "EndpointPatchBody";
+        let properties = &mut schemas[body]["properties"];
+        properties["url"] = if patch { json!({"anyOf": [url(body), {"type": "null"}]}) } else { url(body) };
+        properties["filter"] = json!({
+            "anyOf": [filter, {"type": "null"}],
+            "description": format!(
+                "A filter on the event's data; null for none. `data.<field>` (dots reach into objects) \
+                 compared with `==` or `!=` to a JSON string, number, boolean or null, with `<`, `<=`, \
+                 `>` or `>=` to a string or a number, `in [..]` a list of one or more such values, or \
+                 `exists`; joined with `and`, `or`, `not` and \
+                 parentheses ({} deep at most), at most {} characters. Each field must be in the \
+                 `data` schema of some type of the catalog (`GET /v1/event-types`), else `422`.",
+                ContentFilter::MAX_DEPTH,
+                ContentFilter::MAX_LEN
+            ),
+        });
+    }
+}
+
+/// An answer carries every field of its view, null where there is no
+/// value (no view skips one), so each is `required`: nested objects too.
+fn every_field_answered(schema: &mut Value) {
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        let names: Vec<Value> = properties.keys().cloned().map(Value::from).collect();
+        properties.values_mut().for_each(every_field_answered);
+        schema["required"] = Value::Array(names);
+    }
+    if let Some(items) = schema.get_mut("items") {
+        every_field_answered(items);
+    }
 }
 
 /// A request body's string fields never hold NUL (`Fields` refuses it:
@@ -119,7 +188,7 @@ fn add_catalog(schemas: &mut Value, catalog: &Catalog) {
     schemas["TestEventBody"]["properties"]["type"]["enum"] = json!(types);
     let subscribed = json!({"anyOf": [
         {"type": "string", "enum": types},
-        {"type": "string", "pattern": "^(\\*|[a-z0-9_]+(\\.[a-z0-9_]+)*\\.\\*)$"}
+        {"type": "string", "maxLength": EventType::MAX_LEN + 2, "pattern": "^(\\*|[a-z0-9_]+(\\.[a-z0-9_]+)*\\.\\*)$"}
     ]});
     for body in ["NewEndpointBody", "EndpointPatchBody"] {
         schemas[body]["properties"]["event_types"]["items"] = subscribed.clone();
@@ -160,6 +229,11 @@ fn add_header_rules(schemas: &mut Value) {
         headers["propertyNames"] = names.clone();
         headers["additionalProperties"] = values.clone();
         headers["maxProperties"] = json!(CustomHeaders::MAX_COUNT);
+        headers["description"] = json!(format!(
+            "Headers sent with each attempt; null or `{{}}` for none. At most {} names and values in all \
+             (bytes), else `422` at `/headers`: the one rule here that JSON Schema cannot state.",
+            CustomHeaders::MAX_TOTAL
+        ));
     }
 }
 
@@ -218,7 +292,7 @@ fn finish_operation(method: &str, path: &str, operation: &mut Map<String, Value>
     let has_ids = path.contains('{');
     if let Some(parameters) = operation.get_mut("parameters").and_then(Value::as_array_mut) {
         for parameter in parameters {
-            constrain(parameter);
+            constrain(parameter, path);
         }
     }
     let responses = operation.entry("responses").or_insert_with(|| json!({}));
@@ -284,8 +358,26 @@ fn or_empty(pattern: &str) -> String {
     format!("^({inner})?$")
 }
 
-/// A parameter's schema, with the constraints its parser applies.
-fn constrain(parameter: &mut Value) {
+/// The kind of id a list's `cursor` is: that of the items it lists.
+fn cursor_schema(path: &str) -> Value {
+    let prefix =
+        [("/events", EventId::PREFIX), ("/endpoints", EndpointId::PREFIX), ("/deliveries", DeliveryId::PREFIX)]
+            .into_iter()
+            .find_map(|(list, prefix)| path.ends_with(list).then_some(prefix));
+    match prefix {
+        Some(prefix) => json!({"type": "string", "pattern": id_pattern(prefix)}),
+        None => account_schema(),
+    }
+}
+
+/// An account id, as `AccountId::parse` accepts it.
+fn account_schema() -> Value {
+    json!({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"})
+}
+
+/// A parameter's schema, with the constraints its parser applies (`path`
+/// is its operation's).
+fn constrain(parameter: &mut Value, path: &str) {
     let name = parameter["name"].as_str().unwrap_or_default();
     let statuses: Vec<&str> = DeliveryStatus::ALL.iter().map(|s| s.as_str()).collect();
     let schema = match name {
@@ -293,14 +385,17 @@ fn constrain(parameter: &mut Value) {
             json!({"type": "integer", "minimum": 1, "maximum": Params::MAX_LIMIT, "default": Params::DEFAULT_LIMIT})
         }
         "status" => json!({"type": "string", "enum": statuses}),
-        "type" | "event_type" => json!({"type": "string", "maxLength": 128, "pattern": EVENT_TYPE_PATTERN}),
+        "type" | "event_type" => {
+            json!({"type": "string", "maxLength": EventType::MAX_LEN, "pattern": EVENT_TYPE_PATTERN})
+        }
         "event_id" | "after" | "last_event_id" | "Last-Event-ID" | "event" => {
             json!({"type": "string", "pattern": id_pattern(EventId::PREFIX)})
         }
         "endpoint_id" | "endpoint" => json!({"type": "string", "pattern": id_pattern(EndpointId::PREFIX)}),
         "delivery" => json!({"type": "string", "pattern": id_pattern(DeliveryId::PREFIX)}),
         "recovery" => json!({"type": "string", "pattern": id_pattern(RecoveryId::PREFIX)}),
-        "account" => json!({"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[A-Za-z0-9_-]+$"}),
+        "account" => account_schema(),
+        "cursor" => cursor_schema(path),
         "project_id" | "person_id" => json!({"type": "integer", "format": "int64"}),
         "Idempotency-Key" => {
             json!({"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]([ -~]*[!-~])?$"})
@@ -311,6 +406,9 @@ fn constrain(parameter: &mut Value) {
     if parameter["in"] == "query" {
         if let Some(pattern) = parameter["schema"]["pattern"].as_str().map(or_empty) {
             parameter["schema"]["pattern"] = json!(pattern);
+        }
+        if let Some(schema) = parameter["schema"].as_object_mut() {
+            schema.remove("minLength");
         }
     }
 }

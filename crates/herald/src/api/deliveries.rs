@@ -49,11 +49,10 @@ async fn list_deliveries(
             .parsed("status", |s| DeliveryStatus::parse(s).ok_or("must be pending, succeeded, failed or skipped"))?,
         event_type: params.parsed("event_type", EventType::parse)?,
     };
-    let scope = format!("{account}/deliveries");
-    let page = params.page(&scope, DeliveryId::parse)?;
+    let page = params.page(DeliveryId::parse)?;
     let found =
         state.store.list_deliveries(&account, &filter, &page).await.map_err(ApiError::from_store("delivery"))?;
-    Ok(Json(List::of(found, DeliveryView::from, &scope)))
+    Ok(Json(List::of(found, DeliveryView::from)))
 }
 
 /// Read a delivery with every attempt.

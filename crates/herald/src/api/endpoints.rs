@@ -64,8 +64,8 @@ async fn create_endpoint(
     let headers = f.raw("headers").map_or(Some(CustomHeaders::default()), |v| parse_headers(&mut f, v));
     let content_filter = f.raw("filter").map_or(Some(None), |v| parse_filter(&mut f, v));
     let ordered = f.optional_bool("ordered").unwrap_or(false);
-    if let (Some(types), Some(Some(filter))) = (&event_types, &content_filter) {
-        check_filter(&state, &account, &mut f, types, filter);
+    if let Some(Some(filter)) = &content_filter {
+        check_filter(&state, &account, &mut f, filter);
     }
     f.finish().map_err(ApiError::Invalid)?;
     let (
@@ -117,10 +117,9 @@ async fn list_endpoints(
 ) -> Result<Json<List<EndpointView>>, ApiError> {
     let account = caller.account(&account)?;
     state.store.get_account(&account).await.map_err(ApiError::from_store("account"))?;
-    let scope = format!("{account}/endpoints");
-    let page = params.page(&scope, EndpointId::parse)?;
+    let page = params.page(EndpointId::parse)?;
     let endpoints = state.store.list_endpoints(&account, &page).await.map_err(ApiError::from_store("endpoint"))?;
-    Ok(Json(List::of(endpoints, EndpointView::from, &scope)))
+    Ok(Json(List::of(endpoints, EndpointView::from)))
 }
 
 /// Read an endpoint.
@@ -159,14 +158,8 @@ async fn update_endpoint(
     let headers = f.raw("headers").map(|v| parse_headers(&mut f, v));
     let content_filter = f.raw("filter").map(|v| parse_filter(&mut f, v));
     let ordered = f.optional_bool("ordered");
-    if let (Some(Some(_)), _) | (_, Some(Some(Some(_)))) = (&event_types, &content_filter) {
-        // The filter must fit the types it will stand beside, whichever of the two changes.
-        let current = state.store.get_endpoint(&account, &endpoint).await.map_err(ApiError::from_store("endpoint"))?;
-        let types = event_types.clone().flatten().unwrap_or(current.event_types);
-        let filter = content_filter.clone().flatten().unwrap_or(current.content_filter);
-        if let Some(filter) = &filter {
-            check_filter(&state, &account, &mut f, &types, filter);
-        }
+    if let Some(Some(Some(filter))) = &content_filter {
+        check_filter(&state, &account, &mut f, filter);
     }
     f.finish().map_err(ApiError::Invalid)?;
     let patch = EndpointPatch {
@@ -307,7 +300,8 @@ async fn disable_endpoint(
 #[utoipa::path(post, path = "/v1/accounts/{account}/endpoints/{endpoint}/test", tag = "endpoints",
     request_body(content = super::bodies::TestEventBody, description = r#"{"type": "project.completed"}"#,
         example = json!({"type": "project.completed"})),
-    responses((status = 202, body = DeliveryView), (status = 404, body = super::error::Problem), (status = 409, body = super::error::Problem),
+    responses((status = 202, body = DeliveryView), (status = 404, body = super::error::Problem),
+        (status = 409, body = super::error::Problem, description = "the endpoint is disabled: enable it first"),
         (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn send_test(

@@ -126,7 +126,7 @@ async fn commit(
         example = json!({"type": "credits.low", "data": {"balance": 10, "threshold": 100}})),
     params(("Idempotency-Key" = Option<String>, Header, description = "a repeat returns the first answer with 200 and delivers nothing new")),
     responses((status = 202, body = PublishedView), (status = 200, body = PublishedView, description = "idempotent replay"),
-        (status = 409, body = super::error::Problem), (status = 413, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
+        (status = 409, body = super::error::Problem, description = "this Idempotency-Key was used with another body"), (status = 413, body = super::error::Problem), (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn publish(
     State(state): State<AppState>,
@@ -160,7 +160,10 @@ fn refuse_operational(account: &AccountId) -> Result<(), ApiError> {
 #[utoipa::path(post, path = "/v1/accounts/{account}/events/batch", tag = "events",
     request_body(content = Vec<super::bodies::PublishBody>, description = r#"[{"type","data"}, …] (at most 1000)"#,
         example = json!([{"type": "credits.low", "data": {"balance": 10, "threshold": 100}}, {"type": "credits.depleted", "data": {"balance": 0}}])),
-    responses((status = 202, body = BatchView), (status = 422, body = super::error::Problem)))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "a repeat returns the first answer with 200 and delivers nothing new")),
+    responses((status = 202, body = BatchView), (status = 200, body = BatchView, description = "idempotent replay"),
+        (status = 409, body = super::error::Problem, description = "this Idempotency-Key was used with another body"),
+        (status = 422, body = super::error::Problem)))]
 #[tracing::instrument(skip_all)]
 async fn publish_batch(
     State(state): State<AppState>,
@@ -223,11 +226,10 @@ async fn list_events(
             next_cursor: page.next_cursor,
         }));
     }
-    let scope = format!("{account}/events");
-    let page = params.page(&scope, EventId::parse)?;
+    let page = params.page(EventId::parse)?;
     let events =
         state.store.list_events(&account, event_type.as_ref(), &page).await.map_err(ApiError::from_store("event"))?;
-    Ok(Json(List::of(events, EnvelopeView::from, &scope)))
+    Ok(Json(List::of(events, EnvelopeView::from)))
 }
 
 /// Read one event.

@@ -6,8 +6,6 @@ use std::collections::HashMap;
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-
 use super::error::ApiError;
 use crate::store::Page;
 
@@ -60,83 +58,61 @@ impl Params {
         Ok(limit)
     }
 
-    /// `limit` and `cursor`; the cursor must be one that the list named
-    /// `scope` gave out, and hold an id that `check` accepts.
-    pub fn page<T, E>(&self, scope: &str, check: impl FnOnce(&str) -> Result<T, E>) -> Result<Page, ApiError> {
+    /// `limit` and `cursor`. A cursor is the id of the last item of the
+    /// page before it (that page's `next_cursor`), one of the kind `parse`
+    /// accepts: the list goes on after that position. Any such id is a
+    /// position, including one of another account or one that names nothing;
+    /// the list is the caller's own either way, so a position shows nothing
+    /// of anyone else's (as `after=` in polling).
+    pub fn page<T: ToString, E: std::fmt::Display>(
+        &self,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<Page, ApiError> {
         let limit = self.limit()?;
-        let before = self.parsed("cursor", |v| {
-            decode_cursor(v, scope).filter(|id| check(id).is_ok()).ok_or("is not a cursor this list gave out")
-        })?;
+        let before = self.parsed("cursor", |v| parse(v).map(|id| id.to_string()))?;
         Ok(Page { limit, before })
     }
-}
-
-const CURSOR_TAG: &str = "herald-cursor:";
-
-/// The longest cursor read; Herald's own are far shorter.
-pub const MAX_CURSOR_LEN: usize = 512;
-
-/// Wraps the id a page ends at into an opaque cursor, bound to the list it
-/// came from (`scope`: `accounts`, or `<account>/<list>`), so that it pages
-/// that list only: another account's cursor is refused, not followed.
-pub fn encode_cursor(scope: &str, id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{CURSOR_TAG}{scope}:{id}"))
-}
-
-/// The id inside a cursor that the list named `scope` gave out; `None` for
-/// anything else. Never panics, whatever the text.
-pub fn decode_cursor(cursor: &str, scope: &str) -> Option<String> {
-    if cursor.len() > MAX_CURSOR_LEN {
-        return None;
-    }
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    text.strip_prefix(CURSOR_TAG)?.strip_prefix(scope)?.strip_prefix(':').map(str::to_owned)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::{AccountId, EventId};
+
+    fn params(pairs: &[(&str, &str)]) -> Params {
+        Params(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect())
+    }
 
     #[test]
-    fn cursors_round_trip_and_foreign_ones_are_refused() {
-        let cursor = encode_cursor("acc_1/endpoints", "ep_1");
-        assert_eq!(decode_cursor(&cursor, "acc_1/endpoints").as_deref(), Some("ep_1"));
-        assert_eq!(decode_cursor(&cursor, "acc_2/endpoints"), None);
-        assert_eq!(decode_cursor(&cursor, "acc_1/events"), None);
-        assert_eq!(decode_cursor(&cursor, "acc_1"), None);
-        assert_eq!(decode_cursor("garbage", "accounts"), None);
-        assert_eq!(decode_cursor("acc_1", "accounts"), None);
-        assert_eq!(decode_cursor(&"A".repeat(MAX_CURSOR_LEN + 4), "accounts"), None);
+    fn a_cursor_is_an_id_of_the_list_kind_written_as_the_store_writes_it() {
+        let id = EventId::generate();
+        let given = params(&[("cursor", id.as_str())]).page(EventId::parse).unwrap();
+        assert_eq!(given.before.as_deref(), Some(id.as_str()));
+        let lowered = format!("evt_{}", id.as_str()["evt_".len()..].to_lowercase());
+        let normalised = params(&[("cursor", &lowered)]).page(EventId::parse).unwrap();
+        assert_eq!(normalised.before.as_deref(), Some(id.as_str()));
+        assert_eq!(params(&[]).page(EventId::parse).unwrap().before, None);
+        assert_eq!(params(&[("cursor", "")]).page(EventId::parse).unwrap().before, None);
+    }
+
+    #[test]
+    fn anything_else_is_refused_naming_the_cursor() {
+        for bad in ["garbage", "ep_01JQ8Z6X3M0000000000000000", "evt_123", "aGVyYWxkLWN1cnNvcjo"] {
+            let refused = params(&[("cursor", bad)]).page(EventId::parse).unwrap_err();
+            assert!(
+                matches!(&refused, ApiError::BadRequest { errors, .. } if errors[0].parameter.as_deref() == Some("cursor")),
+                "{bad}: {refused:?}"
+            );
+        }
+        assert!(params(&[("cursor", "acme")]).page(AccountId::parse).is_ok());
+        assert!(params(&[("cursor", "a/b")]).page(AccountId::parse).is_err());
     }
 
     proptest::proptest! {
         #[test]
-        fn any_text_is_answered_without_panicking(cursor in ".*", scope in ".{0,20}") {
-            let _ = decode_cursor(&cursor, &scope);
-        }
-
-        #[test]
-        fn base64_of_anything_is_answered_without_panicking(
-            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600),
-        ) {
-            let _ = decode_cursor(&URL_SAFE_NO_PAD.encode(bytes), "accounts");
-        }
-
-        #[test]
-        fn a_cursor_gives_back_its_id_to_its_own_list_only(
-            account in "[A-Za-z0-9_-]{1,64}",
-            other in "[A-Za-z0-9_-]{1,64}",
-            list in "(events|endpoints|deliveries)",
-            id in "[ -~]{0,40}",
-        ) {
-            let scope = format!("{account}/{list}");
-            let cursor = encode_cursor(&scope, &id);
-            proptest::prop_assert_eq!(decode_cursor(&cursor, &scope), Some(id));
-            if other != account {
-                proptest::prop_assert_eq!(decode_cursor(&cursor, &format!("{other}/{list}")), None);
-            }
-            proptest::prop_assert_eq!(decode_cursor(&cursor, "accounts"), None);
+        fn any_text_is_answered_without_panicking(cursor in ".*") {
+            let _ = params(&[("cursor", &cursor)]).page(EventId::parse);
+            let _ = params(&[("cursor", &cursor)]).page(AccountId::parse);
         }
     }
 }

@@ -2,7 +2,7 @@
 //! store records.
 
 use serde::Serialize;
-use serde_json::value::RawValue;
+use serde_json::{value::RawValue, Value};
 use utoipa::ToSchema;
 
 use crate::{
@@ -15,15 +15,15 @@ use crate::{
 pub struct List<T> {
     /// The items, newest first unless the route says otherwise.
     pub data: Vec<T>,
-    /// Pass as `cursor` for the next page; null on the last page.
+    /// Pass as `cursor` for the next page (it is the id of the last item of
+    /// this one); null on the last page.
     pub next_cursor: Option<String>,
 }
 
 impl<T> List<T> {
-    /// Maps a store page of the list named `scope` into a list of views.
-    pub fn of<R>(page: Paged<R>, view: impl Fn(R) -> T, scope: &str) -> Self {
-        let next_cursor = page.next_cursor.as_deref().map(|id| super::query::encode_cursor(scope, id));
-        Self { data: page.items.into_iter().map(view).collect(), next_cursor }
+    /// Maps a store page into a list of views.
+    pub fn of<R>(page: Paged<R>, view: impl Fn(R) -> T) -> Self {
+        Self { data: page.items.into_iter().map(view).collect(), next_cursor: page.next_cursor }
     }
 }
 
@@ -45,9 +45,38 @@ impl From<Account> for AccountView {
 }
 
 /// The stored event envelope, byte for byte what receivers get.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(value_type = Object, example = json!({"id":"evt_01JQ8Z6X3M0000000000000000","type":"credits.low","created_at":"2024-03-20T10:15:00Z","data":{"balance":10,"threshold":100}}))]
+#[derive(Debug, Serialize)]
 pub struct EnvelopeView(Box<RawValue>);
+
+// The document's account of `EnvelopeView`, which writes the stored bytes.
+/// An event envelope, byte for byte what receivers get.
+#[derive(ToSchema)]
+#[schema(example = json!({"id":"evt_01JQ8Z6X3M0000000000000000","type":"credits.low","created_at":"2024-03-20T10:15:00Z","data":{"balance":10,"threshold":100}}))]
+#[allow(dead_code)]
+struct Envelope {
+    /// `evt_…`.
+    id: String,
+    /// The event type.
+    #[schema(rename = "type")]
+    event_type: String,
+    /// RFC 3339, whole seconds.
+    created_at: String,
+    /// The event's data, of its type's schema in the catalog.
+    #[schema(value_type = Object)]
+    data: Value,
+}
+
+impl utoipa::PartialSchema for EnvelopeView {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        Envelope::schema()
+    }
+}
+
+impl ToSchema for EnvelopeView {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "EnvelopeView".into()
+    }
+}
 
 impl From<StoredEvent> for EnvelopeView {
     fn from(e: StoredEvent) -> Self {
@@ -139,7 +168,7 @@ pub struct SecretView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HeadersView {
     /// Header names to values, in the order they are sent.
-    #[schema(value_type = Object, example = json!({"Authorization": "Bearer gateway-token"}))]
+    #[schema(value_type = std::collections::HashMap<String, String>, example = json!({"Authorization": "Bearer gateway-token"}))]
     pub headers: serde_json::Map<String, serde_json::Value>,
 }
 

@@ -49,6 +49,8 @@ enum Op {
 impl ContentFilter {
     /// The longest filter text accepted.
     pub const MAX_LEN: usize = 1024;
+    /// Nesting allowed, so that no filter can exhaust the stack.
+    pub const MAX_DEPTH: usize = 32;
 
     /// Parses a filter.
     pub fn parse(text: &str) -> Result<Self, FilterError> {
@@ -283,9 +285,6 @@ struct Parser {
 }
 
 impl Parser {
-    /// Nesting allowed, so that no filter can exhaust the stack.
-    const MAX_DEPTH: usize = 32;
-
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.next).map(|(t, _)| t)
     }
@@ -324,8 +323,8 @@ impl Parser {
 
     fn unary(&mut self) -> Result<Expr, FilterError> {
         self.depth += 1;
-        if self.depth > Self::MAX_DEPTH {
-            return self.fail(format!("nests deeper than {} levels", Self::MAX_DEPTH));
+        if self.depth > ContentFilter::MAX_DEPTH {
+            return self.fail(format!("nests deeper than {} levels", ContentFilter::MAX_DEPTH));
         }
         let expr = match self.peek() {
             Some(Token::Not) => {

@@ -16,9 +16,12 @@ fn valid_segment(s: &str) -> bool {
 }
 
 impl EventType {
-    /// Accepts `segment(.segment)*`, each segment `[a-z0-9_]+`.
+    /// The longest event type.
+    pub const MAX_LEN: usize = 128;
+
+    /// Accepts `segment(.segment)*`, each segment `[a-z0-9_]+`, at most [`Self::MAX_LEN`] bytes.
     pub fn parse(s: &str) -> Result<Self, EventTypeError> {
-        if s.len() <= 128 && s.split('.').all(valid_segment) {
+        if s.len() <= Self::MAX_LEN && s.split('.').all(valid_segment) {
             Ok(Self(s.to_owned()))
         } else {
             Err(EventTypeError(s.chars().take(80).collect()))

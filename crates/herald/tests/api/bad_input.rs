@@ -175,7 +175,7 @@ async fn first_cursor(app: &TestApp, account: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cursor_this_list_did_not_give_out_is_refused() {
+async fn a_cursor_is_an_id_of_the_list_kind_and_pages_the_callers_own_list_only() {
     let app = spawn_app().await;
     let mine = app.create_account().await;
     let theirs = app.create_account().await;
@@ -186,21 +186,32 @@ async fn a_cursor_this_list_did_not_give_out_is_refused() {
     let (my_cursor, their_cursor) = (first_cursor(&app, &mine).await, first_cursor(&app, &theirs).await);
     let overlong = "A".repeat(10_000);
 
-    for cursor in ["not-a-cursor", "%E2%98%83", "%FF", &overlong, &their_cursor] {
+    for cursor in ["not-a-cursor", "%E2%98%83", "%FF", &overlong, "evt_123"] {
         for list in ["events", "endpoints", "deliveries"] {
             let response = app.get(&format!("/v1/accounts/{mine}/{list}?cursor={cursor}")).await;
             expect_parameter_error(response, "cursor").await;
         }
     }
-    // One list's cursor does not page another list, nor the list of accounts.
+    // An endpoint's id is no position in the list of events or deliveries.
     for list in ["events", "deliveries"] {
         expect_parameter_error(app.get(&format!("/v1/accounts/{mine}/{list}?cursor={my_cursor}")).await, "cursor")
             .await;
     }
-    expect_parameter_error(app.get(&format!("/v1/accounts?cursor={my_cursor}")).await, "cursor").await;
-    expect_parameter_error(app.get("/v1/accounts?cursor=garbage").await, "cursor").await;
+    expect_parameter_error(app.get("/v1/accounts?cursor=a%2Fb").await, "cursor").await;
     let next = app.get_json(&format!("/v1/accounts/{mine}/endpoints?limit=1&cursor={my_cursor}")).await;
     assert_eq!(next["data"].as_array().unwrap().len(), 1, "{next}");
+
+    // Another account's id is a position too, but in the caller's own list: nothing of theirs shows.
+    let own: Vec<Value> = app.get_json(&format!("/v1/accounts/{mine}/endpoints")).await["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].clone())
+        .collect();
+    let positioned = app.get_json(&format!("/v1/accounts/{mine}/endpoints?cursor={their_cursor}")).await;
+    for endpoint in positioned["data"].as_array().unwrap() {
+        assert!(own.contains(&endpoint["id"]), "{endpoint} is not of {mine}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -191,3 +191,25 @@ async fn the_document_names_its_three_ways_in_and_each_parameter_with_a_known_ru
     let limit = deliveries.as_array().expect("parameters").iter().find(|p| p["name"] == "limit").expect("limit");
     assert_eq!((limit["schema"]["minimum"].as_i64(), limit["schema"]["maximum"].as_i64()), (Some(1), Some(500)));
 }
+
+/// `clients/openapi.json`, the document the client libraries generate their types from.
+const CLIENTS_DOCUMENT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../clients/openapi.json");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_the_clients_are_generated_from_is_the_one_herald_serves() {
+    let app = spawn_app().await;
+    let served: Value = app.get_json("/openapi.json").await;
+    if std::env::var_os("HERALD_UPDATE_CLIENTS_DOCUMENT").is_some() {
+        let text = serde_json::to_string_pretty(&served).expect("JSON") + "\n";
+        std::fs::write(CLIENTS_DOCUMENT, text).expect("clients/openapi.json written");
+    }
+    let committed: Value =
+        serde_json::from_str(&std::fs::read_to_string(CLIENTS_DOCUMENT).expect("clients/openapi.json"))
+            .expect("clients/openapi.json is JSON");
+    assert!(
+        committed == served,
+        "clients/openapi.json is not the document Herald serves: run \
+         `HERALD_UPDATE_CLIENTS_DOCUMENT=1 cargo nextest run -p herald --test api contract::the_document_the_clients`, \
+         then regenerate each client's types (clients/python: scripts/generate.py; clients/typescript: npm run generate)"
+    );
+}

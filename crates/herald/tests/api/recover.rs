@@ -89,6 +89,26 @@ async fn a_recovery_sends_again_only_the_failed_and_skipped_deliveries_of_its_ra
         2,
         "each recovered delivery once, with the later one never sent: {arrived:?}"
     );
+
+    // A range that ends where it starts or before, or starts in the future, holds nothing.
+    let (later_at, delivered_at) = (made_at(&untouched), made_at(&delivered));
+    for empty in [json!({"since": delivered_at, "until": later_at}), json!({"since": "2999-01-01T00:00:00Z"})] {
+        let done =
+            finished(&app, &account, &endpoint.id, &recover(&app, &account, &endpoint.id, empty.clone()).await).await;
+        assert_eq!((&done["status"], &done["queued"]), (&json!("done"), &json!(0)), "{empty}: {done:#}");
+    }
+    assert_eq!(app.delivery_of(&account, &later.id, &endpoint.id).await["status"], "skipped");
+    // An end in the future is now.
+    let done = finished(
+        &app,
+        &account,
+        &endpoint.id,
+        &recover(&app, &account, &endpoint.id, json!({"since": later_at, "until": "2999-01-01T00:00:00Z"})).await,
+    )
+    .await;
+    assert_eq!(done["queued"], 1, "the skipped one: {done:#}");
+    let untouched = app.delivery_of(&account, &later.id, &endpoint.id).await;
+    app.wait_for_delivery_status(&account, untouched["id"].as_str().unwrap(), "succeeded").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -146,9 +166,7 @@ async fn a_bad_range_or_a_disabled_endpoint_is_refused_and_nothing_is_queued() {
         (json!({}), "/since"),
         (json!({"since": "yesterday"}), "/since"),
         (json!({"since": "2024-03-20T10:15:00"}), "/since"),
-        (json!({"since": "2999-01-01T00:00:00Z"}), "/since"),
-        (json!({"since": "2024-03-20T10:15:00Z", "until": "2024-03-20T10:15:00Z"}), "/until"),
-        (json!({"since": "2024-03-20T10:15:00Z", "until": "2024-03-19T00:00:00Z"}), "/until"),
+        (json!({"since": "2024-03-20T10:15:00Z", "until": "today"}), "/until"),
         (json!({"since": "2024-03-20T10:15:00Z", "until": 5}), "/until"),
         (json!({"since": "2024-03-20T10:15:00Z", "limit": 5}), "/limit"),
     ];

@@ -218,11 +218,11 @@ test("a filter on content is set in the edit form, refused at its field when it 
   await page.goto(`${herald.address}/portal/endpoints/${id}/edit`);
   await page.getByRole("heading", { level: 1, name: `Edit ${healthy.url}/oscorp` }).waitFor();
 
-  await page.getByLabel("Filter on content (optional)").fill("data.balance <= 10");
+  await page.getByLabel("Filter on content (optional)").fill("data.project_typo == 1");
   await page.getByRole("button", { name: "Save changes" }).click();
   const error = page.locator("#filter-error");
   await error.waitFor();
-  assert.match(await error.innerText(), /data\.balance/);
+  assert.match(await error.innerText(), /data\.project_typo/);
   assert.equal(await page.getByLabel("Filter on content (optional)").getAttribute("aria-invalid"), "true");
   assert.equal((await subscription(herald, oscorp.id, id)).filter, null, "nothing refused is stored");
 

@@ -9,7 +9,7 @@ use super::{
     entry::{CatalogEntry, Compiled},
     violations::CatalogError,
 };
-use crate::domain::{EventType, TypeFilter};
+use crate::domain::EventType;
 
 /// All event types Herald accepts.
 ///
@@ -43,10 +43,10 @@ impl Catalog {
         self.find(t).ok_or_else(|| CatalogError::UnknownType(t.to_string()))?.check(data).map_err(CatalogError::Invalid)
     }
 
-    /// Whether some type that `types` selects has the `data` field at
-    /// `path` in its schema (a type without a schema takes any field).
-    pub fn knows_field(&self, types: &TypeFilter, path: &[String]) -> bool {
-        self.entries().filter(|e| types.matches(&e.event_type)).any(|e| match &e.schema {
+    /// Whether some type of the catalog has the `data` field at `path` in
+    /// its schema (a type without a schema takes any field).
+    pub fn knows_field(&self, path: &[String]) -> bool {
+        self.entries().any(|e| match &e.schema {
             None => true,
             Some(schema) => {
                 let mut node = schema;
