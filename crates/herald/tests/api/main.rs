@@ -15,8 +15,10 @@
 //! the `herald` binary itself, to kill it with SIGKILL, `logs` to search its
 //! logs for secrets, `tools` runs its developer tools (`herald trigger`,
 //! `herald verify`), `listen` runs `herald listen`, `examples` runs the
-//! receiver examples of `examples/receivers/` as child processes, and `readme`
-//! runs what the README prints: its verifiers and its `herald listen` example.
+//! receiver examples of `examples/receivers/` as child processes, `clients`
+//! runs the test suites of the Python and TypeScript client libraries, and
+//! `readme` runs what the README prints: its verifiers and its `herald
+//! listen` example.
 
 // Tests say what they expect with `unwrap`/`expect`: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -40,6 +42,7 @@ mod tenant;
 mod address_guard;
 mod answers;
 mod bad_input;
+mod clients;
 mod concurrency;
 mod conformance;
 mod content_filters;
