@@ -8,6 +8,7 @@ use std::{
 };
 
 use clap::Args as ClapArgs;
+use herald_client::EndpointPatch;
 use serde_json::{json, Value};
 
 use crate::{
@@ -87,9 +88,9 @@ async fn run(args: &Args, plan: Plan) -> anyhow::Result<Run> {
     let target = Arc::new(Target::start(&args.target, &plan.env).await?);
     let (account, endpoints) = target.account_with(&urls).await?;
     if plan.ordered {
+        let patch = EndpointPatch { ordered: Some(true), ..EndpointPatch::default() };
         for endpoint in &endpoints {
-            let path = format!("/v1/accounts/{account}/endpoints/{endpoint}");
-            target.admin(reqwest::Method::PATCH, &path, Some(json!({"ordered": true}))).await?;
+            target.herald.update_endpoint(&account, endpoint, &patch).await?;
         }
     }
     let cpu_before = target.cpu_seconds();
@@ -252,15 +253,14 @@ pub async fn backlog(args: Args) -> anyhow::Result<()> {
     let target = Arc::new(Target::start(&args.target, &[]).await?);
     let (account, endpoints) = target.account_with(std::slice::from_ref(&receiver.url)).await?;
     let endpoint = &endpoints[0];
-    let path = format!("/v1/accounts/{account}/endpoints/{endpoint}");
-    target.admin(reqwest::Method::POST, &format!("{path}/disable"), Some(json!({}))).await?;
+    target.herald.disable_endpoint(&account, endpoint).await?;
     let published = Instant::now();
     let sent = load::publish(&target, &account, events, Publish::Batch { size: 500, clients: 4 }).await?;
     let publish_seconds = published.elapsed().as_secs_f64();
     eprintln!("published {events} events in {publish_seconds:.1}s while the endpoint was down");
 
     let (drain, cpu_before) = (Instant::now(), target.cpu_seconds());
-    target.admin(reqwest::Method::POST, &format!("{path}/enable"), Some(json!({"redeliver_missed": true}))).await?;
+    target.herald.enable_endpoint(&account, endpoint, true).await?;
     // Latency here is from the re-enable, not from publishing.
     let resent: load::Sent = sent.iter().map(|(id, _)| (id.clone(), drain)).collect();
     let outcome = measure::collect(&[&receiver.arrivals], &resent, drain, args.stall).await;

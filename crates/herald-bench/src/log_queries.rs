@@ -15,6 +15,7 @@ use herald::{
     store::{self, Account, NewEndpoint, NewEvent, SharedStore},
     Application, Config,
 };
+use herald_client::{Client, DeliveryFilter, DeliveryStatus, EventFilter, ListOptions, PollOptions};
 use serde_json::{json, Value};
 
 use crate::report::{self, Timings};
@@ -75,10 +76,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         "true",
     ])?;
     let app = Application::build(config).await?;
-    let base = format!("http://127.0.0.1:{}/v1/accounts/{account}", app.port());
+    let client = Client::new(&format!("http://127.0.0.1:{}", app.port()), TOKEN)?;
     let handle = app.shutdown_handle();
     let server = tokio::spawn(app.run_until_stopped());
-    let rows = time_queries(&base, &endpoints, args.runs).await;
+    let rows = time_queries(&client, account.as_str(), &endpoints, args.runs).await;
     handle.shutdown();
     server.await??;
     let rows = rows?;
@@ -163,44 +164,72 @@ async fn settle(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One list query of the API, as the client asks it.
+enum Query {
+    /// `GET …/deliveries` with these filters and this page.
+    Deliveries(DeliveryFilter, ListOptions),
+    /// `GET …/events` with this filter and this page.
+    Events(EventFilter, ListOptions),
+    /// `GET …/events?after=`: one page of polling.
+    After(String),
+}
+
+impl Query {
+    /// Asks it once; how many items it answered.
+    async fn run(&self, client: &Client, account: &str) -> anyhow::Result<usize> {
+        Ok(match self {
+            Self::Deliveries(filter, page) => client.list_deliveries(account, filter, page).await?.data.len(),
+            Self::Events(filter, page) => client.list_events(account, filter, page).await?.data.len(),
+            Self::After(after) => client.poll_events(account, after, PollOptions::default()).next_page().await?.len(),
+        })
+    }
+}
+
 /// Times each list query of the API.
-async fn time_queries(base: &str, endpoints: &[EndpointId], runs: usize) -> anyhow::Result<Vec<Timings>> {
-    let client = reqwest::Client::new();
-    let get = |path: String| {
-        let request = client.get(format!("{base}{path}")).bearer_auth(TOKEN);
-        async move {
-            let response = request.send().await?.error_for_status()?;
-            Ok::<Value, anyhow::Error>(response.json().await?)
-        }
-    };
-    let first = get("/deliveries".into()).await?;
-    let cursor = first["next_cursor"].as_str().context("a second page of deliveries")?.to_owned();
-    let event = first["data"][0]["event_id"].as_str().context("a delivery")?.to_owned();
-    let events = get("/events?limit=500".into()).await?;
-    let middle = events["data"][250]["id"].as_str().context("500 events")?.to_owned();
-    let endpoint = endpoints.first().context("an endpoint")?;
+async fn time_queries(
+    client: &Client,
+    account: &str,
+    endpoints: &[EndpointId],
+    runs: usize,
+) -> anyhow::Result<Vec<Timings>> {
+    let (all, page) = (DeliveryFilter::default(), ListOptions::default());
+    let first = client.list_deliveries(account, &all, &page).await?;
+    let cursor = first.next_cursor.clone().context("a second page of deliveries")?;
+    let event = first.data.first().context("a delivery")?.event_id.clone();
+    let events = client.list_events(account, &EventFilter::default(), &ListOptions::limit(500)).await?;
+    let middle = events.data.get(250).context("500 events")?.id.clone();
+    let endpoint = Some(endpoints.first().context("an endpoint")?.to_string());
+    let deliveries = |filter: DeliveryFilter| Query::Deliveries(filter, ListOptions::default());
+    let status = |status| DeliveryFilter { status: Some(status), ..DeliveryFilter::default() };
+    let of_endpoint = DeliveryFilter { endpoint_id: endpoint.clone(), ..DeliveryFilter::default() };
     let queries = [
-        ("deliveries, newest first", "/deliveries".to_owned()),
-        ("deliveries, second page by cursor", format!("/deliveries?cursor={cursor}")),
-        ("deliveries of one endpoint", format!("/deliveries?endpoint_id={endpoint}")),
-        ("deliveries with status=failed", "/deliveries?status=failed".to_owned()),
-        ("deliveries with status=pending", "/deliveries?status=pending".to_owned()),
-        ("deliveries of one endpoint, failed", format!("/deliveries?endpoint_id={endpoint}&status=failed")),
-        ("deliveries of one event", format!("/deliveries?event_id={event}")),
-        ("deliveries, 500 per page", "/deliveries?limit=500".to_owned()),
-        ("events, newest first", "/events".to_owned()),
-        ("events of one type", "/events?type=credits.low".to_owned()),
-        ("events after one (polling)", format!("/events?after={middle}")),
+        ("deliveries, newest first", deliveries(all.clone())),
+        (
+            "deliveries, second page by cursor",
+            Query::Deliveries(all.clone(), ListOptions { limit: None, cursor: Some(cursor) }),
+        ),
+        ("deliveries of one endpoint", deliveries(of_endpoint.clone())),
+        ("deliveries with status=failed", deliveries(status(DeliveryStatus::Failed))),
+        ("deliveries with status=pending", deliveries(status(DeliveryStatus::Pending))),
+        (
+            "deliveries of one endpoint, failed",
+            deliveries(DeliveryFilter { status: Some(DeliveryStatus::Failed), ..of_endpoint }),
+        ),
+        ("deliveries of one event", deliveries(DeliveryFilter { event_id: Some(event), ..DeliveryFilter::default() })),
+        ("deliveries, 500 per page", Query::Deliveries(all, ListOptions::limit(500))),
+        ("events, newest first", Query::Events(EventFilter::default(), page.clone())),
+        ("events of one type", Query::Events(EventFilter { event_type: Some("credits.low".into()) }, page)),
+        ("events after one (polling)", Query::After(middle)),
     ];
     let mut rows = Vec::new();
-    for (name, path) in queries {
+    for (name, query) in queries {
         for _ in 0..3 {
-            get(path.clone()).await?;
+            query.run(client, account).await?;
         }
         let mut times = Vec::with_capacity(runs);
         for _ in 0..runs {
             let start = Instant::now();
-            get(path.clone()).await?;
+            query.run(client, account).await?;
             times.push(start.elapsed());
         }
         rows.push(Timings::new(name, times));

@@ -4,9 +4,9 @@
 
 use std::{process::Stdio, time::Duration};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use clap::Args as ClapArgs;
-use serde_json::{json, Value};
+use herald_client::{NewAccount, NewEndpoint};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::{Child, Command},
@@ -42,8 +42,12 @@ pub struct Target {
     pub engine: String,
     /// The store's URL, when this started the Herald.
     database_url: Option<String>,
-    /// The HTTP client for publishing and set-up.
-    pub client: reqwest::Client,
+    /// The raw HTTP client of the publishing hot path (`publish_request`):
+    /// the load generators post pre-built bodies at full speed, and a typed
+    /// client's serialising and decoding would be measured with Herald.
+    client: reqwest::Client,
+    /// The Herald client of everything else: accounts, endpoints, lists.
+    pub herald: herald_client::Client,
 }
 
 impl Target {
@@ -53,8 +57,10 @@ impl Target {
         let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
         if let Some(url) = &args.url {
             let token = args.admin_token.clone().context("--url needs --admin-token (or HERALD_ADMIN_TOKEN)")?;
+            let base = url.trim_end_matches('/').to_owned();
             return Ok(Self {
-                base: url.trim_end_matches('/').to_owned(),
+                herald: herald_client::Client::new(&base, &token)?,
+                base,
                 token,
                 child: None,
                 _dir: None,
@@ -90,8 +96,10 @@ impl Target {
             .context("the Herald under test did not start within a minute")??
             .and_then(|line| line.strip_prefix("listening ").map(str::to_owned))
             .context("the Herald under test did not say where it listens")?;
+        let base = format!("http://127.0.0.1:{port}");
         Ok(Self {
-            base: format!("http://127.0.0.1:{port}"),
+            herald: herald_client::Client::new(&base, TOKEN)?,
+            base,
             token: TOKEN.into(),
             child: Some(child),
             _dir: Some(dir),
@@ -101,36 +109,18 @@ impl Target {
         })
     }
 
-    /// An admin request.
-    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> anyhow::Result<Value> {
-        let mut request = self.client.request(method.clone(), format!("{}{path}", self.base)).bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await?;
-        let status = response.status();
-        let text = response.text().await?;
-        if !status.is_success() {
-            bail!("{method} {path}: {status} {text}");
-        }
-        Ok(if text.is_empty() { Value::Null } else { serde_json::from_str(&text)? })
-    }
-
-    /// A publish request (`path` under the account), not yet sent.
+    /// A publish request (`path` under the account), not yet sent: raw, for
+    /// the measured hot path (see [`Target::client`]).
     pub fn publish_request(&self, account: &str, path: &str) -> reqwest::RequestBuilder {
         self.client.post(format!("{}/v1/accounts/{account}/{path}", self.base)).bearer_auth(&self.token)
     }
 
     /// A new account with endpoints at `urls`; returns the account and endpoint ids.
     pub async fn account_with(&self, urls: &[String]) -> anyhow::Result<(String, Vec<String>)> {
-        let account = self.admin(reqwest::Method::POST, "/v1/accounts", Some(json!({"name": "bench"}))).await?;
-        let account = account["id"].as_str().context("an account id")?.to_owned();
+        let account = self.herald.create_account(&NewAccount::named("bench")).await?.id;
         let mut endpoints = Vec::new();
         for url in urls {
-            let made = self
-                .admin(reqwest::Method::POST, &format!("/v1/accounts/{account}/endpoints"), Some(json!({"url": url})))
-                .await?;
-            endpoints.push(made["id"].as_str().context("an endpoint id")?.to_owned());
+            endpoints.push(self.herald.create_endpoint(&account, &NewEndpoint::new(url)).await?.endpoint.id);
         }
         Ok((account, endpoints))
     }

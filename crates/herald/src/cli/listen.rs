@@ -6,23 +6,13 @@
 
 use std::time::Duration;
 
+use herald_client::{brief, LiveStream, StreamItem, StreamOptions};
 use reqwest::{redirect, Client, StatusCode, Url};
 
-use super::sse::{Item, Reader};
 use crate::{
     dispatch::headers::{user_agent, webhook_headers, WebhookRequest},
     domain::{AccountId, DeliveryId, EndpointSecret, EventId, Timestamp},
 };
-
-/// The first wait before reconnecting; it doubles up to [`MAX_BACKOFF`].
-const FIRST_BACKOFF: Duration = Duration::from_millis(250);
-
-/// The longest wait before reconnecting.
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
-
-/// Silence (not even a `: keep-alive`) after which the connection is taken
-/// for dead and made again: four of Herald's default heartbeats.
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Where to listen, where to forward, and how to sign.
 #[derive(Debug, Clone, clap::Args)]
@@ -76,36 +66,25 @@ pub enum ListenError {
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client")]
     Client(#[source] reqwest::Error),
+    /// The Herald client could not be built (or failed in a way retrying cannot mend).
+    #[error(transparent)]
+    Herald(herald_client::Error),
 }
 
-/// How one connection ended, when following can go on.
-#[derive(Debug)]
-enum Dropped {
-    /// No connection (refused, reset, DNS).
-    Connect(reqwest::Error),
-    /// Herald answered with a status worth retrying (5xx, 429).
-    Status(StatusCode),
-    /// The connection broke while the stream was read.
-    Read(reqwest::Error),
-    /// Nothing arrived for [`IDLE_TIMEOUT`].
-    Idle,
-    /// Herald ended the stream (shutting down, or this reader was too slow).
-    Ended,
-}
-
-/// The two HTTP clients: the stream's, without an overall timeout, and the forwards'.
-struct Clients {
-    /// Reads the stream for as long as it lasts.
-    stream: Client,
-    /// Sends the forwards, each within the forward timeout, redirects not followed.
-    forward: Client,
+/// Sends the forwards, each within the forward timeout, redirects not followed.
+struct Forwarder {
+    /// The HTTP client of the forwards.
+    client: Client,
 }
 
 /// Follows the stream and forwards its events until ctrl-c, or until Herald refuses it.
 pub async fn run(args: ListenArgs) -> Result<(), ListenError> {
-    let clients = Clients {
-        stream: Client::builder().user_agent(user_agent()).build().map_err(ListenError::Client)?,
-        forward: Client::builder()
+    let herald = herald_client::Client::builder(args.url.as_str(), &args.key)
+        .user_agent(user_agent())
+        .build()
+        .map_err(ListenError::Herald)?;
+    let forwarder = Forwarder {
+        client: Client::builder()
             .user_agent(user_agent())
             .redirect(redirect::Policy::none())
             .timeout(args.forward_timeout)
@@ -122,85 +101,69 @@ pub async fn run(args: ListenArgs) -> Result<(), ListenError> {
     };
     println!("Signing secret: {}", secret.expose());
     println!("Forwarding the events of account {} at {} to {}", args.account, args.url, args.forward_to);
-    let mut position = args.last_event_id.as_ref().map(ToString::to_string);
-    let mut backoff = FIRST_BACKOFF;
+    let options = StreamOptions {
+        types: args.types.iter().cloned().collect(),
+        last_event_id: args.last_event_id.as_ref().map(ToString::to_string),
+        ..StreamOptions::default()
+    };
+    let mut stream = herald.stream_events(args.account.as_str(), options);
+    follow(&args, &mut stream, &forwarder, &secret).await
+}
+
+/// Reads the stream and forwards its events, across reconnections (the
+/// client resumes with `Last-Event-ID` after the last event forwarded),
+/// printing when each connection opens and drops.
+async fn follow(
+    args: &ListenArgs,
+    stream: &mut LiveStream,
+    forwarder: &Forwarder,
+    secret: &EndpointSecret,
+) -> Result<(), ListenError> {
+    let mut connected = false;
     loop {
-        let (dropped, connected) = follow(&args, &clients, &secret, &mut position).await?;
-        if connected {
-            backoff = FIRST_BACKOFF;
+        let item = stream.next().await.map_err(refused)?;
+        if !connected && !matches!(item, StreamItem::Comment(_) | StreamItem::Dropped { .. }) {
+            connected = true;
+            let after = match &item {
+                StreamItem::Position(id) => id.as_str(),
+                _ => stream.last_event_id().unwrap_or("the events to come"),
+            };
+            println!("Connected; following the events after {after}");
         }
-        let resume = position.as_deref().unwrap_or("the events to come");
-        println!("Connection lost ({}); reconnecting in {backoff:?}, resuming after {resume}", describe(&dropped));
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        match item {
+            StreamItem::Position(_) => {}
+            StreamItem::Event(event) => {
+                let outcome =
+                    forward(forwarder, &args.forward_to, secret, &event.id, &event.event_type, event.data).await;
+                println!("{} {} -> {outcome}", event.id, event.event_type);
+            }
+            StreamItem::WithoutId { event_type } => println!("(an `{event_type}` event without an id is skipped)"),
+            StreamItem::Comment(text) if text.contains("Last-Event-ID") => println!("Herald: {text}"),
+            StreamItem::Comment(_) => {}
+            StreamItem::Dropped { reason, retry_in } => {
+                connected = false;
+                let resume = stream.last_event_id().unwrap_or("the events to come");
+                println!("Connection lost ({reason}); reconnecting in {retry_in:?}, resuming after {resume}");
+            }
+        }
     }
 }
 
-/// One connection: reads the stream and forwards its events until it drops.
-/// Returns how it dropped and whether it got as far as the stream's opening.
-async fn follow(
-    args: &ListenArgs,
-    clients: &Clients,
-    secret: &EndpointSecret,
-    position: &mut Option<String>,
-) -> Result<(Dropped, bool), ListenError> {
-    let mut url = args.url.clone();
-    url.set_path(&format!("{}/v1/accounts/{}/events/stream", url.path().trim_end_matches('/'), args.account));
-    if let Some(types) = &args.types {
-        url.query_pairs_mut().append_pair("types", types);
-    }
-    let mut request = clients.stream.get(url).bearer_auth(&args.key).header("Accept", "text/event-stream");
-    if let Some(id) = position.as_deref() {
-        request = request.header("Last-Event-ID", id);
-    }
-    let mut response = match request.send().await {
-        Ok(response) => response,
-        Err(e) => return Ok((Dropped::Connect(e), false)),
-    };
-    let status = response.status();
-    if status.is_client_error() && status != StatusCode::TOO_MANY_REQUESTS {
-        return Err(ListenError::Refused { status, detail: problem_detail(response).await });
-    }
-    if !status.is_success() {
-        return Ok((Dropped::Status(status), false));
-    }
-    let mut reader = Reader::default();
-    let mut connected = false;
-    loop {
-        let chunk = match tokio::time::timeout(IDLE_TIMEOUT, response.chunk()).await {
-            Err(_) => return Ok((Dropped::Idle, connected)),
-            Ok(Err(e)) => return Ok((Dropped::Read(e), connected)),
-            Ok(Ok(None)) => return Ok((Dropped::Ended, connected)),
-            Ok(Ok(Some(chunk))) => chunk,
-        };
-        for item in reader.push(&chunk) {
-            if !connected && !matches!(item, Item::Comment(_)) {
-                connected = true;
-                let after = match &item {
-                    Item::Position(id) => id.as_str(),
-                    _ => position.as_deref().unwrap_or("the events to come"),
-                };
-                println!("Connected; following the events after {after}");
-            }
-            match item {
-                Item::Position(id) => *position = Some(id),
-                Item::Event { id: Some(id), event, data } => {
-                    let outcome = forward(clients, &args.forward_to, secret, &id, &event, data).await;
-                    println!("{id} {event} -> {outcome}");
-                    *position = Some(id);
-                }
-                Item::Event { id: None, event, .. } => println!("(an `{event}` event without an id is skipped)"),
-                Item::Comment(text) if text.contains("Last-Event-ID") => println!("Herald: {text}"),
-                Item::Comment(_) => {}
-            }
-        }
+/// A refusal of the stream that retrying will not change, as `herald listen` words it.
+fn refused(error: herald_client::Error) -> ListenError {
+    match error {
+        herald_client::Error::Api(api) => ListenError::Refused {
+            status: StatusCode::from_u16(api.status).unwrap_or(StatusCode::BAD_REQUEST),
+            detail: api.problem.detail,
+        },
+        other => ListenError::Herald(other),
     }
 }
 
 /// POSTs one event to the local URL with a delivery's headers and signature;
 /// returns the local answer's status, or why there was none.
 async fn forward(
-    clients: &Clients,
+    forwarder: &Forwarder,
     to: &Url,
     secret: &EndpointSecret,
     event_id: &str,
@@ -217,7 +180,7 @@ async fn forward(
         timestamp: Timestamp::now().unix_seconds(),
         body: &body,
     });
-    let mut request = clients.forward.post(to.clone());
+    let mut request = forwarder.client.post(to.clone());
     for (name, value) in headers {
         request = request.header(name, value);
     }
@@ -225,39 +188,6 @@ async fn forward(
         Ok(response) => response.status().to_string(),
         Err(e) => format!("failed: {}", brief(&e)),
     }
-}
-
-/// What went wrong, for the reconnect line.
-fn describe(dropped: &Dropped) -> String {
-    match dropped {
-        Dropped::Connect(e) => format!("cannot connect: {}", brief(e)),
-        Dropped::Status(status) => format!("Herald answered {status}"),
-        Dropped::Read(e) => format!("read failed: {}", brief(e)),
-        Dropped::Idle => format!("nothing received for {IDLE_TIMEOUT:?}"),
-        Dropped::Ended => "Herald ended the stream".to_owned(),
-    }
-}
-
-/// What an HTTP failure comes down to: its deepest cause (`Connection
-/// refused (os error 111)`), which says more than the layers above it.
-fn brief(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "timed out".to_owned();
-    }
-    let mut deepest: &dyn std::error::Error = e;
-    while let Some(cause) = deepest.source() {
-        deepest = cause;
-    }
-    deepest.to_string()
-}
-
-/// The `detail` of a problem+json answer, or the body as it came.
-async fn problem_detail(response: reqwest::Response) -> String {
-    let body = response.text().await.unwrap_or_default();
-    serde_json::from_str::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|problem| problem["detail"].as_str().map(str::to_owned))
-        .unwrap_or(body)
 }
 
 /// An `http://` or `https://` URL.

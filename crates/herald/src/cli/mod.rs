@@ -7,7 +7,6 @@
 
 mod finish;
 pub mod listen;
-mod sse;
 pub mod trigger;
 pub mod verify;
 

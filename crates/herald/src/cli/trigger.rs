@@ -7,9 +7,9 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use reqwest::{header, Method, StatusCode};
+use herald_client::{Client, DeliveryFilter, DeliveryStatus, ListOptions, RawEvent};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
-use url::Url;
 
 use crate::admin_token::TOKEN_FILE;
 
@@ -136,21 +136,21 @@ pub async fn run(args: &TriggerArgs) -> Result<(), TriggerError> {
 
 /// Publishes the event; returns what Herald answered.
 pub async fn trigger(args: &TriggerArgs) -> Result<Triggered, TriggerError> {
-    let api = Api::new(&args.url, resolve_token(args.token.as_deref())?)?;
+    let client = Client::builder(&args.url, resolve_token(args.token.as_deref())?)
+        .timeout(Duration::from_secs(30))
+        .user_agent(concat!("herald-trigger/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(TriggerError::from)?;
     let (data, hint) = match &args.data {
         Some(given) => (parse_data(given)?, String::new()),
-        None => api.catalog_example(&args.event_type).await?,
+        None => catalog_example(&client, &args.event_type).await?,
     };
-    let body = json!({ "type": args.event_type, "data": data });
-    let path = ["v1", "accounts", args.account.as_str(), "events"];
-    let answer = api.call(Method::POST, &path, Some(&body)).await.map_err(|e| e.with_hint(&hint))?;
-    let event_id = answer["event"]["id"].as_str();
-    let deliveries = answer["deliveries"].as_u64();
-    let (Some(event_id), Some(deliveries)) = (event_id, deliveries) else {
-        return Err(TriggerError::UnexpectedAnswer { url: api.url(&path).to_string(), body: answer.to_string() });
-    };
-    let skipped = if deliveries == 0 { 0 } else { api.skipped_deliveries(&args.account, event_id).await? };
-    Ok(Triggered { event_id: event_id.to_string(), to_attempt: deliveries.saturating_sub(skipped), skipped })
+    let event = RawEvent::new(&args.event_type, data);
+    let published = client.publish(&args.account, &event).await.map_err(|e| TriggerError::from(e).with_hint(&hint))?;
+    let deliveries = published.deliveries;
+    let skipped =
+        if deliveries == 0 { 0 } else { skipped_deliveries(&client, &args.account, &published.event.id).await? };
+    Ok(Triggered { event_id: published.event.id, to_attempt: deliveries.saturating_sub(skipped), skipped })
 }
 
 /// The token: the flag (or `HERALD_ADMIN_TOKEN`), `HERALD_TOKEN`, or the generated one's file.
@@ -178,100 +178,33 @@ fn parse_data(given: &str) -> Result<Value, TriggerError> {
     serde_json::from_str(&text).map_err(|e| TriggerError::BadData(format!("not JSON: {e}")))
 }
 
-/// A client for one Herald with one token.
-struct Api {
-    base: Url,
-    token: String,
-    client: reqwest::Client,
+/// The catalog's example `data` of a type, with no hint; for a type not
+/// in the catalog, `{}` and the list of known types, so the server's own
+/// refusal is what the developer reads first.
+async fn catalog_example(client: &Client, event_type: &str) -> Result<(Value, String), TriggerError> {
+    let catalog = client.event_types().await?;
+    if let Some(entry) = catalog.iter().find(|e| e.event_type == event_type) {
+        return Ok((entry.example.clone(), String::new()));
+    }
+    let known: Vec<&str> = catalog.iter().map(|e| e.event_type.as_str()).collect();
+    Ok((json!({}), format!("\nthe catalog has: {}", known.join(", "))))
 }
 
-impl Api {
-    fn new(base: &str, token: String) -> Result<Self, TriggerError> {
-        let base = Url::parse(base)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base())
-            .ok_or_else(|| TriggerError::BadUrl(base.to_owned()))?;
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("herald-trigger/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|source| TriggerError::Unreachable { url: base.to_string(), source })?;
-        Ok(Self { base, token, client })
+/// How many deliveries of the event are `skipped`: those Herald recorded
+/// for disabled endpoints at the publish, read page by page from the
+/// account's delivery list.
+async fn skipped_deliveries(client: &Client, account: &str, event_id: &str) -> Result<u64, TriggerError> {
+    let filter = DeliveryFilter {
+        event_id: Some(event_id.to_owned()),
+        status: Some(DeliveryStatus::Skipped),
+        ..DeliveryFilter::default()
+    };
+    let mut pages = client.deliveries(account, &filter, ListOptions::limit(500));
+    let mut skipped = 0;
+    while let Some(page) = pages.next_page().await? {
+        skipped += page.len() as u64;
     }
-
-    /// The base URL with these path segments appended (each one escaped).
-    fn url(&self, segments: &[&str]) -> Url {
-        let mut url = self.base.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        url
-    }
-
-    /// One request; the JSON of a `2xx`, else the problem's detail.
-    async fn call(&self, method: Method, segments: &[&str], body: Option<&Value>) -> Result<Value, TriggerError> {
-        self.call_url(method, self.url(segments), body).await
-    }
-
-    /// [`Api::call`] of a URL with its query already set.
-    async fn call_url(&self, method: Method, url: Url, body: Option<&Value>) -> Result<Value, TriggerError> {
-        let mut request = self.client.request(method, url.clone()).bearer_auth(&self.token);
-        if let Some(body) = body {
-            request = request.header(header::CONTENT_TYPE, "application/json").body(body.to_string());
-        }
-        let unreachable = |source| TriggerError::Unreachable { url: url.to_string(), source };
-        let response = request.send().await.map_err(unreachable)?;
-        let status = response.status();
-        let bytes = response.bytes().await.map_err(unreachable)?;
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let parsed = serde_json::from_slice::<Value>(&bytes);
-        if !status.is_success() {
-            let detail = parsed.ok().and_then(|p| problem_detail(&p)).unwrap_or(text);
-            return Err(TriggerError::Refused { status, detail, hint: String::new() });
-        }
-        parsed.map_err(|_| TriggerError::UnexpectedAnswer { url: url.to_string(), body: text })
-    }
-
-    /// The catalog's example `data` of a type, with no hint; for a type not
-    /// in the catalog, `{}` and the list of known types, so the server's own
-    /// refusal is what the developer reads first.
-    async fn catalog_example(&self, event_type: &str) -> Result<(Value, String), TriggerError> {
-        let catalog = self.call(Method::GET, &["v1", "event-types"], None).await?;
-        let entries = catalog["data"].as_array().map(Vec::as_slice).unwrap_or_default();
-        if let Some(entry) = entries.iter().find(|e| e["type"] == event_type) {
-            return Ok((entry["example"].clone(), String::new()));
-        }
-        let known: Vec<&str> = entries.iter().filter_map(|e| e["type"].as_str()).collect();
-        Ok((json!({}), format!("\nthe catalog has: {}", known.join(", "))))
-    }
-
-    /// How many deliveries of the event are `skipped`: those Herald recorded
-    /// for disabled endpoints at the publish, read page by page from the
-    /// account's delivery list.
-    async fn skipped_deliveries(&self, account: &str, event_id: &str) -> Result<u64, TriggerError> {
-        let path = ["v1", "accounts", account, "deliveries"];
-        let mut skipped = 0;
-        let mut cursor: Option<String> = None;
-        loop {
-            let mut url = self.url(&path);
-            {
-                let mut query = url.query_pairs_mut();
-                query.append_pair("event_id", event_id).append_pair("status", "skipped").append_pair("limit", "500");
-                if let Some(cursor) = &cursor {
-                    query.append_pair("cursor", cursor);
-                }
-            }
-            let page = self.call_url(Method::GET, url.clone(), None).await?;
-            let Some(data) = page["data"].as_array() else {
-                return Err(TriggerError::UnexpectedAnswer { url: url.to_string(), body: page.to_string() });
-            };
-            skipped += data.len() as u64;
-            match page["next_cursor"].as_str() {
-                Some(next) => cursor = Some(next.to_owned()),
-                None => return Ok(skipped),
-            }
-        }
-    }
+    Ok(skipped)
 }
 
 impl TriggerError {
@@ -284,21 +217,22 @@ impl TriggerError {
     }
 }
 
-/// `detail` of a problem+json body, with each error's pointer when the detail
-/// does not already name it.
-fn problem_detail(problem: &Value) -> Option<String> {
-    let detail = problem["detail"].as_str()?.to_owned();
-    let errors = problem["errors"].as_array().map(Vec::as_slice).unwrap_or_default();
-    let extra: Vec<String> = errors
-        .iter()
-        .filter_map(|e| {
-            let place = e["pointer"].as_str().or_else(|| e["parameter"].as_str())?;
-            let message = e["message"].as_str()?;
-            let line = format!("{place}: {message}");
-            (!detail.contains(&line)).then_some(line)
-        })
-        .collect();
-    Some(if extra.is_empty() { detail } else { format!("{detail}\n{}", extra.join("\n")) })
+impl From<herald_client::Error> for TriggerError {
+    /// A refusal reads as its problem's detail and the fields it does not name.
+    fn from(error: herald_client::Error) -> Self {
+        match error {
+            herald_client::Error::Api(api) => Self::Refused {
+                status: StatusCode::from_u16(api.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+                detail: api.problem.explain(),
+                hint: String::new(),
+            },
+            herald_client::Error::Transport { url, source } => Self::Unreachable { url, source },
+            herald_client::Error::Decode { url, body, .. } => Self::UnexpectedAnswer { url, body },
+            herald_client::Error::BadUrl(url) => Self::BadUrl(url),
+            herald_client::Error::Build(source) => Self::Unreachable { url: String::new(), source },
+            herald_client::Error::Encode(e) => Self::BadData(e.to_string()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -314,15 +248,6 @@ mod tests {
         assert_eq!(parse_data(&format!("@{}", file.display())).unwrap(), json!({"balance": 4}));
         assert!(matches!(parse_data("{nope"), Err(TriggerError::BadData(_))));
         assert!(matches!(parse_data("@/no/such/file"), Err(TriggerError::BadData(_))));
-    }
-
-    #[test]
-    fn a_problem_reads_as_its_detail_and_the_pointers_it_does_not_name() {
-        let problem =
-            json!({"detail": "invalid data", "errors": [{"pointer": "/data/balance", "message": "required"}]});
-        assert_eq!(problem_detail(&problem).unwrap(), "invalid data\n/data/balance: required");
-        let problem = json!({"detail": "/type: unknown", "errors": [{"pointer": "/type", "message": "unknown"}]});
-        assert_eq!(problem_detail(&problem).unwrap(), "/type: unknown");
     }
 
     #[test]
@@ -342,15 +267,5 @@ mod tests {
         assert!(triggered(0, 0).warning("credits.low", "acme").unwrap().starts_with("no endpoint of acme"));
         assert!(triggered(0, 1).warning("credits.low", "acme").unwrap().contains("is disabled"));
         assert_eq!(triggered(1, 1).warning("credits.low", "acme"), None);
-    }
-
-    #[test]
-    fn paths_are_appended_to_the_base_url_escaped() {
-        let api = Api::new("http://127.0.0.1:8090/herald/", "t".into()).unwrap();
-        assert_eq!(
-            api.url(&["v1", "accounts", "a/b", "events"]).as_str(),
-            "http://127.0.0.1:8090/herald/v1/accounts/a%2Fb/events"
-        );
-        assert!(matches!(Api::new("127.0.0.1:8090", "t".into()), Err(TriggerError::BadUrl(_))));
     }
 }

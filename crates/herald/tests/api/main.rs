@@ -75,6 +75,7 @@ mod restart;
 mod retention;
 mod retries;
 mod rotation;
+mod rust_client;
 mod secrets_at_rest;
 mod startup;
 mod stats;

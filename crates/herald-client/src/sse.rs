@@ -1,10 +1,11 @@
-//! A Server-Sent Events reader for the tools: bytes in, whole events out, as
-//! the SSE specification parses them (`data:` lines joined, one leading space
-//! dropped, comments kept for people, `id:` remembered across events).
+//! A Server-Sent Events parser: bytes in, whole items out, as the SSE
+//! specification parses them (`data:` lines joined, one leading space
+//! dropped, comments kept, `id:` remembered across events). No I/O: the
+//! live stream (`live.rs`) feeds it the chunks it reads.
 
 /// One thing a stream said.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Item {
+pub(crate) enum Item {
     /// An event: the last event id in force, its type (`message` if none), and its data bytes.
     Event {
         /// The last `id:` seen, in this event or before it.
@@ -22,7 +23,7 @@ pub enum Item {
 
 /// The parser's state between chunks.
 #[derive(Debug, Default)]
-pub struct Reader {
+pub(crate) struct Reader {
     /// The bytes of the line being read.
     line: Vec<u8>,
     /// Whether the last byte was a `\r`, so that a `\n` right after it ends nothing.
@@ -41,7 +42,7 @@ pub struct Reader {
 
 impl Reader {
     /// Reads one chunk; returns what it completed.
-    pub fn push(&mut self, chunk: &[u8]) -> Vec<Item> {
+    pub(crate) fn push(&mut self, chunk: &[u8]) -> Vec<Item> {
         let mut items = Vec::new();
         for &byte in chunk {
             let after_cr = std::mem::replace(&mut self.after_cr, byte == b'\r');
@@ -150,5 +151,21 @@ mod tests {
         let mut reader = Reader::default();
         let items = reader.push(b"id: evt_1\n\ndata: x\n\n");
         assert_eq!(items, vec![Item::Position("evt_1".into()), event("evt_1", "message", "x")]);
+    }
+
+    #[test]
+    fn heralds_opening_is_a_comment_and_a_position_then_events_and_keep_alives() {
+        let mut reader = Reader::default();
+        let stream = b": following the events after evt_0\nid: evt_0\n\nid: evt_1\nevent: credits.low\n\
+            data: {\"id\":\"evt_1\"}\n\n: keep-alive\n\n";
+        assert_eq!(
+            reader.push(stream),
+            vec![
+                Item::Comment("following the events after evt_0".into()),
+                Item::Position("evt_0".into()),
+                event("evt_1", "credits.low", "{\"id\":\"evt_1\"}"),
+                Item::Comment("keep-alive".into()),
+            ]
+        );
     }
 }
