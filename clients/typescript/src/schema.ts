@@ -419,7 +419,10 @@ export interface components {
     schemas: {
         /** @description An account. */
         AccountView: {
-            /** @description RFC 3339. */
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
             created_at: string;
             /** @description `acc_…` or the platform's own id. */
             id: string;
@@ -457,7 +460,10 @@ export interface components {
              * @description The answer's status code.
              */
             response_status: number | null;
-            /** @description RFC 3339. */
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
             started_at: string;
         };
         /** @description What a batch publish answers. */
@@ -492,7 +498,10 @@ export interface components {
              * @description Attempts logged so far.
              */
             attempt_count: number;
-            /** @description RFC 3339. */
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
             created_at: string;
             /** @description The endpoint. */
             endpoint_id: string;
@@ -513,11 +522,17 @@ export interface components {
              * @description The status code of the last answer.
              */
             last_response_status: number | null;
-            /** @description When the next attempt is due, if pending. */
+            /**
+             * Format: date-time
+             * @description When the next attempt is due, if pending.
+             */
             next_attempt_at: string | null;
             /** @description pending, succeeded, failed or skipped. */
             status: components["schemas"]["DeliveryStatus"];
-            /** @description RFC 3339. */
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
             updated_at: string;
         };
         /**
@@ -530,9 +545,15 @@ export interface components {
             /** @description Give what it missed while disabled a fresh schedule now. */
             redeliver_missed?: boolean | null;
         };
-        /** @description `PATCH …/endpoints/{endpoint}`: any of the fields, each replacing what the endpoint has. */
+        /**
+         * @description `PATCH …/endpoints/{endpoint}`: any of the fields, each replacing what
+         *     the endpoint has. A field left out is left as it is; null removes a
+         *     setting that may be absent (`event_types`, `filter`, `rate_limit`,
+         *     `headers`) and leaves the others (`url`, `description`, `ordered`) as
+         *     they are.
+         */
         EndpointPatchBody: {
-            /** @description A note for people. */
+            /** @description A note for people; `""` clears it, null leaves it as it is. */
             description?: string | null;
             /** @description Types or `prefix.*` patterns it receives; null for every type. */
             event_types?: (("credits.depleted" | "credits.low" | "project.completed" | "project.created" | "project.failed" | "project.processing" | "voice_clone.completed" | "voice_clone.failed") | string)[] | null;
@@ -542,7 +563,7 @@ export interface components {
             headers?: {
                 [key: string]: string;
             } | null;
-            /** @description One delivery at a time, in publish order. */
+            /** @description One delivery at a time, in publish order; null leaves it as it is. */
             ordered?: boolean | null;
             /**
              * Format: int32
@@ -560,7 +581,10 @@ export interface components {
             failed: number;
             /** @description 24 hours, oldest first; hours without attempts count zero. */
             hours: components["schemas"]["HourView"][];
-            /** @description The first hour counted, RFC 3339. */
+            /**
+             * Format: date-time
+             * @description The first hour counted, RFC 3339.
+             */
             since: string;
             /**
              * Format: int64
@@ -575,11 +599,17 @@ export interface components {
         };
         /** @description An endpoint. */
         EndpointView: {
-            /** @description RFC 3339. */
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
             created_at: string;
             /** @description A note for people. */
             description: string;
-            /** @description When it was disabled. */
+            /**
+             * Format: date-time
+             * @description When it was disabled.
+             */
             disabled_at: string | null;
             disabled_cause: null | components["schemas"]["DisabledCause"];
             /** @description Why it was disabled. */
@@ -608,7 +638,10 @@ export interface components {
              *     go at once), over every node; null for none.
              */
             rate_limit: number | null;
-            /** @description RFC 3339. */
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
             updated_at: string;
             /** @description Where attempts are POSTed. */
             url: string;
@@ -626,7 +659,10 @@ export interface components {
          *     }
          */
         EnvelopeView: {
-            /** @description RFC 3339, whole seconds. */
+            /**
+             * Format: date-time
+             * @description RFC 3339, whole seconds.
+             */
             created_at: string;
             /** @description The event's data, of its type's schema in the catalog. */
             data: Record<string, unknown>;
@@ -684,7 +720,10 @@ export interface components {
              * @description Attempts that failed: another status, or no answer.
              */
             failed: number;
-            /** @description The hour's start, RFC 3339. */
+            /**
+             * Format: date-time
+             * @description The hour's start, RFC 3339.
+             */
             start: string;
             /**
              * Format: int64
@@ -703,7 +742,10 @@ export interface components {
         List_AccountView: {
             /** @description The items, newest first unless the route says otherwise. */
             data: {
-                /** @description RFC 3339. */
+                /**
+                 * Format: date-time
+                 * @description RFC 3339.
+                 */
                 created_at: string;
                 /** @description `acc_…` or the platform's own id. */
                 id: string;
@@ -725,7 +767,10 @@ export interface components {
                  * @description Attempts logged so far.
                  */
                 attempt_count: number;
-                /** @description RFC 3339. */
+                /**
+                 * Format: date-time
+                 * @description RFC 3339.
+                 */
                 created_at: string;
                 /** @description The endpoint. */
                 endpoint_id: string;
@@ -746,11 +791,17 @@ export interface components {
                  * @description The status code of the last answer.
                  */
                 last_response_status: number | null;
-                /** @description When the next attempt is due, if pending. */
+                /**
+                 * Format: date-time
+                 * @description When the next attempt is due, if pending.
+                 */
                 next_attempt_at: string | null;
                 /** @description pending, succeeded, failed or skipped. */
                 status: components["schemas"]["DeliveryStatus"];
-                /** @description RFC 3339. */
+                /**
+                 * Format: date-time
+                 * @description RFC 3339.
+                 */
                 updated_at: string;
             }[];
             /**
@@ -763,11 +814,17 @@ export interface components {
         List_EndpointView: {
             /** @description The items, newest first unless the route says otherwise. */
             data: {
-                /** @description RFC 3339. */
+                /**
+                 * Format: date-time
+                 * @description RFC 3339.
+                 */
                 created_at: string;
                 /** @description A note for people. */
                 description: string;
-                /** @description When it was disabled. */
+                /**
+                 * Format: date-time
+                 * @description When it was disabled.
+                 */
                 disabled_at: string | null;
                 disabled_cause: null | components["schemas"]["DisabledCause"];
                 /** @description Why it was disabled. */
@@ -796,7 +853,10 @@ export interface components {
                  *     go at once), over every node; null for none.
                  */
                 rate_limit: number | null;
-                /** @description RFC 3339. */
+                /**
+                 * Format: date-time
+                 * @description RFC 3339.
+                 */
                 updated_at: string;
                 /** @description Where attempts are POSTed. */
                 url: string;
@@ -811,7 +871,10 @@ export interface components {
         List_EnvelopeView: {
             /** @description The items, newest first unless the route says otherwise. */
             data: {
-                /** @description RFC 3339, whole seconds. */
+                /**
+                 * Format: date-time
+                 * @description RFC 3339, whole seconds.
+                 */
                 created_at: string;
                 /** @description The event's data, of its type's schema in the catalog. */
                 data: Record<string, unknown>;
@@ -870,7 +933,10 @@ export interface components {
         };
         /** @description A one-time link into the portal. */
         PortalLinkView: {
-            /** @description RFC 3339: unused after this, it no longer opens anything. */
+            /**
+             * Format: date-time
+             * @description RFC 3339: unused after this, it no longer opens anything.
+             */
             expires_at: string;
             /** @description Open it in a browser to start a portal session for the account; it works once. */
             url: string;
@@ -1051,11 +1117,17 @@ export interface components {
         RecoveryStatus: "running" | "done" | "stopped";
         /** @description A recovery and how far it got. */
         RecoveryView: {
-            /** @description RFC 3339. */
+            /**
+             * Format: date-time
+             * @description RFC 3339.
+             */
             created_at: string;
             /** @description The endpoint. */
             endpoint_id: string;
-            /** @description When it ended, RFC 3339. */
+            /**
+             * Format: date-time
+             * @description When it ended, RFC 3339.
+             */
             finished_at: string | null;
             /** @description `rcv_…`. */
             id: string;
@@ -1064,14 +1136,20 @@ export interface components {
              * @description Failed and skipped deliveries given a fresh schedule so far.
              */
             queued: number;
-            /** @description Deliveries created at or after this time (RFC 3339)… */
+            /**
+             * Format: date-time
+             * @description Deliveries created at or after this time (RFC 3339)…
+             */
             since: string;
             /**
              * @description `running` while pages are being queued, `done` once all are, or
              *     `stopped` if the endpoint was disabled first.
              */
             status: components["schemas"]["RecoveryStatus"];
-            /** @description …and before this one. */
+            /**
+             * Format: date-time
+             * @description …and before this one.
+             */
             until: string;
         };
         /** @description `POST …/endpoints/{endpoint}/secret/rotate`. */

@@ -88,12 +88,7 @@ export interface UntypedEvent {
  * `type` may be a catalog type, an operational one (`endpoint.disabled`, …) or one an
  * operator configured; narrow it with `isEventType`.
  */
-export interface Envelope {
-  id: string;
-  type: string;
-  created_at: string;
-  data: Record<string, unknown>;
-}
+export type Envelope = Schemas["EnvelopeView"];
 /** An envelope of one catalog type, its `data` typed. */
 export type EnvelopeOf<T extends EventType> = Envelope & { type: T; data: EventData<T> };
 

@@ -218,6 +218,7 @@ fn each_struct_has_exactly_the_properties_of_its_schema() {
         ("List_DeliveryView", names::<Page<Delivery>>()),
         ("List_EndpointView", names::<Page<Endpoint>>()),
         ("List_EnvelopeView", names::<Page<Envelope>>()),
+        ("EnvelopeView", names::<Envelope>()),
     ];
     for (schema, fields) in structs {
         assert_eq!(fields, properties(&document, schema), "the fields of the type for {schema}");

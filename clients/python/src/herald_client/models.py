@@ -265,8 +265,13 @@ class EnableBody(TypedDict, total=False):
 
 
 class EndpointPatchBody(TypedDict, total=False):
-    """`PATCH …/endpoints/{endpoint}`: any of the fields, each replacing what the endpoint has."""
-    #: A note for people.
+    """`PATCH …/endpoints/{endpoint}`: any of the fields, each replacing what
+    the endpoint has. A field left out is left as it is; null removes a
+    setting that may be absent (`event_types`, `filter`, `rate_limit`,
+    `headers`) and leaves the others (`url`, `description`, `ordered`) as
+    they are.
+    """
+    #: A note for people; `""` clears it, null leaves it as it is.
     description: Optional[str]
     #: Types or `prefix.*` patterns it receives; null for every type.
     event_types: Optional[List[str]]
@@ -274,7 +279,7 @@ class EndpointPatchBody(TypedDict, total=False):
     filter: Optional[str]
     #: Headers sent with each attempt; null or `{}` for none. At most 16384 names and values in all (bytes), else `422` at `/headers`: the one rule here that JSON Schema cannot state.
     headers: Optional[Dict[str, str]]
-    #: One delivery at a time, in publish order.
+    #: One delivery at a time, in publish order; null leaves it as it is.
     ordered: Optional[bool]
     #: Deliveries per second at most; null for none.
     rate_limit: Optional[int]

@@ -69,14 +69,18 @@ pub struct NewEndpointBody {
     ordered: Option<bool>,
 }
 
-/// `PATCH …/endpoints/{endpoint}`: any of the fields, each replacing what the endpoint has.
+/// `PATCH …/endpoints/{endpoint}`: any of the fields, each replacing what
+/// the endpoint has. A field left out is left as it is; null removes a
+/// setting that may be absent (`event_types`, `filter`, `rate_limit`,
+/// `headers`) and leaves the others (`url`, `description`, `ordered`) as
+/// they are.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct EndpointPatchBody {
-    /// Where attempts are POSTed.
+    /// Where attempts are POSTed; null leaves it as it is.
     url: Option<String>,
-    /// A note for people.
+    /// A note for people; `""` clears it, null leaves it as it is.
     #[schema(max_length = 1024)]
     description: Option<String>,
     /// Types or `prefix.*` patterns it receives; null for every type.
@@ -90,7 +94,7 @@ pub struct EndpointPatchBody {
     /// A filter on the event's data; null for none.
     #[schema(pattern = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$")]
     filter: Option<String>,
-    /// One delivery at a time, in publish order.
+    /// One delivery at a time, in publish order; null leaves it as it is.
     ordered: Option<bool>,
 }
 

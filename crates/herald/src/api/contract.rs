@@ -51,6 +51,7 @@ pub fn finish(document: &utoipa::openapi::OpenApi, catalog: &Catalog) -> Value {
         for (name, schema) in schemas.iter_mut() {
             if name.ends_with("View") || name.starts_with("List_") {
                 every_field_answered(schema);
+                times_are_date_times(schema);
             }
         }
     }
@@ -91,7 +92,7 @@ fn add_custom_formats(schemas: &mut Value) {
                  characters once normalised, with no user name, password or `#fragment`, and no IP \
                  address outside the public internet unless the operator trusts it \
                  (`HERALD_ALLOW_TARGETS`), else `422`.",
-                if body == "NewEndpointBody" { "Where attempts are POSTed." } else { "Where attempts are POSTed from now on." },
+                if body == "NewEndpointBody" { "Where attempts are POSTed." } else { "Where attempts are POSTed; null leaves it as it is." },
                 EndpointUrl::MAX_LEN,
             ),
         })
@@ -130,6 +131,27 @@ fn every_field_answered(schema: &mut Value) {
     }
 }
 
+/// Whether a property's type is string, or string among others (`["string", "null"]`).
+fn may_be_string(property: &Value) -> bool {
+    property["type"] == "string" || property["type"].as_array().is_some_and(|t| t.contains(&json!("string")))
+}
+
+/// An answer's times (`…_at`, and `since`, `until` and `start` of ranges)
+/// are RFC 3339, which the document says with `format: date-time`.
+fn times_are_date_times(schema: &mut Value) {
+    if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        for (name, property) in properties.iter_mut() {
+            if may_be_string(property) && (name.ends_with("_at") || ["since", "until", "start"].contains(&name.as_str())) {
+                property["format"] = json!("date-time");
+            }
+            times_are_date_times(property);
+        }
+    }
+    if let Some(items) = schema.get_mut("items") {
+        times_are_date_times(items);
+    }
+}
+
 /// A request body's string fields never hold NUL (`Fields` refuses it:
 /// PostgreSQL's text cannot), so those without a pattern of their own get one.
 fn no_nul_in_body_strings(schema: &mut Value) {
@@ -138,9 +160,7 @@ fn no_nul_in_body_strings(schema: &mut Value) {
         return;
     };
     for property in properties.values_mut() {
-        let string =
-            property["type"] == "string" || property["type"].as_array().is_some_and(|t| t.contains(&json!("string")));
-        if string && property.get("pattern").is_none() {
+        if may_be_string(property) && property.get("pattern").is_none() {
             property["pattern"] = json!("^[^\\u0000]*$");
         }
     }

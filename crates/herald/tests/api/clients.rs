@@ -75,6 +75,6 @@ async fn the_typescript_client_passes_its_tests_against_herald() {
     );
     let app = herald().await;
     let mut command = Command::new("node");
-    command.args(["--test", "--test-concurrency=1", "test/"]).current_dir(client("typescript"));
+    command.args(["--test", "--test-force-exit", "--test-concurrency=1", "test/"]).current_dir(client("typescript"));
     passes_against(&app, "the TypeScript client's tests", command).await;
 }

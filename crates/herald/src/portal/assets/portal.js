@@ -649,6 +649,11 @@ function recoverSection(id, isEnabled) {
   onSubmit(form, submit, async () => {
     const at = new Date(since.value);
     const body = { since: Number.isNaN(at.getTime()) ? since.value : at.toISOString() };
+    // The API takes a future start (a range that holds nothing); here it can only be a slip.
+    if (at.getTime() > Date.now()) {
+      const message = "is in the future: no delivery was created after it yet";
+      throw new Problem(422, { detail: `since: ${message}`, errors: [{ pointer: "/since", message }] });
+    }
     if (!(await isEnabled())) await api("POST", `/endpoints/${id}/enable`, {});
     let recovery = await api("POST", `/endpoints/${id}/recover`, body);
     showFieldErrors(form, null);
