@@ -45,6 +45,8 @@ pub struct Application {
     /// Runs the publish side's background rounds (operational events,
     /// recoveries), and how often each looks for work.
     rounds: (Publisher, std::time::Duration),
+    /// The probe of the database's health, which ends at the stop.
+    probe: tokio::task::JoinHandle<()>,
 }
 
 /// Stops a running [`Application`] from outside (tests, signal handlers).
@@ -98,7 +100,9 @@ impl Application {
             .await
             .context("Failed to create the operational account `herald`")?;
         let rounds = (publisher.clone(), config.poll_interval);
-        let state = AppState::new(config.clone(), publisher, catalog, (&admin_token, &public_url), shutdown.clone());
+        let (health, probe) = store::probe(store.clone(), config.database_timeout, shutdown.clone());
+        let state =
+            AppState::new(config.clone(), publisher, catalog, (&admin_token, &public_url), (shutdown.clone(), health));
         let streams = state.streams.clone();
         let router = router(state);
         if config.dev {
@@ -118,6 +122,7 @@ impl Application {
             shutdown,
             streams,
             rounds,
+            probe,
         })
     }
 
@@ -148,8 +153,19 @@ impl Application {
 
     /// Serves the API and runs the delivery workers until shut down.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let Self { listener, router, dispatcher, store, retention, shutdown_grace, shutdown, streams, rounds, .. } =
-            self;
+        let Self {
+            listener,
+            router,
+            dispatcher,
+            store,
+            retention,
+            shutdown_grace,
+            shutdown,
+            streams,
+            rounds,
+            probe,
+            ..
+        } = self;
         tracing::info!(address = %listener.local_addr()?, "herald is listening");
         let workers = tokio::spawn(dispatcher.run());
         let purger = tokio::spawn(crate::retention::run(store, retention, shutdown.clone()));
@@ -181,6 +197,7 @@ impl Application {
         purger.await.context("The retention task panicked")?;
         rounds.await.context("The background rounds (operational events, recoveries) panicked")?;
         upkeep.await.context("The metrics upkeep task panicked")?;
+        probe.await.context("The database's health probe panicked")?;
         tracing::info!("herald stopped");
         served
     }
@@ -194,6 +211,7 @@ fn router(state: AppState) -> axum::Router {
         // After every route: it applies to the routes present when it is set.
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(api::body::MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), api::availability::guard))
         .layer(TraceLayer::new_for_http().make_span_with(crate::telemetry::request_span::<axum::body::Body>))
         .with_state(state)
 }

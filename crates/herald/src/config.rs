@@ -113,6 +113,12 @@ pub struct Config {
     #[arg(long, env = "HERALD_STREAM_WRITE_TIMEOUT", default_value = "30s", value_parser = positive_duration)]
     pub stream_write_timeout: Duration,
 
+    /// How long a request may wait for the database: the pools' wait for a
+    /// connection, and each of the health probe's pings. While the database
+    /// does not answer within it, the API answers 503 with `Retry-After`.
+    #[arg(long, env = "HERALD_DATABASE_TIMEOUT", default_value = "2s", value_parser = positive_duration)]
+    pub database_timeout: Duration,
+
     /// SQLite: the most the `-wal` file may grow to under load, in bytes or
     /// with a unit (`64MiB`, `512KiB`); see `store/sqlite/wal_bound.rs`.
     #[arg(long, env = "HERALD_SQLITE_WAL_LIMIT", default_value = "64MiB", value_parser = parse_size)]
@@ -214,7 +220,7 @@ impl Config {
 
     /// What the store needs of this configuration beyond its URL.
     pub fn store_settings(&self) -> StoreSettings {
-        StoreSettings { sqlite_wal_limit: self.sqlite_wal_limit }
+        StoreSettings { sqlite_wal_limit: self.sqlite_wal_limit, database_timeout: self.database_timeout }
     }
 
     /// The folder for Herald's own files.

@@ -679,5 +679,5 @@ class SecretView(TypedDict):
 
 class TestEventBody(TypedDict):
     """`POST …/endpoints/{endpoint}/test`."""
-    #: The catalog type whose example is sent (`contract.rs` lists them).
+    #: The catalog type whose example is sent.
     type: Literal['credits.depleted', 'credits.low', 'project.completed', 'project.created', 'project.failed', 'project.processing', 'voice_clone.completed', 'voice_clone.failed']

@@ -31,8 +31,8 @@ pub struct NewAccountBody {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct PublishBody {
-    /// A type of the event catalog (`GET /v1/event-types`): `contract.rs`
-    /// makes the body one of the catalog's types, each with its `data` schema.
+    /// A type of the event catalog (`GET /v1/event-types`); the body is one
+    /// of the catalog's types, each with its `data` schema.
     #[serde(rename = "type")]
     kind: String,
     /// The event's data, valid against its type's schema.
@@ -140,7 +140,7 @@ pub struct RecoverBody {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct TestEventBody {
-    /// The catalog type whose example is sent (`contract.rs` lists them).
+    /// The catalog type whose example is sent.
     #[serde(rename = "type")]
     kind: String,
 }

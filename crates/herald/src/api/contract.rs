@@ -141,7 +141,9 @@ fn may_be_string(property: &Value) -> bool {
 fn times_are_date_times(schema: &mut Value) {
     if let Some(properties) = schema.get_mut("properties").and_then(Value::as_object_mut) {
         for (name, property) in properties.iter_mut() {
-            if may_be_string(property) && (name.ends_with("_at") || ["since", "until", "start"].contains(&name.as_str())) {
+            if may_be_string(property)
+                && (name.ends_with("_at") || ["since", "until", "start"].contains(&name.as_str()))
+            {
                 property["format"] = json!("date-time");
             }
             times_are_date_times(property);
@@ -336,6 +338,10 @@ fn finish_operation(method: &str, path: &str, operation: &mut Map<String, Value>
     if has_ids {
         add(responses, "404", "no such resource for this caller (another account's are not found either)");
     }
+    add(responses, "503", "the database does not answer: try again after `Retry-After` seconds");
+    responses["503"]["headers"] = json!({
+        "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer", "minimum": 1}}
+    });
     for (status, response) in responses.iter_mut() {
         if status.starts_with('4') || status.starts_with('5') {
             response["content"] = json!({

@@ -65,8 +65,8 @@ pub enum ApiError {
     /// 422: the JSON is well formed but its values are not acceptable.
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
-    /// 503: the store does not answer.
-    #[error("the store is unavailable")]
+    /// 503: the database does not answer; sent with `Retry-After`.
+    #[error("the database does not answer; try again in a few seconds")]
     Unavailable,
     /// 500: a failure of ours; the detail is logged, never sent.
     #[error(transparent)]
@@ -94,6 +94,10 @@ impl ApiError {
             StoreError::NotFound => Self::NotFound(what),
             StoreError::Conflict => Self::Conflict(format!("{} {what} with that id already exists", article(what))),
             StoreError::EndpointDisabled => Self::Conflict("the endpoint is disabled; enable it first".into()),
+            unavailable if unavailable.is_unavailable() => {
+                tracing::warn!(error = %unavailable, "a store call on a {what} found the database unavailable");
+                Self::Unavailable
+            }
             other => Self::Internal(anyhow::Error::new(other).context(format!("store call on a {what} failed"))),
         }
     }
@@ -176,9 +180,16 @@ impl IntoResponse for ApiError {
             errors,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
-        (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        let mut response = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        }
+        response
     }
 }
+
+/// How long a client is asked to wait after a 503 (`Retry-After`, seconds).
+pub const RETRY_AFTER_SECONDS: &str = "2";
 
 /// `a` or `an` before `word`, by its first letter (every kind named here reads so).
 fn article(word: &str) -> &'static str {

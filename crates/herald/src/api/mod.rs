@@ -4,6 +4,7 @@
 
 mod accounts;
 mod auth;
+pub mod availability;
 mod bodies;
 pub mod body;
 mod contract;

@@ -104,7 +104,7 @@ impl Dispatcher {
     pub fn new(config: Arc<Config>, store: SharedStore, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let work = InFlight::new(config.max_in_flight_per_endpoint, WAITING_PER_ENDPOINT);
         let wake = Arc::new(Notify::new());
-        let (recorder, recording) = Recorder::start(store.clone(), work.clone(), wake.clone());
+        let (recorder, recording) = Recorder::start(store.clone(), work.clone(), wake.clone(), config.lease_margin);
         let shared = Shared {
             sender: Sender::new(config.delivery_timeout, config.target_policy())?,
             work,

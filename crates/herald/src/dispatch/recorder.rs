@@ -4,9 +4,12 @@
 //! PostgreSQL). A thousand outcomes cost a few store calls, not a thousand
 //! tasks, replies and commits.
 //!
-//! A group that cannot be recorded is retried briefly, then each of its
-//! outcomes alone; if the store stays down, the leases expire and the
-//! deliveries are attempted again (at least once).
+//! A group that cannot be recorded is retried briefly; while the database
+//! does not answer, it is tried again every second for as long as the
+//! outcomes' leases last (`patience`, the lease margin), so that a short
+//! outage costs no attempt; then each of its outcomes alone. If the store
+//! stays down longer, the leases expire and the deliveries are attempted
+//! again (at least once).
 
 use std::{sync::Arc, time::Duration};
 
@@ -29,6 +32,8 @@ const GROUP: usize = 512;
 const QUEUE: usize = 2048;
 /// Waits before each try of a group that fails.
 const RETRIES_MS: [u64; 4] = [0, 50, 250, 1000];
+/// How often a group is tried again while the database does not answer.
+const UNAVAILABLE_RETRY: Duration = Duration::from_secs(1);
 
 /// The queue in front of the recording task.
 #[derive(Debug)]
@@ -45,10 +50,17 @@ impl Recorder {
     /// put deliveries back for a later attempt (the store's next due time
     /// may be sooner now) or held an ordered endpoint's head (the next one
     /// is due now).
-    pub fn start(store: SharedStore, work: InFlight, rescheduled: Arc<Notify>) -> (Self, JoinHandle<()>) {
+    /// While the database does not answer, a group is kept for `patience`
+    /// (no longer than its outcomes' leases last).
+    pub fn start(
+        store: SharedStore,
+        work: InFlight,
+        rescheduled: Arc<Notify>,
+        patience: Duration,
+    ) -> (Self, JoinHandle<()>) {
         let (queue, outcomes) = mpsc::channel(QUEUE);
         let closing = CancellationToken::new();
-        let task = tokio::spawn(serve(store, work, rescheduled, outcomes, closing.clone()));
+        let task = tokio::spawn(serve(store, work, rescheduled, outcomes, (closing.clone(), patience)));
         (Self { queue, closing }, task)
     }
 
@@ -70,7 +82,7 @@ async fn serve(
     work: InFlight,
     rescheduled: Arc<Notify>,
     mut outcomes: mpsc::Receiver<Outcome>,
-    closing: CancellationToken,
+    (closing, patience): (CancellationToken, Duration),
 ) {
     let mut queued = Vec::with_capacity(GROUP);
     let mut closed = false;
@@ -87,7 +99,7 @@ async fn serve(
             return;
         }
         let group: Arc<[Outcome]> = std::mem::take(&mut queued).into();
-        record_group(&store, &group).await;
+        record_group(&store, &group, patience, &closing).await;
         for outcome in group.iter() {
             work.sent(&outcome.delivery.id);
         }
@@ -99,15 +111,26 @@ async fn serve(
     }
 }
 
-/// Records a group, retrying briefly, and then each outcome alone.
-async fn record_group(store: &SharedStore, group: &Arc<[Outcome]>) {
+/// Records a group, retrying briefly (for `patience` while the database
+/// does not answer, unless the recorder is closing), and then each outcome alone.
+async fn record_group(store: &SharedStore, group: &Arc<[Outcome]>, patience: Duration, closing: &CancellationToken) {
+    let mut unavailable = false;
     for wait_ms in RETRIES_MS {
         tokio::time::sleep(Duration::from_millis(wait_ms)).await;
         match store.record_attempts(group.clone()).await {
             Ok(()) => return,
             Err(e) => {
+                unavailable = e.is_unavailable();
                 tracing::warn!(count = group.len(), error = %e, "failed to record a group of attempts; trying again")
             }
+        }
+    }
+    let until = tokio::time::Instant::now() + patience;
+    while unavailable && tokio::time::Instant::now() < until && !closing.is_cancelled() {
+        tokio::time::sleep(UNAVAILABLE_RETRY).await;
+        match store.record_attempts(group.clone()).await {
+            Ok(()) => return,
+            Err(e) => unavailable = e.is_unavailable(),
         }
     }
     for outcome in group.iter() {

@@ -36,6 +36,22 @@ pub enum StoreError {
     /// A stored value could not be read back.
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// The database did not answer a write shared by several callers (a
+    /// publish group), each told so; whether a commit it cut short took
+    /// effect is unknown (a repeat under the same idempotency key says).
+    #[error("the database did not answer: {0}")]
+    Unavailable(String),
+}
+
+/// Whether `e` says the database was not reached or did not answer.
+fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("08") || ["57P01", "57P02", "57P03", "53300"].contains(&&*code)),
+        _ => false,
+    }
 }
 
 impl StoreError {
@@ -47,11 +63,62 @@ impl StoreError {
         }
     }
 
+    /// Whether the database could not be reached or did not answer (as
+    /// opposed to refusing what was asked): the caller may try again later.
+    /// A pool that waited out its timeout for a connection, a connection
+    /// that failed, and PostgreSQL's connection-exception class (`08…`),
+    /// shutdown (`57P01`–`57P03`) and too-many-connections (`53300`).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Unavailable(_) => true,
+            Self::Database(e) => unreachable(e),
+            _ => false,
+        }
+    }
+
+    /// What a shared write tells each of its callers when `e` ended it:
+    /// [`StoreError::Unavailable`] if the database did not answer, else
+    /// [`StoreError::Writer`]; `what` says which step failed.
+    pub fn of_shared_write(e: &sqlx::Error, what: &str) -> Self {
+        if unreachable(e) {
+            Self::Unavailable(format!("{what}: {e}"))
+        } else {
+            Self::Writer(format!("{what}: {e}"))
+        }
+    }
+
     /// Maps a unique-constraint violation to [`StoreError::Conflict`].
     pub fn from_insert(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => Self::Conflict,
             _ => Self::Database(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_did_not_answer_is_unavailable_and_a_refusal_is_not() {
+        let io = || sqlx::Error::Io(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "closed"));
+        for unavailable in [
+            StoreError::Database(sqlx::Error::PoolTimedOut),
+            StoreError::Database(sqlx::Error::PoolClosed),
+            StoreError::Database(io()),
+            StoreError::of_shared_write(&io(), "the commit failed"),
+        ] {
+            assert!(unavailable.is_unavailable(), "{unavailable}");
+        }
+        for refused in [
+            StoreError::Database(sqlx::Error::RowNotFound),
+            StoreError::of_shared_write(&sqlx::Error::RowNotFound, "the commit failed"),
+            StoreError::NotFound,
+            StoreError::Conflict,
+            StoreError::Writer("the writer thread is gone".into()),
+        ] {
+            assert!(!refused.is_unavailable(), "{refused}");
         }
     }
 }

@@ -8,6 +8,7 @@
 
 mod columns;
 pub mod error;
+mod health;
 mod lease_ahead;
 pub mod model;
 mod open;
@@ -20,6 +21,7 @@ mod target;
 mod traits;
 
 pub use error::StoreError;
+pub use health::{probe, Health, PROBE_INTERVAL};
 pub use model::*;
 pub use open::{open, StoreSettings};
 pub use sealer::{SealError, Sealer};

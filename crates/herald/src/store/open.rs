@@ -10,11 +10,13 @@ use super::{postgres, reseal, sealer::Sealer, sqlite, SharedStore};
 pub struct StoreSettings {
     /// SQLite: the most bytes the `-wal` file may grow to under load.
     pub sqlite_wal_limit: u64,
+    /// PostgreSQL: how long a call waits for a connection before it fails.
+    pub database_timeout: std::time::Duration,
 }
 
 impl Default for StoreSettings {
     fn default() -> Self {
-        Self { sqlite_wal_limit: sqlite::DEFAULT_WAL_LIMIT }
+        Self { sqlite_wal_limit: sqlite::DEFAULT_WAL_LIMIT, database_timeout: std::time::Duration::from_secs(2) }
     }
 }
 
@@ -31,7 +33,7 @@ pub async fn open(url: &str, sealer: Sealer, settings: StoreSettings) -> anyhow:
         resealed(&store, &sealer).await?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = postgres::PostgresStore::open(url, sealer.clone()).await?;
+        let store = postgres::PostgresStore::open(url, sealer.clone(), settings.database_timeout).await?;
         resealed(&store, &sealer).await?;
         Ok(Arc::new(store))
     } else {

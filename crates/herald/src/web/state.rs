@@ -8,7 +8,7 @@ use crate::{
     config::Config,
     domain::{secret::SecretDigest, AccountId, Catalog},
     publish::Publisher,
-    store::SharedStore,
+    store::{Health, SharedStore},
 };
 
 /// State shared by every handler.
@@ -34,6 +34,8 @@ pub struct AppState {
     /// The live streams' reader tasks, which the server waits for when it
     /// stops, so that none outlives it holding the store.
     pub streams: TaskTracker,
+    /// Whether the database answers (`store::probe`).
+    pub health: Health,
 }
 
 impl AppState {
@@ -54,7 +56,7 @@ impl AppState {
         publisher: Publisher,
         catalog: Catalog,
         (admin_token, public_url): (&str, &str),
-        shutdown: CancellationToken,
+        (shutdown, health): (CancellationToken, Health),
     ) -> Self {
         Self {
             config,
@@ -66,6 +68,7 @@ impl AppState {
             public_url: Arc::from(public_url),
             shutdown,
             streams: TaskTracker::new(),
+            health,
         }
     }
 }

@@ -45,6 +45,8 @@ pub struct TestDatabase {
 enum Backing {
     /// The folder that holds the SQLite file; removed with it.
     Sqlite { _dir: TempDir },
+    /// A PostgreSQL database the test manages itself (a private cluster).
+    External,
     /// A schema of this test's own, dropped at the end.
     Postgres {
         /// The server's URL as given (no schema chosen).
@@ -87,11 +89,16 @@ impl TestDatabase {
         }
     }
 
+    /// A PostgreSQL database at `url` that the test set up and cleans up itself.
+    pub fn at(url: String) -> Self {
+        Self { url, backing: Backing::External }
+    }
+
     /// The engine it runs on.
     pub fn engine(&self) -> Engine {
         match self.backing {
             Backing::Sqlite { .. } => Engine::Sqlite,
-            Backing::Postgres { .. } => Engine::Postgres,
+            Backing::Postgres { .. } | Backing::External => Engine::Postgres,
         }
     }
 
@@ -156,7 +163,7 @@ fn schema_url(server: &str, schema: &str) -> String {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         let Backing::Postgres { server, schema } = &self.backing else {
-            return; // the TempDir removes the SQLite file
+            return; // the TempDir removes the SQLite file; an external database is the test's own
         };
         // Synchronously, on a thread of its own with its own runtime, so it
         // works whatever runtime (or none) the test was using.

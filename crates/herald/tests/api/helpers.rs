@@ -80,6 +80,12 @@ pub async fn try_spawn_app_with(options: Options) -> anyhow::Result<TestApp> {
     TestApp::start_on(database, data_dir, options).await
 }
 
+/// A Herald on `database` (one the test manages itself) with the given options.
+pub async fn spawn_app_on(database: TestDatabase, options: Options) -> TestApp {
+    let data_dir = Arc::new(tempfile::tempdir().expect("a temporary data directory"));
+    TestApp::start_on(Arc::new(database), data_dir, options).await.unwrap_or_else(|e| panic!("Herald builds: {e:#}"))
+}
+
 impl TestApp {
     /// Starts a node on the given database and data directory.
     async fn start_on(database: Arc<TestDatabase>, data_dir: Arc<TempDir>, options: Options) -> anyhow::Result<Self> {

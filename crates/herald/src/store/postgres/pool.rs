@@ -5,8 +5,9 @@ use std::{str::FromStr, sync::Arc, time::Duration};
 
 use sqlx::{
     postgres::{PgConnectOptions, PgPoolOptions},
-    PgPool, Pool, Postgres,
+    Connection, PgConnection, PgPool, Pool, Postgres,
 };
+use tokio::sync::Mutex;
 
 use crate::store::{sql::dialect::Engine, Sealer, Store, StoreResult};
 
@@ -38,24 +39,31 @@ pub struct PostgresStore {
     pub(super) publish: super::publish_group::PublishGroup,
     /// Attempt outcomes, recorded in groups on a pool of their own.
     pub(super) attempts: super::attempt_log::AttemptLog,
+    /// The health probe's own connection (made again after any failure),
+    /// so that its pings wait on the database alone, never on a busy pool:
+    /// a server that refuses connections is seen at once.
+    probe: Arc<Mutex<Option<PgConnection>>>,
+    /// What the probe connects with.
+    options: PgConnectOptions,
 }
 
 impl PostgresStore {
     /// Connects to the database at `url` and brings its schema up to date.
     /// Several processes may start at once: the migrator holds a lock while it runs.
-    /// Endpoint secrets go through `sealer`.
-    pub async fn open(url: &str, sealer: Arc<Sealer>) -> StoreResult<Self> {
+    /// Endpoint secrets go through `sealer`; a call waits at most `timeout`
+    /// for a connection (one the server refuses is retried until then).
+    pub async fn open(url: &str, sealer: Arc<Sealer>, timeout: Duration) -> StoreResult<Self> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(timeout)
             .connect_with(options.clone())
             .await?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
-        let unsynced = options.options([("synchronous_commit", "off")]);
+        let unsynced = options.clone().options([("synchronous_commit", "off")]);
         let dispatch_pool = PgPoolOptions::new()
             .max_connections(DISPATCH_POOL_SIZE)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(timeout)
             .connect_with(unsynced.clone())
             .await?;
         // The attempt log plans each execution for the table as it is then:
@@ -66,12 +74,13 @@ impl PostgresStore {
         // after a re-enable, on statistics from before it, they sorted.
         let attempt_pool = PgPoolOptions::new()
             .max_connections(ATTEMPT_POOL_SIZE)
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(timeout)
             .connect_with(unsynced.options([("plan_cache_mode", "force_custom_plan")]))
             .await?;
         let publish = super::publish_group::PublishGroup::start(pool.clone(), Arc::clone(&sealer));
         let attempts = super::attempt_log::AttemptLog::new(attempt_pool);
-        Ok(Self { pool, dispatch_pool, sealer, publish, attempts })
+        let probe = Arc::new(Mutex::new(None));
+        Ok(Self { pool, dispatch_pool, sealer, publish, attempts, probe, options })
     }
 }
 
@@ -88,6 +97,19 @@ impl Engine for PostgresStore {
 
     fn sealer(&self) -> &Sealer {
         &self.sealer
+    }
+
+    /// On the probe's own connection, taken out while in use: a ping cut
+    /// short (its caller's timeout) drops it, and the next one connects afresh.
+    async fn answers(&self) -> StoreResult<()> {
+        let mut probe = self.probe.lock().await;
+        let mut conn = match probe.take() {
+            Some(conn) => conn,
+            None => PgConnection::connect_with(&self.options).await?,
+        };
+        sqlx::query("SELECT 1").execute(&mut conn).await?;
+        *probe = Some(conn);
+        Ok(())
     }
 }
 

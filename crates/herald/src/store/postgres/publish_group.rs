@@ -79,9 +79,8 @@ async fn serve(pool: PgPool, sealer: Arc<Sealer>, mut queued: mpsc::Receiver<Que
         match pool.acquire().await {
             Ok(mut conn) => commit_group(&mut conn, &sealer, taken).await,
             Err(e) => {
-                let e = e.to_string();
                 for q in taken {
-                    let _ = q.reply.send(Err(StoreError::Writer(e.clone())));
+                    let _ = q.reply.send(Err(StoreError::of_shared_write(&e, "no connection")));
                 }
             }
         }
@@ -95,7 +94,7 @@ enum Ended {
     /// A statement failed and the transaction rolled back: nothing was written.
     RolledBack(StoreError),
     /// `BEGIN` or `COMMIT` failed: whether anything was written is unknown.
-    Unknown(String),
+    Unknown(sqlx::Error),
 }
 
 async fn commit_group(conn: &mut PgConnection, sealer: &Sealer, group: Vec<Queued>) {
@@ -117,7 +116,7 @@ async fn commit_group(conn: &mut PgConnection, sealer: &Sealer, group: Vec<Queue
             }
             Ended::Unknown(e) => {
                 for q in group {
-                    let _ = q.reply.send(Err(StoreError::Writer(format!("the commit failed: {e}"))));
+                    let _ = q.reply.send(Err(StoreError::of_shared_write(&e, "the commit failed")));
                 }
                 return;
             }
@@ -130,7 +129,7 @@ async fn commit_group(conn: &mut PgConnection, sealer: &Sealer, group: Vec<Queue
                 .pop()
                 .unwrap_or_else(|| Err(StoreError::Corrupt("a publish wrote alone was not answered".into()))),
             Ended::RolledBack(e) => Err(e),
-            Ended::Unknown(e) => Err(StoreError::Writer(format!("the commit failed: {e}"))),
+            Ended::Unknown(e) => Err(StoreError::of_shared_write(&e, "the commit failed")),
         };
         let _ = q.reply.send(outcome);
     }
@@ -140,12 +139,12 @@ async fn commit_group(conn: &mut PgConnection, sealer: &Sealer, group: Vec<Queue
 async fn write_in_transaction(conn: &mut PgConnection, sealer: &Sealer, publishes: &[&Publish]) -> Ended {
     let mut tx = match conn.begin().await {
         Ok(tx) => tx,
-        Err(e) => return Ended::Unknown(e.to_string()),
+        Err(e) => return Ended::Unknown(e),
     };
     match write_group(&mut tx, sealer, publishes).await {
         Ok(outcomes) => match tx.commit().await {
             Ok(()) => Ended::Committed(outcomes),
-            Err(e) => Ended::Unknown(e.to_string()),
+            Err(e) => Ended::Unknown(e),
         },
         Err(e) => {
             let _ = tx.rollback().await;

@@ -121,4 +121,12 @@ pub trait Engine: Send + Sync + 'static {
     fn begin_snapshot(&self) -> impl Future<Output = StoreResult<Transaction<'static, Self::Db>>> + Send {
         async { Ok(self.read_pool().begin_with(Self::Db::BEGIN_SNAPSHOT).await?) }
     }
+
+    /// Whether the database answers a trivial statement (the health probe's ping).
+    fn answers(&self) -> impl Future<Output = StoreResult<()>> + Send {
+        async {
+            sqlx::query("SELECT 1").execute(self.reads()).await?;
+            Ok(())
+        }
+    }
 }

@@ -14,8 +14,7 @@ use crate::{
 #[async_trait]
 impl<S: Engine> OpsStore for S {
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(self.reads()).await?;
-        Ok(())
+        self.answers().await
     }
 
     async fn gauges(&self) -> StoreResult<Gauges> {
