@@ -528,3 +528,34 @@ async fn the_stream_reader_resumes_after_a_restart_with_nothing_lost_and_nothing
         .await;
     assert_eq!(refusal(refused).status, 401);
 }
+
+/// The README's example (`crates/herald-client/examples/quickstart.rs`),
+/// built by `scripts/test` (`cargo build --workspace --all-targets`; a test
+/// cannot build it: `cargo test` holds the build folder's lock).
+fn quickstart_example() -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // <target>/<profile>/deps/api-<hash>  ->  <target>/<profile>/examples/quickstart
+    let profile =
+        exe.parent().and_then(std::path::Path::parent).expect("the test binary lies in <target>/<profile>/deps");
+    let example = profile.join("examples").join(format!("quickstart{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        example.exists(),
+        "the client's README example is not built at {}: run `cargo build -p herald-client --examples` \
+         (scripts/test builds every target first)",
+        example.display()
+    );
+    example
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readme_example_runs_against_herald() {
+    let app = spawn_app().await;
+    let mut command = std::process::Command::new(quickstart_example());
+    command.env("HERALD_URL", &app.address).env("HERALD_TOKEN", &app.admin_token);
+    let output = tokio::task::spawn_blocking(move || command.output()).await.unwrap().expect("the example runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    for said in ["endpoint ep_", "published evt_", "retried dlv_"] {
+        assert!(stdout.contains(said), "the example says `{said}…`:\n{stdout}");
+    }
+}
