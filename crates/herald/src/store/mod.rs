@@ -10,6 +10,8 @@ mod columns;
 pub mod error;
 mod health;
 mod lease_ahead;
+#[cfg(test)]
+mod migration_rule;
 pub mod model;
 mod open;
 pub mod postgres;
