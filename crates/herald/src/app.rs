@@ -1,7 +1,7 @@
 //! Wiring: store + dispatcher + publisher + the API's and the portal's routers
 //! in one [`Application`], with graceful shutdown.
 
-use std::{future::IntoFuture, net::SocketAddr, sync::Arc};
+use std::{net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
@@ -47,6 +47,8 @@ pub struct Application {
     rounds: (Publisher, std::time::Duration),
     /// The probe of the database's health, which ends at the stop.
     probe: tokio::task::JoinHandle<()>,
+    /// What the HTTP server allows each client.
+    limits: crate::server::Limits,
 }
 
 /// Stops a running [`Application`] from outside (tests, signal handlers).
@@ -123,6 +125,10 @@ impl Application {
             streams,
             rounds,
             probe,
+            limits: crate::server::Limits {
+                header_read_timeout: config.header_read_timeout,
+                max_connections: config.max_connections,
+            },
         })
     }
 
@@ -164,6 +170,7 @@ impl Application {
             streams,
             rounds,
             probe,
+            limits,
             ..
         } = self;
         tracing::info!(address = %listener.local_addr()?, "herald is listening");
@@ -172,12 +179,11 @@ impl Application {
         let (publisher, poll) = rounds;
         let rounds = tokio::spawn(rounds::run(publisher, poll, shutdown.clone()));
         let upkeep = tokio::spawn(telemetry::metrics_upkeep(shutdown.clone()));
-        let stop = shutdown.clone();
-        let server = axum::serve(listener, router).with_graceful_shutdown(async move { stop.cancelled().await });
+        let server = crate::server::serve(listener, router, limits, shutdown.clone());
         // Live streams end at the signal, but a client that reads nothing
         // would hold its connection open forever: the grace period bounds it.
         let served = tokio::select! {
-            served = server.into_future() => served.context("The HTTP server failed"),
+            () = server => Ok(()),
             () = async {
                 shutdown.cancelled().await;
                 tokio::time::sleep(shutdown_grace).await;

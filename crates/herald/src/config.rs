@@ -113,6 +113,16 @@ pub struct Config {
     #[arg(long, env = "HERALD_STREAM_WRITE_TIMEOUT", default_value = "30s", value_parser = positive_duration)]
     pub stream_write_timeout: Duration,
 
+    /// How long a client may take to send a request's headers, or leave a
+    /// keep-alive connection idle; then the connection is closed.
+    #[arg(long, env = "HERALD_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = positive_duration)]
+    pub header_read_timeout: Duration,
+
+    /// The most HTTP connections open at once; further clients wait in the
+    /// listen backlog until one closes.
+    #[arg(long, env = "HERALD_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
     /// How long a request may wait for the database: the pools' wait for a
     /// connection, and each of the health probe's pings. While the database
     /// does not answer within it, the API answers 503 with `Retry-After`.

@@ -30,6 +30,7 @@ pub mod domain;
 pub mod portal;
 pub mod publish;
 pub mod retention;
+pub mod server;
 pub mod store;
 pub mod telemetry;
 pub mod web;

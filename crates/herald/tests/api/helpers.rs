@@ -149,6 +149,9 @@ impl TestApp {
         if let Some(margin) = &o.lease_margin {
             args.extend(["--lease-margin".into(), margin.clone()]);
         }
+        if let Some((timeout, max)) = &o.connections {
+            args.extend(["--header-read-timeout".into(), timeout.clone(), "--max-connections".into(), max.to_string()]);
+        }
         if let Some(max) = o.max_in_flight_per_endpoint {
             args.extend(["--max-in-flight-per-endpoint".into(), max.to_string()]);
         }

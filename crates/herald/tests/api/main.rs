@@ -57,6 +57,7 @@ mod examples;
 mod failures;
 mod handoff;
 mod hostile;
+mod hostile_clients;
 mod idempotency;
 mod limits;
 mod listen;

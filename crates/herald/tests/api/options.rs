@@ -37,6 +37,8 @@ pub struct Options {
     pub max_in_flight_per_endpoint: Option<usize>,
     /// `--lease-margin`; `None` keeps Herald's default.
     pub lease_margin: Option<String>,
+    /// `--header-read-timeout` and `--max-connections`; `None` keeps Herald's defaults.
+    pub connections: Option<(String, usize)>,
 }
 
 impl Default for Options {
@@ -57,6 +59,7 @@ impl Default for Options {
             sqlite_wal_limit: None,
             max_in_flight_per_endpoint: None,
             lease_margin: None,
+            connections: None,
         }
     }
 }
@@ -65,6 +68,12 @@ impl Options {
     /// The same options with another ceiling on one endpoint's attempts at once.
     pub fn max_in_flight_per_endpoint(mut self, max: usize) -> Self {
         self.max_in_flight_per_endpoint = Some(max);
+        self
+    }
+
+    /// The same options with another header read timeout and cap on open connections.
+    pub fn connections(mut self, header_read_timeout: &str, max_connections: usize) -> Self {
+        self.connections = Some((header_read_timeout.into(), max_connections));
         self
     }
 

@@ -1,0 +1,72 @@
+//! Clients that misbehave on the API's own port (issue 19, fault 4): one
+//! that sends its headers a line at a time (slow-loris) is cut once
+//! `HERALD_HEADER_READ_TIMEOUT` has passed, and connections that never
+//! send a byte are closed after as long, so that even with all of
+//! `HERALD_MAX_CONNECTIONS` taken by them, other clients are served. Real
+//! TCP connections against a real Herald.
+
+use std::time::Duration;
+
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+
+use crate::{
+    checks::{expect_json, Poll},
+    helpers::{spawn_app_with, Options, TestApp},
+};
+
+/// A second to send headers in, and room for 20 connections.
+async fn app_with_tight_limits() -> TestApp {
+    spawn_app_with(Options::default().connections("1s", 20)).await
+}
+
+/// Whether the server has closed `stream` (a read gives EOF or an error) within `wait`.
+async fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
+    let mut byte = [0u8; 64];
+    matches!(tokio::time::timeout(wait, stream.read(&mut byte)).await, Ok(Ok(0) | Err(_)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_sends_its_headers_a_line_at_a_time_is_cut_while_others_are_served() {
+    let app = app_with_tight_limits().await;
+    let mut loris = TcpStream::connect(("127.0.0.1", app.port)).await.unwrap();
+    loris.write_all(b"GET /healthz HTTP/1.1\r\nHost: herald\r\n").await.unwrap();
+
+    // Another client is served while the slow one trickles.
+    expect_json(app.get("/healthz").await, 200).await;
+
+    // A header line every 100 ms, never the blank line that ends them: the
+    // server must hang up, though the client never stops sending.
+    let poll = Poll::new("the server to cut the slow client");
+    let mut lines = 0;
+    loop {
+        if loris.write_all(b"X-Trickle: 1\r\n").await.is_err()
+            || closed_within(&mut loris, Duration::from_millis(100)).await
+        {
+            break;
+        }
+        lines += 1;
+        poll.tick(&lines).await;
+    }
+    expect_json(app.get("/healthz").await, 200).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_that_fill_every_place_are_closed_and_others_are_served() {
+    let app = app_with_tight_limits().await;
+    let mut idle = Vec::new();
+    for _ in 0..60 {
+        idle.push(TcpStream::connect(("127.0.0.1", app.port)).await.unwrap());
+    }
+    // Three times the cap, silent: served once places are freed, as they are when the silent ones are cut.
+    expect_json(app.get("/healthz").await, 200).await;
+    let poll = Poll::new("every silent connection to be closed");
+    for (i, stream) in idle.iter_mut().enumerate() {
+        while !closed_within(stream, Duration::from_millis(100)).await {
+            poll.tick(&i).await;
+        }
+    }
+    expect_json(app.get("/healthz").await, 200).await;
+}
