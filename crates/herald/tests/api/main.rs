@@ -79,6 +79,7 @@ mod retention;
 mod retries;
 mod rotation;
 mod rust_client;
+mod rust_client_events;
 mod secrets_at_rest;
 mod startup;
 mod stats;
