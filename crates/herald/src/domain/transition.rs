@@ -179,6 +179,16 @@ pub fn after_attempt(verdict: Verdict, standing: &Standing) -> Change {
     Change { delivery, disable_endpoint }
 }
 
+/// Whether the outcome of attempt `n` may still be recorded on a delivery
+/// that has recorded `recorded` attempts: only while none numbered `n` or
+/// later is there. A node whose lease ran out while it was cut off from
+/// the database can come back with an outcome that another node's attempt
+/// (or the stop of a disabled endpoint's deliveries) has superseded; it is
+/// dropped, never written over the newer one.
+pub fn outcome_is_current(recorded: u32, n: u32) -> bool {
+    recorded < n
+}
+
 /// The `disabled_reason` of an endpoint that `cause` disabled at attempt
 /// `attempt_n` of `delivery`.
 pub fn disabled_reason(cause: DisabledCause, delivery: &DeliveryId, attempt_n: u32) -> String {
@@ -303,5 +313,13 @@ mod tests {
         for (name, verdict, standing, delivery, disable_endpoint) in cases {
             assert_eq!(after_attempt(verdict, &standing), Change { delivery, disable_endpoint }, "{name}");
         }
+    }
+
+    #[test]
+    fn an_outcome_counts_only_until_its_attempt_or_a_later_one_is_recorded() {
+        assert!(outcome_is_current(0, 1));
+        assert!(outcome_is_current(2, 3));
+        assert!(!outcome_is_current(3, 3), "the same attempt, recorded by another node");
+        assert!(!outcome_is_current(4, 3), "a later attempt recorded");
     }
 }

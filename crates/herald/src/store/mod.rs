@@ -19,6 +19,7 @@ pub mod reseal;
 pub mod sealer;
 pub mod sql;
 pub mod sqlite;
+mod stale;
 mod target;
 mod traits;
 

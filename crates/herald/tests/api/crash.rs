@@ -7,10 +7,6 @@
 
 use std::{
     collections::{BTreeSet, HashMap},
-    fs::OpenOptions,
-    io::Write,
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, Mutex,
@@ -19,14 +15,14 @@ use std::{
 };
 
 use serde_json::json;
-use tempfile::TempDir;
 use tokio::{sync::watch, task::JoinHandle};
 
 use crate::{
-    checks::{expect_json, Poll},
+    checks::Poll,
     database::{Engine, TestDatabase},
-    fixtures::{credits_low, free_port},
+    fixtures::credits_low,
     helpers::{ADMIN_TOKEN, DEADLINE},
+    node_process::Node,
     receiver::{Receiver, Reply, Script},
 };
 
@@ -41,9 +37,6 @@ const KILL_AFTER_RECEIVED: usize = 50;
 
 /// How long the receivers take to answer: long enough for attempts to be in flight.
 const RECEIVER_DELAY: Duration = Duration::from_millis(5);
-
-/// How many lines of a node's log a failure prints.
-const LOG_TAIL: usize = 200;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_accepted_event_reaches_every_endpoint_after_a_kill_9_and_a_restart() {
@@ -246,131 +239,4 @@ impl Publishing {
     fn accepted(&self) -> BTreeSet<String> {
         self.accepted.lock().expect("accepted lock").clone()
     }
-}
-
-/// One `herald serve` process; killed when dropped, its log printed if the test failed.
-pub(crate) struct Node {
-    /// For the log's file name and the failure report.
-    name: String,
-    /// The database it runs on.
-    database_url: String,
-    /// Where its stdout and stderr go, every run appended.
-    log: PathBuf,
-    /// `http://127.0.0.1:<port>` of the current run.
-    address: String,
-    /// The running process, if any.
-    child: Option<Child>,
-}
-
-impl Node {
-    /// Starts the process on a free port (readiness is [`Node::wait_until_ready`]).
-    pub(crate) fn start(name: &str, database: &TestDatabase, logs: &TempDir) -> Self {
-        let mut node = Self {
-            name: name.to_string(),
-            database_url: database.url(),
-            log: logs.path().join(format!("{name}.log")),
-            address: String::new(),
-            child: None,
-        };
-        node.spawn();
-        node
-    }
-
-    fn spawn(&mut self) {
-        let port = free_port();
-        self.address = format!("http://127.0.0.1:{port}");
-        let mut log = OpenOptions::new().create(true).append(true).open(&self.log).expect("the node's log opens");
-        writeln!(log, "--- {} starts on {} ---", self.name, self.address).expect("the node's log is writable");
-        let child = Command::new(env!("CARGO_BIN_EXE_herald"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--database-url", &self.database_url])
-            .args(["--dev", "true", "--admin-token", ADMIN_TOKEN])
-            .args(["--retry-schedule", "0s,100ms,100ms,100ms,100ms,100ms", "--delivery-timeout", "2s"])
-            .args(["--lease-margin", "1s", "--poll-interval", "50ms"])
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("the log's handle clones"))
-            .stderr(log)
-            .spawn()
-            .expect("the herald binary starts");
-        self.child = Some(child);
-    }
-
-    /// Polls `/readyz` until it answers `200`; fails if the process exits first.
-    pub(crate) async fn wait_until_ready(&mut self) {
-        let client = reqwest::Client::new();
-        let poll = Poll::new(format!("{} to be ready at {}", self.name, self.address));
-        loop {
-            let child = self.child.as_mut().expect("a running node");
-            if let Some(status) = child.try_wait().expect("the node's status") {
-                panic!("{} exited before it was ready: {status}", self.name);
-            }
-            let answer = client.get(self.url("/readyz")).send().await;
-            if answer.as_ref().is_ok_and(|r| r.status().is_success()) {
-                return;
-            }
-            poll.tick(&answer.map(|r| r.status())).await;
-        }
-    }
-
-    /// `kill -9`, and the process reaped.
-    pub(crate) fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().expect("SIGKILL is delivered");
-            child.wait().expect("the killed node is reaped");
-        }
-    }
-
-    /// Starts the process again on the same database.
-    pub(crate) fn restart(&mut self) {
-        self.kill();
-        self.spawn();
-    }
-
-    pub(crate) fn url(&self, path: &str) -> String {
-        format!("{}{}", self.address, path)
-    }
-
-    pub(crate) async fn create_account(&self, client: &reqwest::Client) -> String {
-        let response = client
-            .post(self.url("/v1/accounts"))
-            .bearer_auth(ADMIN_TOKEN)
-            .json(&json!({ "name": "Crash test" }))
-            .send()
-            .await
-            .expect("POST /v1/accounts sent");
-        expect_json(response, 201).await["id"].as_str().expect("an account id").to_string()
-    }
-
-    async fn create_endpoint(&self, client: &reqwest::Client, account: &str, url: &str) {
-        self.create_endpoint_with(client, account, json!({ "url": url })).await;
-    }
-
-    /// A new endpoint from the given request body.
-    pub(crate) async fn create_endpoint_with(&self, client: &reqwest::Client, account: &str, body: serde_json::Value) {
-        let response = client
-            .post(self.url(&format!("/v1/accounts/{account}/endpoints")))
-            .bearer_auth(ADMIN_TOKEN)
-            .json(&body)
-            .send()
-            .await
-            .expect("POST …/endpoints sent");
-        expect_json(response, 201).await;
-    }
-}
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        self.kill();
-        if std::thread::panicking() {
-            print_tail(&self.name, &self.log);
-        }
-    }
-}
-
-/// The end of a node's log, for a failed test's report.
-fn print_tail(name: &str, log: &Path) {
-    let text = std::fs::read_to_string(log).unwrap_or_else(|e| format!("(log unreadable: {e})"));
-    let lines: Vec<&str> = text.lines().collect();
-    let tail = &lines[lines.len().saturating_sub(LOG_TAIL)..];
-    eprintln!("--- last {} lines of {name}'s log ({}) ---\n{}", tail.len(), log.display(), tail.join("\n"));
 }

@@ -10,10 +10,11 @@ use std::{collections::BTreeSet, time::Duration};
 use serde_json::json;
 
 use crate::{
-    crash::{wait_until_settled, Node},
+    crash::wait_until_settled,
     database::{Engine, TestDatabase},
     fixtures::credits_low,
     helpers::ADMIN_TOKEN,
+    node_process::Node,
     receiver::{Receiver, Reply, Script},
 };
 

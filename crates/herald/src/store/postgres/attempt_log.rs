@@ -16,7 +16,9 @@
 //! retry waiting, an endpoint disabled meanwhile or now exhausted) are
 //! recorded one by one by [`record_in`] in the same transaction. When that
 //! group fails, it rolls back and each outcome is recorded again in a
-//! transaction of its own, so one bad outcome never fails another.
+//! transaction of its own, so one bad outcome never fails another. An
+//! outcome whose attempt another node has recorded since is dropped
+//! (`store/stale.rs`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -28,7 +30,7 @@ use crate::{
         transition::{after_attempt, Change, Missed, Standing, Transition},
         DeliveryStatus, Timestamp, Verdict,
     },
-    store::{columns, Outcome, StoreResult},
+    store::{columns, stale, Outcome, StoreResult},
 };
 
 /// Records groups of outcomes on connections of its own pool.
@@ -109,18 +111,16 @@ async fn record_group(tx: &mut PgConnection, batch: &[&Outcome]) -> StoreResult<
         .await?
     };
     let ids: Vec<&str> = batch.iter().map(|o| o.delivery.id.as_str()).collect();
-    let retry_requested = locked_flags(
-        &mut *tx,
-        "SELECT id, manual AS flag FROM deliveries WHERE id = ANY($1) ORDER BY id FOR UPDATE",
-        &ids,
-    )
-    .await?;
+    let deliveries = locked_deliveries(&mut *tx, &ids).await?;
     let (mut common, mut others) = (Vec::with_capacity(batch.len()), Vec::new());
     for &outcome in batch {
         // Gone with its endpoint while the attempt was in flight: nothing left to log.
-        let Some(&requested) = retry_requested.get(outcome.delivery.id.as_str()) else {
+        let Some(&(requested, recorded)) = deliveries.get(outcome.delivery.id.as_str()) else {
             continue;
         };
+        if !stale::is_current(&outcome.delivery.id, recorded, outcome.attempt.n) {
+            continue;
+        }
         let standing = Standing {
             // A success moves on whatever the flag says; its endpoint was not locked.
             endpoint_enabled: outcome.verdict == Verdict::Succeeded
@@ -169,6 +169,7 @@ async fn record_successes(conn: &mut PgConnection, successes: &[&Outcome]) -> St
                  next_attempt_at = v.next, missed = COALESCE(v.missed, d.missed)
              FROM v JOIN locked l ON l.id = v.id
              WHERE d.id = v.id AND (v.carried_manual OR NOT l.manual)
+               AND d.attempt_count < v.n -- store/stale.rs: a stale one falls to the rest, which drops it
              RETURNING d.id
          ),
          logged AS (
@@ -189,6 +190,21 @@ async fn record_successes(conn: &mut PgConnection, successes: &[&Outcome]) -> St
     let query = bind_attempts(query, &outcomes).bind(outcomes.iter().map(|o| o.delivery.manual).collect::<Vec<_>>());
     let moved = bind_states(query, &moves).fetch_all(&mut *conn).await?;
     moved.iter().map(|r| Ok(r.try_get("id")?)).collect()
+}
+
+/// Locks the deliveries `ids` in id order and reads, by id, whether a manual
+/// retry was asked for and how many attempts each has recorded.
+async fn locked_deliveries(tx: &mut PgConnection, ids: &[&str]) -> StoreResult<HashMap<String, (bool, u32)>> {
+    sqlx::query("SELECT id, manual, attempt_count FROM deliveries WHERE id = ANY($1) ORDER BY id FOR UPDATE")
+        .bind(ids)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| {
+            let recorded = u32::try_from(r.try_get::<i32, _>("attempt_count")?).unwrap_or(0);
+            Ok((r.try_get("id")?, (r.try_get("manual")?, recorded)))
+        })
+        .collect()
 }
 
 /// Locks the rows `sql` picks out by `ids` and reads each one's `flag`, by id.

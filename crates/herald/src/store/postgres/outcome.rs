@@ -11,7 +11,7 @@ use crate::{
         transition::{after_attempt, disabled_reason, Standing, Transition},
         Timestamp, Verdict,
     },
-    store::{columns, sql::disable::disable_in, Attempt, ClaimedDelivery, StoreResult},
+    store::{columns, sql::disable::disable_in, stale, Attempt, ClaimedDelivery, StoreResult},
 };
 
 fn int(n: u32) -> i32 {
@@ -37,6 +37,19 @@ pub(super) async fn record_in(
         return Ok(()); // deleted while the attempt was in flight: nothing left to log
     };
     let enabled: bool = endpoint.try_get("enabled")?;
+    let standing_row = sqlx::query(
+        "SELECT manual, resume_status, resume_next_attempt_at, attempt_count FROM deliveries WHERE id = $1 FOR UPDATE",
+    )
+    .bind(claimed.id.as_str())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(standing_row) = standing_row else {
+        return Ok(()); // gone with its endpoint while the attempt was in flight
+    };
+    let recorded = u32::try_from(standing_row.try_get::<i32, _>("attempt_count")?).unwrap_or(0);
+    if !stale::is_current(&claimed.id, recorded, attempt.n) {
+        return Ok(());
+    }
     let body = without_nul(&attempt.response_body);
     sqlx::query(
         "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, error_detail,
@@ -53,18 +66,10 @@ pub(super) async fn record_in(
     .bind(body.as_ref())
     .execute(&mut *tx)
     .await?;
-    let standing_row =
-        sqlx::query("SELECT manual, resume_status, resume_next_attempt_at FROM deliveries WHERE id = $1 FOR UPDATE")
-            .bind(claimed.id.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-    let (retry_requested, resume) = match standing_row {
-        Some(row) => (
-            row.try_get::<bool, _>("manual")?,
-            columns::resume(row.try_get("resume_status")?, row.try_get("resume_next_attempt_at")?),
-        ),
-        None => (false, None),
-    };
+    let (retry_requested, resume) = (
+        standing_row.try_get::<bool, _>("manual")?,
+        columns::resume(standing_row.try_get("resume_status")?, standing_row.try_get("resume_next_attempt_at")?),
+    );
     let standing = Standing {
         endpoint_enabled: enabled,
         retry_waiting: retry_requested && !claimed.manual,

@@ -19,6 +19,13 @@ const DISPATCH_POOL_SIZE: u32 = 2;
 /// Connections for the attempt log (it writes one group at a time).
 const ATTEMPT_POOL_SIZE: u32 = 2;
 
+/// How long PostgreSQL lets a session of Herald's sit idle inside a
+/// transaction before it ends the session. Herald's transactions run their
+/// statements back to back, so only a node paused or cut off in the middle
+/// of one gets there; its row locks are then freed for the other nodes
+/// within this, rather than after the kernel's TCP keep-alive (hours).
+const IDLE_IN_TRANSACTION_LIMIT: &str = "10s";
+
 /// The PostgreSQL store.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
@@ -53,7 +60,8 @@ impl PostgresStore {
     /// Endpoint secrets go through `sealer`; a call waits at most `timeout`
     /// for a connection (one the server refuses is retried until then).
     pub async fn open(url: &str, sealer: Arc<Sealer>, timeout: Duration) -> StoreResult<Self> {
-        let options = PgConnectOptions::from_str(url)?;
+        let options = PgConnectOptions::from_str(url)?
+            .options([("idle_in_transaction_session_timeout", IDLE_IN_TRANSACTION_LIMIT)]);
         let pool = PgPoolOptions::new()
             .max_connections(POOL_SIZE)
             .acquire_timeout(timeout)

@@ -12,7 +12,7 @@ use crate::{
     store::{
         columns,
         sql::disable::{CHANGE_SQL, DISABLE_SQL, STOP_LOG_SQL, STOP_SQL},
-        Attempt, ClaimedDelivery, StoreResult,
+        stale, Attempt, ClaimedDelivery, StoreResult,
     },
 };
 
@@ -26,6 +26,20 @@ pub fn record(tx: &Transaction<'_>, claimed: &ClaimedDelivery, attempt: &Attempt
     else {
         return Ok(()); // deleted while the attempt was in flight: nothing left to log
     };
+    let Some((recorded, retry_requested, resume)) = tx
+        .prepare_cached(
+            "SELECT attempt_count, manual, resume_status, resume_next_attempt_at FROM deliveries WHERE id = ?",
+        )?
+        .query_row(params![claimed.id.as_str()], |r| {
+            Ok((r.get::<_, u32>(0)?, r.get::<_, bool>(1)?, columns::resume(r.get(2)?, r.get(3)?)))
+        })
+        .optional()?
+    else {
+        return Ok(()); // gone with its endpoint while the attempt was in flight
+    };
+    if !stale::is_current(&claimed.id, recorded, attempt.n) {
+        return Ok(());
+    }
     tx.prepare_cached(
         "INSERT INTO attempts (delivery_id, n, started_at, duration_ms, response_status, error, error_detail,
                                response_body)
@@ -41,11 +55,6 @@ pub fn record(tx: &Transaction<'_>, claimed: &ClaimedDelivery, attempt: &Attempt
         attempt.error_detail,
         attempt.response_body
     ])?;
-    let (retry_requested, resume) = tx
-        .prepare_cached("SELECT manual, resume_status, resume_next_attempt_at FROM deliveries WHERE id = ?")?
-        .query_row(params![claimed.id.as_str()], |r| Ok((r.get::<_, bool>(0)?, columns::resume(r.get(1)?, r.get(2)?))))
-        .optional()?
-        .unwrap_or((false, None));
     let standing = Standing {
         endpoint_enabled,
         retry_waiting: retry_requested && !claimed.manual,
