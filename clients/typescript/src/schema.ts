@@ -1231,7 +1231,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1298,6 +1298,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the body did not arrive within `HERALD_BODY_READ_TIMEOUT` (30 s by default); the connection is closed and nothing is stored */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description an account with this id exists (or the id is `herald`, the operational account's) */
             409: {
                 headers: {
@@ -1324,7 +1333,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1382,7 +1391,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1458,7 +1478,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1517,7 +1548,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1585,7 +1627,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1656,7 +1709,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1745,6 +1809,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the body did not arrive within `HERALD_BODY_READ_TIMEOUT` (30 s by default); the connection is closed and nothing is stored */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description the account has HERALD_MAX_ENDPOINTS_PER_ACCOUNT endpoints already */
             409: {
                 headers: {
@@ -1771,7 +1844,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1830,7 +1914,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1887,7 +1982,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -1966,6 +2072,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the body did not arrive within `HERALD_BODY_READ_TIMEOUT` (30 s by default); the connection is closed and nothing is stored */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description the body is larger than 256 KiB */
             413: {
                 headers: {
@@ -1983,7 +2098,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2042,7 +2168,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2120,6 +2257,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the body did not arrive within `HERALD_BODY_READ_TIMEOUT` (30 s by default); the connection is closed and nothing is stored */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description the body is larger than 256 KiB */
             413: {
                 headers: {
@@ -2138,7 +2284,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2197,7 +2354,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2276,6 +2444,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the body did not arrive within `HERALD_BODY_READ_TIMEOUT` (30 s by default); the connection is closed and nothing is stored */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description the endpoint is disabled: enable it first */
             409: {
                 headers: {
@@ -2302,7 +2479,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2362,7 +2550,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2421,7 +2620,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2499,6 +2709,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the body did not arrive within `HERALD_BODY_READ_TIMEOUT` (30 s by default); the connection is closed and nothing is stored */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description the body is larger than 256 KiB */
             413: {
                 headers: {
@@ -2516,7 +2735,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2575,7 +2805,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2653,6 +2894,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the body did not arrive within `HERALD_BODY_READ_TIMEOUT` (30 s by default); the connection is closed and nothing is stored */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description the endpoint is disabled: enable it first */
             409: {
                 headers: {
@@ -2679,7 +2929,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2753,7 +3014,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2847,6 +3119,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the body did not arrive within `HERALD_BODY_READ_TIMEOUT` (30 s by default); the connection is closed and nothing is stored */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description this Idempotency-Key was used with another body */
             409: {
                 headers: {
@@ -2872,7 +3153,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -2974,6 +3255,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the body did not arrive within `HERALD_BODY_READ_TIMEOUT` (30 s by default); the connection is closed and nothing is stored */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description this Idempotency-Key was used with another body */
             409: {
                 headers: {
@@ -3000,7 +3290,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -3079,7 +3369,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -3138,7 +3439,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -3196,7 +3508,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -3273,6 +3585,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description the body did not arrive within `HERALD_BODY_READ_TIMEOUT` (30 s by default); the connection is closed and nothing is stored */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description the body is larger than 256 KiB */
             413: {
                 headers: {
@@ -3290,7 +3611,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */
@@ -3338,7 +3659,18 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the database does not answer: try again after `Retry-After` seconds */
+            /** @description an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description seconds to wait before trying again */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds */
             503: {
                 headers: {
                     /** @description seconds to wait before trying again */

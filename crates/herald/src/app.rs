@@ -127,6 +127,7 @@ impl Application {
             probe,
             limits: crate::server::Limits {
                 header_read_timeout: config.header_read_timeout,
+                body_read_timeout: config.body_read_timeout,
                 max_connections: config.max_connections,
             },
         })

@@ -118,6 +118,18 @@ pub struct Config {
     #[arg(long, env = "HERALD_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = positive_duration)]
     pub header_read_timeout: Duration,
 
+    /// How long a client may take to send a request's body, counted from
+    /// its headers; then it is answered 408 and the connection closed.
+    #[arg(long, env = "HERALD_BODY_READ_TIMEOUT", default_value = "30s", value_parser = positive_duration)]
+    pub body_read_timeout: Duration,
+
+    /// Each account's share of the API: requests a second, after a burst
+    /// as large, across its keys and portal sessions, counted on each node;
+    /// more are answered 429 with `Retry-After`. 0 turns it off. The admin
+    /// token has no limit.
+    #[arg(long, env = "HERALD_ACCOUNT_RATE_LIMIT", default_value_t = 100)]
+    pub account_rate_limit: u32,
+
     /// The most HTTP connections open at once; further clients wait in the
     /// listen backlog until one closes.
     #[arg(long, env = "HERALD_MAX_CONNECTIONS", default_value_t = 10_000)]

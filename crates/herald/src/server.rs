@@ -3,7 +3,8 @@
 //! `header_read_timeout` to send its first byte, then as long to send a
 //! request's headers: one that connects and sends nothing, or sends its
 //! headers a byte at a time (slow-loris), is cut, and so is a keep-alive
-//! connection left idle that long. At most `max_connections` are open at
+//! connection left idle that long. Its body must arrive within
+//! `body_read_timeout` of its headers (`web::BodyDeadline`). At most `max_connections` are open at
 //! once; further clients wait in the kernel's backlog until one closes.
 //! At shutdown, open requests may finish (the caller bounds how long).
 
@@ -20,12 +21,16 @@ use tokio::{net::TcpListener, sync::Semaphore};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
+use crate::web::BodyDeadline;
+
 /// What the server allows each client.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// How long a client may take to send a request's headers, or stay
     /// idle between two requests on one connection.
     pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body.
+    pub body_read_timeout: Duration,
     /// The most connections open at once.
     pub max_connections: usize,
 }
@@ -59,7 +64,10 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdo
             },
             () = shutdown.cancelled() => break,
         };
-        let service = router.clone().map_request(|request: Request<Incoming>| request.map(Body::new));
+        let within = limits.body_read_timeout;
+        let service = router.clone().map_request(move |request: Request<Incoming>| {
+            request.map(|body| Body::new(BodyDeadline::new(body, within)))
+        });
         let (builder, watcher, timeout) = (builder.clone(), graceful.watcher(), limits.header_read_timeout);
         tokio::spawn(async move {
             // hyper's header timeout starts at the first byte: until then, this one.

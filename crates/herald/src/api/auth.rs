@@ -78,7 +78,7 @@ impl FromRequestParts<AppState> for Caller {
             .await
             .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("Failed to look up an account key")))?
             .ok_or(ApiError::Unauthorized)?;
-        Ok(Self::Account(key.account_id))
+        within_share(state, key.account_id)
     }
 }
 
@@ -96,5 +96,17 @@ async fn portal_caller(parts: &Parts, state: &AppState) -> Result<Caller, ApiErr
     if !same_secret(given, &session.csrf_token) {
         return Err(ApiError::Forbidden("the portal session's CSRF token is missing or wrong (X-CSRF-Token)"));
     }
-    Ok(Caller::Account(session.account_id))
+    within_share(state, session.account_id)
+}
+
+/// The account as the caller, if it has not used its share of requests
+/// (`HERALD_ACCOUNT_RATE_LIMIT`); the admin token has no such limit.
+fn within_share(state: &AppState, account: AccountId) -> Result<Caller, ApiError> {
+    match state.account_rate.admit(&account, std::time::Instant::now()) {
+        Ok(()) => Ok(Caller::Account(account)),
+        Err(retry_after) => {
+            metrics::counter!("herald_rate_limited_requests_total").increment(1);
+            Err(ApiError::TooManyRequests { limit: state.config.account_rate_limit, retry_after })
+        }
+    }
 }

@@ -8,6 +8,8 @@ use axum::{
 };
 use serde_json::{Map, Value};
 
+use crate::web::BodyTimedOut;
+
 use super::{
     depth::{too_deep, MAX_DEPTH},
     error::{ApiError, FieldError},
@@ -26,6 +28,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+            } else if let Some(BodyTimedOut(within)) = BodyTimedOut::in_chain(&e) {
+                ApiError::RequestTimeout(*within)
             } else {
                 ApiError::BadRequest { detail: format!("the request body could not be read: {e}"), errors: vec![] }
             }

@@ -332,16 +332,22 @@ fn finish_operation(method: &str, path: &str, operation: &mut Map<String, Value>
         add(responses, "400", "a query parameter or header is wrong, or the body is not JSON (`errors` names it)");
     }
     if has_body {
+        add(responses, "408", "the body did not arrive within `HERALD_BODY_READ_TIMEOUT` (30 s by default); the connection is closed and nothing is stored");
         add(responses, "413", "the body is larger than 256 KiB");
         add(responses, "422", "the body's fields are not acceptable (`errors` gives each one's JSON pointer)");
     }
     if has_ids {
         add(responses, "404", "no such resource for this caller (another account's are not found either)");
     }
-    add(responses, "503", "the database does not answer: try again after `Retry-After` seconds");
-    responses["503"]["headers"] = json!({
+    let retry_after = json!({
         "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer", "minimum": 1}}
     });
+    if !admin_only {
+        add(responses, "429", "an account key or portal session over its account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`, 100 a second by default; the admin token has none): try again after `Retry-After` seconds");
+        responses["429"]["headers"] = retry_after.clone();
+    }
+    add(responses, "503", "the database does not answer, or the disk that holds it is full (`urn:herald:problem:disk-full`); nothing was stored: try again after `Retry-After` seconds");
+    responses["503"]["headers"] = retry_after;
     for (status, response) in responses.iter_mut() {
         if status.starts_with('4') || status.starts_with('5') {
             response["content"] = json!({

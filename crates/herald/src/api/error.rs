@@ -59,12 +59,26 @@ pub enum ApiError {
     /// 409: the request conflicts with the resource's state.
     #[error("{0}")]
     Conflict(String),
+    /// 408: the body did not arrive within `HERALD_BODY_READ_TIMEOUT`; the
+    /// connection is closed.
+    #[error("the request body did not arrive within {} s", .0.as_secs())]
+    RequestTimeout(std::time::Duration),
     /// 413: the body is over the limit.
     #[error("the request body is larger than {0} bytes")]
     PayloadTooLarge(usize),
     /// 422: the JSON is well formed but its values are not acceptable.
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
+    /// 429: the account has used its share of requests
+    /// (`HERALD_ACCOUNT_RATE_LIMIT`); sent with `Retry-After`, the seconds
+    /// until the next request is let through.
+    #[error("this account sends more than {limit} requests a second; try again in {} s", retry_after_seconds(*.retry_after))]
+    TooManyRequests {
+        /// The account's limit, requests a second.
+        limit: u32,
+        /// How long until the next request is let through.
+        retry_after: std::time::Duration,
+    },
     /// 503: the database does not answer; sent with `Retry-After`.
     #[error("the database does not answer; try again in a few seconds")]
     Unavailable,
@@ -111,8 +125,10 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -126,8 +142,10 @@ impl ApiError {
             Self::NotFound(_) => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
             Self::Conflict(_) => "conflict",
+            Self::RequestTimeout(_) => "request-timeout",
             Self::PayloadTooLarge(_) => "payload-too-large",
             Self::Invalid(_) => "validation",
+            Self::TooManyRequests { .. } => "rate-limited",
             Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal",
         }
@@ -154,6 +172,12 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
         let slug = self.slug();
+        let retry_after = match &self {
+            Self::TooManyRequests { retry_after, .. } => Some(retry_after_seconds(*retry_after).to_string()),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(RETRY_AFTER_SECONDS.to_owned()),
+            _ => None,
+        };
+        let closes = matches!(self, Self::RequestTimeout(_));
         let detail = match &self {
             Self::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
@@ -181,8 +205,12 @@ impl IntoResponse for ApiError {
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, [(header::CONTENT_TYPE, "application/problem+json")], body).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
-            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static(RETRY_AFTER_SECONDS));
+        if let Some(seconds) = retry_after.and_then(|s| header::HeaderValue::from_str(&s).ok()) {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds);
+        }
+        if closes {
+            // The rest of the body is never read: the connection cannot carry another request.
+            response.headers_mut().insert(header::CONNECTION, header::HeaderValue::from_static("close"));
         }
         response
     }
@@ -190,6 +218,11 @@ impl IntoResponse for ApiError {
 
 /// How long a client is asked to wait after a 503 (`Retry-After`, seconds).
 pub const RETRY_AFTER_SECONDS: &str = "2";
+
+/// A wait in whole seconds for `Retry-After`, rounded up, at least 1.
+fn retry_after_seconds(wait: std::time::Duration) -> u64 {
+    u64::try_from(wait.as_millis().div_ceil(1000)).unwrap_or(u64::MAX).max(1)
+}
 
 /// `a` or `an` before `word`, by its first letter (every kind named here reads so).
 fn article(word: &str) -> &'static str {

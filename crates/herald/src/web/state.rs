@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
 
+use super::AccountRate;
 use crate::{
     config::Config,
     domain::{secret::SecretDigest, AccountId, Catalog},
@@ -36,6 +37,8 @@ pub struct AppState {
     pub streams: TaskTracker,
     /// Whether the database answers (`store::probe`).
     pub health: Health,
+    /// Each account's share of requests (`HERALD_ACCOUNT_RATE_LIMIT`).
+    pub account_rate: Arc<AccountRate>,
 }
 
 impl AppState {
@@ -59,7 +62,6 @@ impl AppState {
         (shutdown, health): (CancellationToken, Health),
     ) -> Self {
         Self {
-            config,
             store: publisher.store().clone(),
             publisher,
             catalog: Arc::new(catalog),
@@ -69,6 +71,8 @@ impl AppState {
             shutdown,
             streams: TaskTracker::new(),
             health,
+            account_rate: Arc::new(AccountRate::new(config.account_rate_limit)),
+            config,
         }
     }
 }

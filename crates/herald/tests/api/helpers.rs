@@ -152,6 +152,12 @@ impl TestApp {
         if let Some((timeout, max)) = &o.connections {
             args.extend(["--header-read-timeout".into(), timeout.clone(), "--max-connections".into(), max.to_string()]);
         }
+        if let Some(timeout) = &o.body_read_timeout {
+            args.extend(["--body-read-timeout".into(), timeout.clone()]);
+        }
+        if let Some(per_second) = o.account_rate_limit {
+            args.extend(["--account-rate-limit".into(), per_second.to_string()]);
+        }
         if let Some(max) = o.max_in_flight_per_endpoint {
             args.extend(["--max-in-flight-per-endpoint".into(), max.to_string()]);
         }

@@ -41,6 +41,7 @@ mod signature;
 mod sse;
 mod tenant;
 
+mod account_share;
 mod address_guard;
 mod answers;
 mod bad_input;

@@ -39,6 +39,10 @@ pub struct Options {
     pub lease_margin: Option<String>,
     /// `--header-read-timeout` and `--max-connections`; `None` keeps Herald's defaults.
     pub connections: Option<(String, usize)>,
+    /// `--body-read-timeout`; `None` keeps Herald's default.
+    pub body_read_timeout: Option<String>,
+    /// `--account-rate-limit`; `None` keeps Herald's default.
+    pub account_rate_limit: Option<u32>,
 }
 
 impl Default for Options {
@@ -60,6 +64,8 @@ impl Default for Options {
             max_in_flight_per_endpoint: None,
             lease_margin: None,
             connections: None,
+            body_read_timeout: None,
+            account_rate_limit: None,
         }
     }
 }
@@ -74,6 +80,18 @@ impl Options {
     /// The same options with another header read timeout and cap on open connections.
     pub fn connections(mut self, header_read_timeout: &str, max_connections: usize) -> Self {
         self.connections = Some((header_read_timeout.into(), max_connections));
+        self
+    }
+
+    /// The same options with another body read timeout.
+    pub fn body_read_timeout(mut self, timeout: &str) -> Self {
+        self.body_read_timeout = Some(timeout.into());
+        self
+    }
+
+    /// The same options with another share of requests per account (0: none).
+    pub fn account_rate_limit(mut self, per_second: u32) -> Self {
+        self.account_rate_limit = Some(per_second);
         self
     }
 
