@@ -4,7 +4,7 @@ use std::{convert::Infallible, fmt, net::SocketAddr, path::PathBuf, str::FromStr
 
 use crate::{
     domain::{AllowTargets, EncryptionKey, RetrySchedule, TargetPolicy},
-    store::{Sealer, StoreSettings},
+    store::{sqlite::StartCheck, Sealer, StoreSettings},
 };
 
 /// Everything `herald serve` can be told, by flag or by environment.
@@ -146,6 +146,12 @@ pub struct Config {
     #[arg(long, env = "HERALD_SQLITE_WAL_LIMIT", default_value = "64MiB", value_parser = parse_size)]
     pub sqlite_wal_limit: u64,
 
+    /// SQLite: how an existing file is checked before Herald starts on it:
+    /// `quick` (`PRAGMA quick_check`), `full` (`PRAGMA integrity_check`,
+    /// slower) or `off`; a file that fails stops the start.
+    #[arg(long, env = "HERALD_SQLITE_CHECK_ON_START", default_value = "quick")]
+    pub sqlite_check_on_start: StartCheck,
+
     /// How long attempts in flight may run on after a shutdown signal.
     #[arg(long, env = "HERALD_SHUTDOWN_GRACE", default_value = "10s", value_parser = humantime::parse_duration)]
     pub shutdown_grace: Duration,
@@ -242,7 +248,11 @@ impl Config {
 
     /// What the store needs of this configuration beyond its URL.
     pub fn store_settings(&self) -> StoreSettings {
-        StoreSettings { sqlite_wal_limit: self.sqlite_wal_limit, database_timeout: self.database_timeout }
+        StoreSettings {
+            sqlite_wal_limit: self.sqlite_wal_limit,
+            sqlite_check_on_start: self.sqlite_check_on_start,
+            database_timeout: self.database_timeout,
+        }
     }
 
     /// The folder for Herald's own files.

@@ -82,6 +82,10 @@ pub enum ApiError {
     /// 503: the database does not answer; sent with `Retry-After`.
     #[error("the database does not answer; try again in a few seconds")]
     Unavailable,
+    /// 503: the disk that holds the database is full, so the write was not
+    /// stored; sent with `Retry-After` (writes succeed again once space is freed).
+    #[error("the disk holding the database is full; the request was not stored: try again once space is freed")]
+    DiskFull,
     /// 500: a failure of ours; the detail is logged, never sent.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -108,6 +112,10 @@ impl ApiError {
             StoreError::NotFound => Self::NotFound(what),
             StoreError::Conflict => Self::Conflict(format!("{} {what} with that id already exists", article(what))),
             StoreError::EndpointDisabled => Self::Conflict("the endpoint is disabled; enable it first".into()),
+            full if full.is_disk_full() => {
+                tracing::warn!(error = %full, "a store call on {} {what} found the disk holding the database full", article(what));
+                Self::DiskFull
+            }
             unavailable if unavailable.is_unavailable() => {
                 tracing::warn!(error = %unavailable, "a store call on a {what} found the database unavailable");
                 Self::Unavailable
@@ -129,7 +137,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::DiskFull => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -147,6 +155,7 @@ impl ApiError {
             Self::Invalid(_) => "validation",
             Self::TooManyRequests { .. } => "rate-limited",
             Self::Unavailable => "unavailable",
+            Self::DiskFull => "disk-full",
             Self::Internal(_) => "internal",
         }
     }

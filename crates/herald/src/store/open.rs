@@ -10,26 +10,35 @@ use super::{postgres, reseal, sealer::Sealer, sqlite, SharedStore};
 pub struct StoreSettings {
     /// SQLite: the most bytes the `-wal` file may grow to under load.
     pub sqlite_wal_limit: u64,
+    /// SQLite: how an existing file is checked before Herald starts on it.
+    pub sqlite_check_on_start: sqlite::StartCheck,
     /// PostgreSQL: how long a call waits for a connection before it fails.
     pub database_timeout: std::time::Duration,
 }
 
 impl Default for StoreSettings {
     fn default() -> Self {
-        Self { sqlite_wal_limit: sqlite::DEFAULT_WAL_LIMIT, database_timeout: std::time::Duration::from_secs(2) }
+        Self {
+            sqlite_wal_limit: sqlite::DEFAULT_WAL_LIMIT,
+            sqlite_check_on_start: sqlite::StartCheck::default(),
+            database_timeout: std::time::Duration::from_secs(2),
+        }
     }
 }
 
 /// Opens the store named by `url`, creating and migrating it as needed:
-/// `sqlite:` URLs open (or create) a SQLite file, `postgres://` and
-/// `postgresql://` URLs connect to a PostgreSQL database that must exist.
+/// `sqlite:` URLs open (or create) a SQLite file, an existing one checked
+/// first (`sqlite/integrity.rs`); `postgres://` and `postgresql://` URLs
+/// connect to a PostgreSQL database that must exist.
 /// Endpoint secrets are sealed and opened by `sealer`; every stored one is
 /// brought to the form it writes before the store is handed out, and one
 /// that no key of `sealer` opens fails the open.
 pub async fn open(url: &str, sealer: Sealer, settings: StoreSettings) -> anyhow::Result<SharedStore> {
     let sealer = Arc::new(sealer);
     if url.starts_with("sqlite:") {
-        let store = sqlite::SqliteStore::open(url, sealer.clone(), settings.sqlite_wal_limit).await?;
+        let store =
+            sqlite::SqliteStore::open(url, sealer.clone(), settings.sqlite_wal_limit, settings.sqlite_check_on_start)
+                .await?;
         resealed(&store, &sealer).await?;
         Ok(Arc::new(store))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {

@@ -14,11 +14,12 @@
 //! every other module is one subject of the contract; `crash` runs
 //! the `herald` binary itself, to kill it with SIGKILL, `logs` to search its
 //! logs for secrets, `tools` runs its developer tools (`herald trigger`,
-//! `herald verify`), `listen` runs `herald listen`, `examples` runs the
-//! receiver examples of `examples/receivers/` as child processes, `clients`
-//! runs the test suites of the Python and TypeScript client libraries, and
-//! `readme` runs what the README prints: its verifiers and its `herald
-//! listen` example.
+//! `herald verify`), `disk_full` mounts a small tmpfs of its own (as root)
+//! and fills it under a SQLite database, `listen` runs `herald listen`,
+//! `examples` runs the receiver examples of `examples/receivers/` as child
+//! processes, `clients` runs the test suites of the Python and TypeScript
+//! client libraries, and `readme` runs what the README prints: its
+//! verifiers and its `herald listen` example.
 
 // Tests say what they expect with `unwrap`/`expect`: a panic is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -55,6 +56,7 @@ mod custom_headers;
 mod cut_off;
 mod database_outage;
 mod deliveries;
+mod disk_full;
 mod endpoints;
 mod examples;
 mod failures;

@@ -33,9 +33,20 @@ impl Checkpointer {
         std::thread::Builder::new()
             .name("herald-sqlite-checkpoint".into())
             .spawn(move || {
+                // Said once per run of failures: a full disk fails every
+                // checkpoint until space is freed, five times a second.
+                let mut failing = false;
                 while let Err(mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(EVERY) {
-                    if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                        tracing::warn!(error = %e, "a WAL checkpoint failed; the next one will try again");
+                    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                        Err(e) if !failing => {
+                            tracing::warn!(error = %e, "a WAL checkpoint failed; trying again until one succeeds");
+                            failing = true;
+                        }
+                        Ok(()) if failing => {
+                            tracing::info!("WAL checkpoints succeed again");
+                            failing = false;
+                        }
+                        _ => {}
                     }
                 }
             })

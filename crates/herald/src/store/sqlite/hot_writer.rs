@@ -8,7 +8,10 @@
 //! A write that fails takes its batch down with it (the transaction rolls
 //! back), and every write of that batch then runs again in a transaction of
 //! its own, so one bad write never fails another. Writes are therefore
-//! closures that can run twice.
+//! closures that can run twice. On a full disk a write or its commit fails
+//! with `SQLITE_FULL` and SQLite rolls it back whole; its caller is told
+//! [`StoreError::DiskFull`], so that the API answers 503 and the recorder
+//! keeps its outcomes, and the next write succeeds once space is freed.
 //!
 //! The other writes (accounts, endpoints, the portal, retention) go through
 //! the `sqlx` writer; both take SQLite's write lock with `BEGIN IMMEDIATE`
@@ -34,7 +37,35 @@ trait Job: Send {
     /// Runs the write; whether it succeeded.
     fn run(&mut self, tx: &Transaction<'_>) -> bool;
     /// Tells the caller, once its transaction is over.
-    fn finish(self: Box<Self>, committed: Result<(), String>);
+    fn finish(self: Box<Self>, committed: Result<(), Failed>);
+}
+
+/// Why a transaction did not commit, told to each of its writes.
+#[derive(Debug, Clone)]
+struct Failed {
+    /// SQLite's message.
+    message: String,
+    /// Whether it was `SQLITE_FULL`: the caller learns that the disk is
+    /// full (and may try again), not that the writer failed.
+    disk_full: bool,
+}
+
+impl From<rusqlite::Error> for Failed {
+    fn from(e: rusqlite::Error) -> Self {
+        let e = StoreError::Sqlite(e);
+        Self { disk_full: e.is_disk_full(), message: e.to_string() }
+    }
+}
+
+impl From<Failed> for StoreError {
+    fn from(failed: Failed) -> Self {
+        let message = format!("the commit failed: {}", failed.message);
+        if failed.disk_full {
+            Self::DiskFull(message)
+        } else {
+            Self::Writer(message)
+        }
+    }
 }
 
 /// A write returning `T`, with the caller's reply channel.
@@ -56,10 +87,13 @@ where
         ok
     }
 
-    fn finish(self: Box<Self>, committed: Result<(), String>) {
+    fn finish(self: Box<Self>, committed: Result<(), Failed>) {
         let outcome = match (committed, self.result) {
+            // The write's own error (a full disk, say) says more than the
+            // rollback's: SQLite may already have rolled back on it.
+            (_, Some(Err(e))) => Err(e),
             (Ok(()), Some(result)) => result,
-            (Err(e), _) => Err(StoreError::Writer(format!("the commit failed: {e}"))),
+            (Err(failed), _) => Err(failed.into()),
             (Ok(()), None) => Err(StoreError::Writer("a queued write never ran".into())),
         };
         let _ = self.reply.send(outcome); // the caller may have gone; its write stands
@@ -143,10 +177,10 @@ fn commit_batch(conn: &mut Connection, mut batch: Vec<Box<dyn Job>>) {
 }
 
 /// Every write in one transaction: the commit's outcome, or `Err` when a write failed.
-fn run_together(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<Result<(), String>, ()> {
+fn run_together(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<Result<(), Failed>, ()> {
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
-        Err(e) => return Ok(Err(e.to_string())),
+        Err(e) => return Ok(Err(e.into())),
     };
     for job in batch.iter_mut() {
         if !job.run(&tx) {
@@ -154,15 +188,46 @@ fn run_together(conn: &mut Connection, batch: &mut [Box<dyn Job>]) -> Result<Res
             return Err(());
         }
     }
-    Ok(tx.commit().map_err(|e| e.to_string()))
+    Ok(tx.commit().map_err(Failed::from))
 }
 
 /// One write in its own transaction.
-fn run_alone(conn: &mut Connection, job: &mut dyn Job) -> Result<(), String> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
+fn run_alone(conn: &mut Connection, job: &mut dyn Job) -> Result<(), Failed> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if job.run(&tx) {
-        tx.commit().map_err(|e| e.to_string())
+        Ok(tx.commit()?)
     } else {
-        tx.rollback().map_err(|e| e.to_string())
+        Ok(tx.rollback()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(code: std::os::raw::c_int) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn a_commit_that_failed_on_a_full_disk_tells_each_write_so_and_any_other_failure_does_not() {
+        let full = StoreError::from(Failed::from(failure(rusqlite::ffi::SQLITE_FULL)));
+        assert!(matches!(full, StoreError::DiskFull(_)), "{full:?}");
+        assert!(full.is_disk_full() && full.is_unavailable(), "{full}");
+        let other = StoreError::from(Failed::from(failure(rusqlite::ffi::SQLITE_IOERR)));
+        assert!(matches!(other, StoreError::Writer(_)), "{other:?}");
+    }
+
+    #[test]
+    fn a_write_that_failed_is_told_its_own_error_whatever_its_rollback_said() {
+        let (reply, answer) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(Write::<(), _> {
+            write: |_: &Transaction<'_>| Ok(()),
+            result: Some(Err(StoreError::Sqlite(failure(rusqlite::ffi::SQLITE_FULL)))),
+            reply,
+        });
+        job.finish(Err(Failed { message: "cannot rollback - no transaction is active".into(), disk_full: false }));
+        let told = answer.blocking_recv().expect("an answer").expect_err("a failure");
+        assert!(told.is_disk_full(), "{told}");
     }
 }

@@ -5,6 +5,7 @@ mod checkpointer;
 mod claim;
 mod dispatch;
 mod hot_writer;
+mod integrity;
 mod outcome;
 mod placeholders;
 mod pool;
@@ -13,5 +14,6 @@ mod publish;
 mod publish_statements;
 mod wal_bound;
 
+pub use integrity::StartCheck;
 pub use pool::SqliteStore;
 pub use wal_bound::DEFAULT_LIMIT as DEFAULT_WAL_LIMIT;

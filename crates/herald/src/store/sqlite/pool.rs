@@ -8,7 +8,12 @@ use sqlx::{
     Pool, Sqlite, SqlitePool,
 };
 
-use super::{checkpointer, hot_writer, process_lock::wait_for_lock, wal_bound};
+use super::{
+    checkpointer, hot_writer,
+    integrity::{self, StartCheck},
+    process_lock::wait_for_lock,
+    wal_bound,
+};
 use crate::store::{sql::dialect::Engine, Sealer, Store, StoreError, StoreResult};
 
 /// The SQLite store.
@@ -33,8 +38,8 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) and migrates the database at `url`;
     /// endpoint secrets go through `sealer`, and the `-wal` file is kept
-    /// under `wal_limit` bytes.
-    pub async fn open(url: &str, sealer: Arc<Sealer>, wal_limit: u64) -> StoreResult<Self> {
+    /// under `wal_limit` bytes. An existing file must first pass `check`.
+    pub async fn open(url: &str, sealer: Arc<Sealer>, wal_limit: u64, check: StartCheck) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -48,6 +53,12 @@ impl SqliteStore {
                 .map_err(|e| StoreError::Corrupt(format!("cannot create {}: {e}", parent.display())))?;
         }
         let process_lock = wait_for_lock(options.get_filename()).await?;
+        if process_lock.is_some() {
+            let path = options.get_filename().to_owned();
+            tokio::task::spawn_blocking(move || integrity::check(&path, check))
+                .await
+                .map_err(|e| StoreError::Writer(format!("the start check failed: {e}")))??;
+        }
         // The writers never checkpoint: `checkpointer.rs` does, on a thread of its own.
         let writer_options = options
             .clone()

@@ -38,6 +38,9 @@ pub struct WalBound {
     trigger: u64,
     /// When a catch-up last failed to empty the file.
     failed_at: Option<Instant>,
+    /// Whether the last catch-up failed with an error (said once per run of
+    /// them: a full disk fails each until space is freed).
+    erring: bool,
 }
 
 impl WalBound {
@@ -45,7 +48,7 @@ impl WalBound {
     pub fn new(db: &Path, limit: u64) -> Self {
         let mut wal = db.as_os_str().to_owned();
         wal.push("-wal");
-        Self { wal: PathBuf::from(wal), trigger: trigger(limit), failed_at: None }
+        Self { wal: PathBuf::from(wal), trigger: trigger(limit), failed_at: None, erring: false }
     }
 
     /// What `journal_size_limit` is set to on the writers' connections: a WAL
@@ -69,6 +72,7 @@ impl WalBound {
         if let Err(e) = conn.busy_timeout(busy_timeout) {
             tracing::warn!(error = %e, "could not set the writer's busy timeout back");
         }
+        let erred = caught_up.is_err();
         self.failed_at = match caught_up {
             Ok((0, ..)) => {
                 tracing::debug!(size, "WAL checkpointed and emptied");
@@ -79,10 +83,13 @@ impl WalBound {
                 Some(Instant::now())
             }
             Err(e) => {
-                tracing::warn!(error = %e, "a WAL catch-up checkpoint failed; the next one will try again");
+                if !self.erring {
+                    tracing::warn!(error = %e, "a WAL catch-up checkpoint failed; trying again until one succeeds");
+                }
                 Some(Instant::now())
             }
         };
+        self.erring = erred;
     }
 }
 
