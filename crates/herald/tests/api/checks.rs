@@ -1,13 +1,18 @@
 //! Assertions shared by the tests: status and JSON, problem+json with its
 //! pointer or parameter, id and timestamp shapes, the exact envelope bytes,
-//! and the polling deadline used while waiting for state.
+//! the polling deadline used while waiting for state, and the history
+//! check of the fault tests (every accepted event delivered, nothing
+//! refused stored).
 
-use std::{fmt::Debug, time::Instant};
+use std::{collections::BTreeSet, fmt::Debug, time::Instant};
 
 use reqwest::Response;
 use serde_json::Value;
 
-use crate::helpers::{DEADLINE, POLL_EVERY};
+use crate::{
+    helpers::{TestApp, DEADLINE, POLL_EVERY},
+    receiver::Receiver,
+};
 
 /// A deadline for polling state, with what is awaited for the failure message.
 pub struct Poll {
@@ -106,4 +111,32 @@ pub fn assert_whole_second_utc(value: &Value) {
     let s = value.as_str().unwrap_or_else(|| panic!("a timestamp, got {value}"));
     let shape: String = s.chars().map(|c| if c.is_ascii_digit() { '9' } else { c }).collect();
     assert_eq!(shape, "9999-99-99T99:99:99Z", "`{s}` is RFC 3339, UTC, whole seconds");
+}
+
+/// Every accepted event reached the receiver from its `from`th request on
+/// (those it accepted), and nothing else did; the account's events are
+/// exactly the accepted ones. How many arrived more than once.
+pub async fn each_accepted_event_delivered(
+    app: &TestApp,
+    account: &str,
+    (receiver, from): (&Receiver, usize),
+    ids: &[String],
+) -> usize {
+    let poll = Poll::new("every accepted event at the receiver");
+    let expected: BTreeSet<String> = ids.iter().cloned().collect();
+    let requests = loop {
+        let requests = receiver.requests().split_off(from);
+        let arrived: BTreeSet<String> = requests.iter().map(|r| r.event_id()).collect();
+        if arrived.is_superset(&expected) {
+            break requests;
+        }
+        poll.tick(&arrived).await;
+    };
+    let arrived: BTreeSet<String> = requests.iter().map(|r| r.event_id()).collect();
+    assert_eq!(arrived, expected, "every accepted event arrives, and nothing refused does");
+    let listed = app.get_json(&format!("/v1/accounts/{account}/events?limit=500")).await;
+    let stored: BTreeSet<String> =
+        listed["data"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(stored, expected, "nothing answered 503 was stored");
+    requests.len() - arrived.len()
 }

@@ -18,7 +18,7 @@ use std::{
 use serde_json::json;
 
 use crate::{
-    checks::{expect_json, expect_problem, Poll},
+    checks::{each_accepted_event_delivered, expect_json, expect_problem, Poll},
     database::{Engine, TestDatabase},
     fixtures::credits_low,
     helpers::{spawn_app_on, Options, TestApp},
@@ -81,34 +81,6 @@ async fn refused_while_away(app: &TestApp, account: &str) -> Duration {
     // Liveness is the process's, not the database's.
     expect_json(app.get("/healthz").await, 200).await;
     answered_in
-}
-
-/// Every accepted event reached the receiver from its `from`th request on
-/// (those it accepted), and nothing else did; the account's events are
-/// exactly the accepted ones. How many arrived more than once.
-async fn each_accepted_event_delivered(
-    app: &TestApp,
-    account: &str,
-    (receiver, from): (&Receiver, usize),
-    ids: &[String],
-) -> usize {
-    let poll = Poll::new("every accepted event at the receiver");
-    let expected: BTreeSet<String> = ids.iter().cloned().collect();
-    let requests = loop {
-        let requests = receiver.requests().split_off(from);
-        let arrived: BTreeSet<String> = requests.iter().map(|r| r.event_id()).collect();
-        if arrived.is_superset(&expected) {
-            break requests;
-        }
-        poll.tick(&arrived).await;
-    };
-    let arrived: BTreeSet<String> = requests.iter().map(|r| r.event_id()).collect();
-    assert_eq!(arrived, expected, "every accepted event arrives, and nothing refused does");
-    let listed = app.get_json(&format!("/v1/accounts/{account}/events?limit=500")).await;
-    let stored: BTreeSet<String> =
-        listed["data"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(stored, expected, "nothing answered 503 was stored");
-    requests.len() - arrived.len()
 }
 
 /// The run's figures, for docs/RELIABILITY.md (printed, never asserted: speed is the benchmark's).

@@ -10,7 +10,6 @@
 //! in the SQLite run only; and it needs root, to mount the tmpfs.
 
 use std::{
-    collections::BTreeSet,
     io::Write,
     path::{Path, PathBuf},
     process::Command,
@@ -20,7 +19,7 @@ use std::{
 use serde_json::json;
 
 use crate::{
-    checks::{expect_json, expect_problem, Poll},
+    checks::{each_accepted_event_delivered, expect_json, expect_problem, Poll},
     database::{Engine, TestDatabase},
     fixtures::credits_low,
     helpers::{spawn_app_on, Options, TestApp, DEADLINE, POLL_EVERY},
@@ -142,28 +141,6 @@ async fn publish_until(app: &TestApp, account: &str, from: usize, want_accepted:
     (accepted, refused)
 }
 
-/// Every accepted event reached the receiver and nothing else did; the
-/// account's events are exactly the accepted ones. How many arrived twice.
-async fn each_accepted_event_delivered(app: &TestApp, account: &str, receiver: &Receiver, ids: &[String]) -> usize {
-    let poll = Poll::new("every accepted event at the receiver");
-    let expected: BTreeSet<String> = ids.iter().cloned().collect();
-    let requests = loop {
-        let requests = receiver.requests();
-        let arrived: BTreeSet<String> = requests.iter().map(|r| r.event_id()).collect();
-        if arrived.is_superset(&expected) {
-            break requests;
-        }
-        poll.tick(&expected.difference(&arrived).collect::<Vec<_>>()).await;
-    };
-    let arrived: BTreeSet<String> = requests.iter().map(|r| r.event_id()).collect();
-    assert_eq!(arrived, expected, "every accepted event arrives, and nothing refused does");
-    let listed = app.get_json(&format!("/v1/accounts/{account}/events?limit=500")).await;
-    let stored: BTreeSet<String> =
-        listed["data"].as_array().unwrap().iter().map(|e| e["id"].as_str().unwrap().to_owned()).collect();
-    assert_eq!(stored, expected, "nothing answered 503 was stored");
-    requests.len() - arrived.len()
-}
-
 /// What SQLite's full check says of the file at `path`.
 fn integrity_check(path: &Path) -> Vec<String> {
     let conn = rusqlite::Connection::open(path).expect("the database file opens");
@@ -232,7 +209,7 @@ async fn a_full_disk_refuses_publishes_with_503_keeps_what_was_accepted_and_reco
         ids.push(app.publish(&account, "credits.low", credits_low(2000 + n)).await.id);
     }
     app.wait_for_deliveries(&account, &endpoint.id, "succeeded", ids.len()).await;
-    let duplicates = each_accepted_event_delivered(&app, &account, &receiver, &ids).await;
+    let duplicates = each_accepted_event_delivered(&app, &account, (&receiver, 0), &ids).await;
     let delivered = freed.elapsed();
     assert_eq!(duplicates, 0, "the outcomes answered while the disk was full were recorded later, not sent again");
 
