@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::{
-    checks::{expect_json, Poll},
+    checks::Poll,
     database::{Engine, TestDatabase},
     fixtures::credits_low,
-    helpers::ADMIN_TOKEN,
     node_process::Node,
     receiver::{Receiver, Reply, Script},
 };
@@ -49,14 +48,7 @@ async fn a_node_cut_off_while_holding_leases_loses_them_and_its_stale_outcomes_a
     for i in 0..ENDPOINTS {
         cut.create_endpoint_with(&client, &account, json!({"url": format!("{}/e{i}", receiver.url())})).await;
     }
-    let published = client
-        .post(cut.url(&format!("/v1/accounts/{account}/events")))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&json!({"type": "credits.low", "data": credits_low(1)}))
-        .send()
-        .await
-        .unwrap();
-    expect_json(published, 202).await;
+    cut.publish(&client, &account, credits_low(1)).await;
 
     // Every attempt is in flight at the node when it goes silent.
     receiver.wait_for(ENDPOINTS).await;
@@ -102,14 +94,7 @@ async fn a_node_cut_off_while_holding_leases_loses_them_and_its_stale_outcomes_a
 
     // Both nodes go on working: an event published through the one that was cut off is delivered.
     let before = receiver.count();
-    let published = client
-        .post(cut.url(&format!("/v1/accounts/{account}/events")))
-        .bearer_auth(ADMIN_TOKEN)
-        .json(&json!({"type": "credits.low", "data": credits_low(2)}))
-        .send()
-        .await
-        .unwrap();
-    expect_json(published, 202).await;
+    cut.publish(&client, &account, credits_low(2)).await;
     receiver.wait_for(before + ENDPOINTS).await;
     other.stop_in_order().await;
     cut.stop_in_order().await;

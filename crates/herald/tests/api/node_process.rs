@@ -163,6 +163,18 @@ impl Node {
         self.create_endpoint_with(client, account, json!({ "url": url })).await;
     }
 
+    /// Publishes a `credits.low` event with `data` to `account`, which must be accepted.
+    pub(crate) async fn publish(&self, client: &reqwest::Client, account: &str, data: serde_json::Value) {
+        let response = client
+            .post(self.url(&format!("/v1/accounts/{account}/events")))
+            .bearer_auth(ADMIN_TOKEN)
+            .json(&json!({ "type": "credits.low", "data": data }))
+            .send()
+            .await
+            .expect("POST …/events sent");
+        expect_json(response, 202).await;
+    }
+
     /// A new endpoint from the given request body.
     pub(crate) async fn create_endpoint_with(&self, client: &reqwest::Client, account: &str, body: serde_json::Value) {
         let response = client
