@@ -61,7 +61,9 @@ impl AppState {
         (admin_token, public_url): (&str, &str),
         (shutdown, health): (CancellationToken, Health),
     ) -> Self {
+        let account_rate = Arc::new(AccountRate::new(config.account_rate_limit));
         Self {
+            config,
             store: publisher.store().clone(),
             publisher,
             catalog: Arc::new(catalog),
@@ -71,8 +73,7 @@ impl AppState {
             shutdown,
             streams: TaskTracker::new(),
             health,
-            account_rate: Arc::new(AccountRate::new(config.account_rate_limit)),
-            config,
+            account_rate,
         }
     }
 }

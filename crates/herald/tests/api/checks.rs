@@ -140,3 +140,14 @@ pub async fn each_accepted_event_delivered(
     assert_eq!(stored, expected, "nothing answered 503 was stored");
     requests.len() - arrived.len()
 }
+
+/// The value of `series` (a metric's name with its labels, as
+/// `herald_attempts_total{outcome="succeeded"}`) in the Prometheus text
+/// `metrics`; 0 before its first increment.
+pub fn metric_in(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .filter_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .find_map(|value| value.trim().parse().ok())
+        .unwrap_or(0.0)
+}

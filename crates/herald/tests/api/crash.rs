@@ -84,7 +84,7 @@ async fn crash_and_recover(database: &TestDatabase, nodes: usize) {
 
     publishing.stop();
     nodes[0].kill();
-    let in_flight = database.scalar_i64(&leases_held_sql()).await;
+    let in_flight = leases_held(database).await;
     for publisher in publishers {
         publisher.await.expect("a publisher does not panic");
     }
@@ -137,11 +137,13 @@ async fn slow_receiver() -> Receiver {
 /// Deliveries leased by a worker whose lease has not run out yet: right after
 /// the kill, the attempts the dead process had in flight (on PostgreSQL, the
 /// survivors' too, which makes the bound looser but no less true).
-fn leases_held_sql() -> String {
+pub(crate) async fn leases_held(database: &TestDatabase) -> i64 {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970").as_millis();
-    format!(
-        "SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until > {now}"
-    )
+    database
+        .scalar_i64(&format!(
+            "SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until > {now}"
+        ))
+        .await
 }
 
 /// Waits until every accepted event reached both receivers and the store has

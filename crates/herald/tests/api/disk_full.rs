@@ -152,10 +152,7 @@ fn integrity_check(path: &Path) -> Vec<String> {
 /// `herald_attempts_total{outcome="succeeded"}` as `/metrics` says it now:
 /// attempts whose answer Herald has, recorded or not.
 async fn attempts_answered(app: &TestApp) -> u64 {
-    let text = app.get("/metrics").await.text().await.expect("the metrics");
-    text.lines()
-        .find_map(|line| line.strip_prefix(r#"herald_attempts_total{outcome="succeeded"} "#))
-        .map_or(0, |value| value.trim().parse::<f64>().expect("a number") as u64)
+    app.metric(r#"herald_attempts_total{outcome="succeeded"}"#).await as u64
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -242,6 +242,11 @@ impl TestApp {
         self.client.request(method, self.url(path)).bearer_auth(token)
     }
 
+    /// A series of `/metrics` as it is now (see [`metric_in`](crate::checks::metric_in)).
+    pub async fn metric(&self, series: &str) -> f64 {
+        crate::checks::metric_in(&self.get("/metrics").await.text().await.expect("the metrics"), series)
+    }
+
     /// `GET` with the admin token.
     pub async fn get(&self, path: &str) -> Response {
         self.request(Method::GET, path).send().await.expect("GET sent")

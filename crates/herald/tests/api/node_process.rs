@@ -14,7 +14,7 @@ use serde_json::json;
 use tempfile::TempDir;
 
 use crate::{
-    checks::{expect_json, Poll},
+    checks::{expect_json, metric_in, Poll},
     database::TestDatabase,
     fixtures::free_port,
     helpers::ADMIN_TOKEN,
@@ -127,10 +127,7 @@ impl Node {
     /// A counter of the node's `/metrics` (0 before its first increment).
     pub(crate) async fn counter(&self, client: &reqwest::Client, name: &str) -> f64 {
         let text = client.get(self.url("/metrics")).send().await.expect("GET /metrics").text().await.unwrap();
-        text.lines()
-            .filter_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
-            .find_map(|value| value.trim().parse().ok())
-            .unwrap_or(0.0)
+        metric_in(&text, name)
     }
 
     /// Starts the process again on the same database.

@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use crate::{
     checks::Poll,
-    crash::wait_until_settled,
+    crash::{leases_held, wait_until_settled},
     database::{Engine, TestDatabase},
     fixtures::credits_low,
     helpers::ADMIN_TOKEN,
@@ -110,16 +110,6 @@ impl Load {
     }
 }
 
-/// Deliveries whose lease has not run out: the attempts in flight now.
-async fn in_flight(database: &TestDatabase) -> i64 {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
-    database
-        .scalar_i64(&format!(
-            "SELECT COUNT(*) FROM deliveries WHERE status = 'pending' AND lease_until IS NOT NULL AND lease_until > {now}"
-        ))
-        .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rolling_restart_of_two_nodes_under_load_refuses_no_publish_and_loses_nothing() {
     let database = TestDatabase::create().await;
@@ -149,7 +139,7 @@ async fn a_rolling_restart_of_two_nodes_under_load_refuses_no_publish_and_loses_
     let mut held_at_stops = 0;
     load.wait_for_more(0, BETWEEN_STEPS).await;
     for (i, node) in nodes.iter_mut().enumerate() {
-        held_at_stops += in_flight(&database).await;
+        held_at_stops += leases_held(&database).await;
         node.stop_in_order().await;
         let count = load.accepted().len();
         load.wait_for_more(count, BETWEEN_STEPS / 4).await; // the other node alone takes the load

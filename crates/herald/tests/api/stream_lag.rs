@@ -78,10 +78,7 @@ const MAX_BATCHES: usize = 400;
 
 /// `herald_streams_ended_total{reason="lagging"}` as `/metrics` says it now.
 async fn lagging_ends(app: &TestApp) -> u64 {
-    let text = app.get("/metrics").await.text().await.expect("the metrics");
-    text.lines()
-        .find_map(|line| line.strip_prefix(r#"herald_streams_ended_total{reason="lagging"} "#))
-        .map_or(0, |value| value.trim().parse::<f64>().expect("a number") as u64)
+    app.metric(r#"herald_streams_ended_total{reason="lagging"}"#).await as u64
 }
 
 fn ids(events: &[StreamEvent]) -> Vec<String> {
